@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test: installs what they need, starts a private SeaweedFS on 127.0.0.1,
+# runs the Rust tests against it, and stops it again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d /tmp/s3storage-test.XXXXXX)
+trap 'scripts/seaweedfs.sh stop "$work"; rm -rf "$work"' EXIT
+scripts/seaweedfs.sh start "$work"
+# shellcheck disable=SC1091
+source "$work/env"
+
+echo "== cargo test"
+cargo test --all-targets 2>&1
+cargo test --doc 2>&1

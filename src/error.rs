@@ -1,0 +1,226 @@
+//! One error type for the whole library, and the stable numeric codes it maps onto.
+//!
+//! Every failure a caller can see is an [`Error`]; [`Error::code`] gives the
+//! [`ResultCode`] that the C layer returns. Messages say what failed and what to
+//! do; they never carry a secret.
+
+use std::fmt;
+
+/// The stable numeric result codes of the C API (see `API.md`).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResultCode {
+    /// Success.
+    Ok = 0,
+    /// NULL pointer, non-UTF-8 string, bad mode, bad whence.
+    InvalidArgument = 1,
+    /// Improperly configured (Django's `ImproperlyConfigured`).
+    Config = 2,
+    /// The name escapes `AWS_LOCATION` or is otherwise unsafe (`SuspiciousOperation`).
+    SuspiciousName = 3,
+    /// No such object (`FileNotFoundError`).
+    NotFound = 4,
+    /// A create-only write found the name taken.
+    AlreadyExists = 5,
+    /// The server refused the credentials or the request (HTTP 403).
+    AccessDenied = 6,
+    /// Connect, TLS, timeout or reset.
+    Network = 7,
+    /// Any other S3 error.
+    Server = 8,
+    /// Local I/O (spool file, local source file).
+    Io = 9,
+    /// Operation not allowed in the file's current state.
+    BadState = 10,
+    /// A panic was caught at the C boundary.
+    Panic = 255,
+}
+
+impl ResultCode {
+    /// The C constant's name, e.g. `"S3STORAGE_ERR_NOT_FOUND"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResultCode::Ok => "S3STORAGE_OK",
+            ResultCode::InvalidArgument => "S3STORAGE_ERR_INVALID_ARGUMENT",
+            ResultCode::Config => "S3STORAGE_ERR_CONFIG",
+            ResultCode::SuspiciousName => "S3STORAGE_ERR_SUSPICIOUS_NAME",
+            ResultCode::NotFound => "S3STORAGE_ERR_NOT_FOUND",
+            ResultCode::AlreadyExists => "S3STORAGE_ERR_ALREADY_EXISTS",
+            ResultCode::AccessDenied => "S3STORAGE_ERR_ACCESS_DENIED",
+            ResultCode::Network => "S3STORAGE_ERR_NETWORK",
+            ResultCode::Server => "S3STORAGE_ERR_SERVER",
+            ResultCode::Io => "S3STORAGE_ERR_IO",
+            ResultCode::BadState => "S3STORAGE_ERR_BAD_STATE",
+            ResultCode::Panic => "S3STORAGE_ERR_PANIC",
+        }
+    }
+
+    /// The code for a raw integer, if it is one of ours.
+    pub fn from_i32(value: i32) -> Option<ResultCode> {
+        const ALL: [ResultCode; 12] = [
+            ResultCode::Ok,
+            ResultCode::InvalidArgument,
+            ResultCode::Config,
+            ResultCode::SuspiciousName,
+            ResultCode::NotFound,
+            ResultCode::AlreadyExists,
+            ResultCode::AccessDenied,
+            ResultCode::Network,
+            ResultCode::Server,
+            ResultCode::Io,
+            ResultCode::BadState,
+            ResultCode::Panic,
+        ];
+        ALL.into_iter().find(|code| *code as i32 == value)
+    }
+}
+
+/// What S3 said when it refused a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Failure {
+    /// The operation and key, e.g. `"HEAD media/a.txt"`.
+    pub operation: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The S3 error `Code` from the XML body (e.g. `AccessDenied`), or `""`.
+    pub code: String,
+    /// The S3 error `Message`, or `""`.
+    pub message: String,
+}
+
+impl fmt::Display for S3Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: HTTP {}", self.operation, self.status)?;
+        if !self.code.is_empty() {
+            write!(f, " {}", self.code)?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every error of the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A caller passed something unusable (bad mode, bad whence, bad JSON...).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A setting is unknown, malformed or inconsistent; the message names the key.
+    #[error("improperly configured: {0}")]
+    Config(String),
+    /// A name escapes `AWS_LOCATION` or is otherwise unsafe; nothing was sent.
+    #[error("suspicious name: {0}")]
+    SuspiciousName(String),
+    /// The object does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A create-only write found the name taken.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// HTTP 403 from the server.
+    #[error("access denied: {0} (check the credentials and the bucket policy)")]
+    AccessDenied(S3Failure),
+    /// Connect, TLS, timeout or reset.
+    #[error("network error: {0}")]
+    Network(String),
+    /// Any other S3 error.
+    #[error("S3 error: {0}")]
+    Server(S3Failure),
+    /// Local I/O failed.
+    #[error("I/O error: {0}")]
+    Io(String),
+    /// The operation is not allowed in the current state.
+    #[error("bad state: {0}")]
+    BadState(String),
+}
+
+impl Error {
+    /// The stable result code of this error.
+    pub fn code(&self) -> ResultCode {
+        match self {
+            Error::InvalidArgument(_) => ResultCode::InvalidArgument,
+            Error::Config(_) => ResultCode::Config,
+            Error::SuspiciousName(_) => ResultCode::SuspiciousName,
+            Error::NotFound(_) => ResultCode::NotFound,
+            Error::AlreadyExists(_) => ResultCode::AlreadyExists,
+            Error::AccessDenied(_) => ResultCode::AccessDenied,
+            Error::Network(_) => ResultCode::Network,
+            Error::Server(_) => ResultCode::Server,
+            Error::Io(_) => ResultCode::Io,
+            Error::BadState(_) => ResultCode::BadState,
+        }
+    }
+
+    /// An I/O error with what was being done.
+    pub(crate) fn io(context: &str, error: std::io::Error) -> Error {
+        Error::Io(format!("{context}: {error}"))
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<Error> for std::io::Error {
+    fn from(error: Error) -> std::io::Error {
+        let kind = match error.code() {
+            ResultCode::NotFound => std::io::ErrorKind::NotFound,
+            ResultCode::AccessDenied => std::io::ErrorKind::PermissionDenied,
+            ResultCode::AlreadyExists => std::io::ErrorKind::AlreadyExists,
+            ResultCode::InvalidArgument | ResultCode::SuspiciousName => {
+                std::io::ErrorKind::InvalidInput
+            }
+            _ => std::io::ErrorKind::Other,
+        };
+        std::io::Error::new(kind, error)
+    }
+}
+
+/// Recovers our error from an `io::Error` produced by `From<Error>`, or wraps a plain one.
+pub(crate) fn from_io(context: &str, error: std::io::Error) -> Error {
+    if error.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+        let inner = error.into_inner().expect("checked above");
+        return *inner.downcast::<Error>().expect("checked above");
+    }
+    Error::io(context, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_have_names() {
+        for value in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255] {
+            let code = ResultCode::from_i32(value).unwrap();
+            assert_eq!(code as i32, value);
+            assert!(code.name().starts_with("S3STORAGE_"));
+        }
+        assert_eq!(ResultCode::from_i32(11), None);
+    }
+
+    #[test]
+    fn io_error_carries_our_error_back() {
+        let error = Error::NotFound("File does not exist: a".into());
+        let io: std::io::Error = error.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        let back = from_io("read", io);
+        assert_eq!(back.code(), ResultCode::NotFound);
+        assert_eq!(back.to_string(), "File does not exist: a");
+    }
+
+    #[test]
+    fn failure_message_names_code_and_status() {
+        let failure = S3Failure {
+            operation: "HEAD a".into(),
+            status: 403,
+            code: "AccessDenied".into(),
+            message: "Access Denied".into(),
+        };
+        assert_eq!(
+            Error::AccessDenied(failure).to_string(),
+            "access denied: HEAD a failed: HTTP 403 AccessDenied: Access Denied (check the credentials and the bucket policy)"
+        );
+    }
+}

@@ -1,0 +1,966 @@
+//! Settings by their Django names: parsing, validation, defaults, legacy translation.
+//!
+//! [`Settings`] holds what the caller set (each value checked for shape as it is set);
+//! [`Settings::resolve`] applies Django's defaults, the legacy-settings migration and the
+//! cross-key checks, giving the typed [`Config`] that the rest of the library reads.
+//! Secrets never reach `Debug` output or an error message.
+
+use crate::error::{Error, Result};
+use crate::log;
+use crate::params;
+use serde_json::{Map, Value as Json};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The shape of a setting's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// `True`/`False` (also `true`/`false`/`1`/`0`).
+    Bool,
+    /// A decimal integer (non-negative).
+    Int,
+    /// A string, or `None`.
+    Str,
+    /// A JSON object, or `None`.
+    Dict,
+    /// A JSON array or a comma-separated list, or `None`.
+    List,
+    /// `True`, `False`, `None` or a path (AWS_S3_VERIFY).
+    BoolOrPath,
+}
+
+/// One known setting.
+struct Key {
+    name: &'static str,
+    kind: Kind,
+    secret: bool,
+    /// For legacy keys: what replaces them (said in the warning).
+    replacement: Option<&'static str>,
+}
+
+const fn key(name: &'static str, kind: Kind) -> Key {
+    Key {
+        name,
+        kind,
+        secret: false,
+        replacement: None,
+    }
+}
+const fn secret(name: &'static str) -> Key {
+    Key {
+        name,
+        kind: Kind::Str,
+        secret: true,
+        replacement: None,
+    }
+}
+const fn legacy(name: &'static str, kind: Kind, replacement: &'static str) -> Key {
+    Key {
+        name,
+        kind,
+        secret: false,
+        replacement: Some(replacement),
+    }
+}
+
+/// Every setting this library knows, by its Django name.
+const KEYS: &[Key] = &[
+    key("AWS_S3_ACCESS_KEY_ID", Kind::Str),
+    secret("AWS_S3_SECRET_ACCESS_KEY"),
+    key("AWS_ACCESS_KEY_ID", Kind::Str),
+    secret("AWS_SECRET_ACCESS_KEY"),
+    secret("AWS_SESSION_TOKEN"),
+    secret("AWS_SECURITY_TOKEN"),
+    key("AWS_S3_SESSION_PROFILE", Kind::Str),
+    key("AWS_STORAGE_BUCKET_NAME", Kind::Str),
+    key("AWS_DEFAULT_ACL", Kind::Str),
+    key("AWS_BUCKET_ACL", Kind::Str),
+    key("AWS_AUTO_CREATE_BUCKET", Kind::Bool),
+    key("AWS_S3_OBJECT_PARAMETERS", Kind::Dict),
+    key("AWS_QUERYSTRING_AUTH", Kind::Bool),
+    key("AWS_QUERYSTRING_EXPIRE", Kind::Int),
+    key("AWS_S3_MAX_MEMORY_SIZE", Kind::Int),
+    key("AWS_S3_ENCRYPTION", Kind::Bool),
+    key("AWS_S3_FILE_OVERWRITE", Kind::Bool),
+    key("AWS_LOCATION", Kind::Str),
+    key("AWS_IS_GZIPPED", Kind::Bool),
+    key("GZIP_CONTENT_TYPES", Kind::List),
+    key("AWS_S3_REGION_NAME", Kind::Str),
+    key("AWS_S3_USE_SSL", Kind::Bool),
+    key("AWS_S3_VERIFY", Kind::BoolOrPath),
+    key("AWS_S3_ENDPOINT_URL", Kind::Str),
+    key("AWS_S3_ADDRESSING_STYLE", Kind::Str),
+    key("AWS_S3_PROXIES", Kind::Dict),
+    key("AWS_S3_SIGNATURE_VERSION", Kind::Str),
+    key("AWS_S3_CUSTOM_DOMAIN", Kind::Str),
+    key("AWS_S3_URL_PROTOCOL", Kind::Str),
+    key("AWS_CLOUDFRONT_KEY_ID", Kind::Str),
+    secret("AWS_CLOUDFRONT_KEY"),
+    key("AWS_S3_FILE_NAME_CHARSET", Kind::Str),
+    key("AWS_S3_FILE_BUFFER_SIZE", Kind::Int),
+    key("AWS_S3_USE_THREADS", Kind::Bool),
+    key("AWS_S3_TRANSFER_CONFIG", Kind::Dict),
+    key("AWS_S3_CLIENT_CONFIG", Kind::Dict),
+    key("FILE_UPLOAD_TEMP_DIR", Kind::Str),
+    legacy(
+        "AWS_HEADERS",
+        Kind::Dict,
+        "AWS_S3_OBJECT_PARAMETERS (keys such as CacheControl)",
+    ),
+    legacy("AWS_ORIGIN", Kind::Str, "AWS_S3_REGION_NAME"),
+    legacy(
+        "AWS_S3_CALLING_FORMAT",
+        Kind::Str,
+        "AWS_S3_ADDRESSING_STYLE",
+    ),
+    legacy(
+        "AWS_S3_HOST",
+        Kind::Str,
+        "AWS_S3_ENDPOINT_URL and AWS_S3_REGION_NAME",
+    ),
+    legacy("AWS_S3_PORT", Kind::Int, "AWS_S3_ENDPOINT_URL"),
+    legacy("AWS_S3_PROXY_HOST", Kind::Str, "AWS_S3_PROXIES"),
+    legacy("AWS_S3_PROXY_PORT", Kind::Int, "AWS_S3_PROXIES"),
+    legacy(
+        "S3_USE_SIGV4",
+        Kind::Bool,
+        "nothing (SigV4 is the default; remove it)",
+    ),
+    legacy("AWS_S3_SECURE_URLS", Kind::Bool, "AWS_S3_URL_PROTOCOL"),
+];
+
+/// Settings django-storages removed; setting them is an error that says so.
+const REMOVED: &[(&str, &str)] = &[
+    ("AWS_PRELOAD_METADATA", "removed in django-storages 1.10; it has no replacement"),
+    ("AWS_REDUCED_REDUNDANCY", "removed in django-storages 1.10; use AWS_S3_OBJECT_PARAMETERS {\"StorageClass\": \"REDUCED_REDUNDANCY\"}"),
+];
+
+/// The default of `GZIP_CONTENT_TYPES`.
+pub const DEFAULT_GZIP_CONTENT_TYPES: &[&str] = &[
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/x-javascript",
+    "image/svg+xml",
+];
+
+/// A parsed setting value.
+#[derive(Clone, PartialEq)]
+enum Value {
+    None,
+    Bool(bool),
+    Int(u64),
+    Str(String),
+    Dict(Map<String, Json>),
+    List(Vec<String>),
+}
+
+/// What the caller configured, by Django setting name.
+///
+/// ```
+/// let mut settings = s3storage::Settings::new();
+/// settings.set("AWS_STORAGE_BUCKET_NAME", "media").unwrap();
+/// settings.set("AWS_S3_FILE_OVERWRITE", "False").unwrap();
+/// assert!(settings.set("AWS_LOCATION", "/media").is_err());
+/// ```
+#[derive(Clone, Default)]
+pub struct Settings {
+    values: BTreeMap<&'static str, Value>,
+}
+
+fn parse_bool(name: &str, text: &str) -> Result<bool> {
+    match text.trim() {
+        "True" | "true" | "1" => Ok(true),
+        "False" | "false" | "0" => Ok(false),
+        _ => Err(Error::Config(format!(
+            "{name} must be True or False (also true/false/1/0), not {text:?}"
+        ))),
+    }
+}
+
+fn parse_value(key: &Key, text: &str) -> Result<Value> {
+    let name = key.name;
+    let is_none = text.trim() == "None";
+    match key.kind {
+        Kind::Bool => parse_bool(name, text).map(Value::Bool),
+        Kind::Int => text.trim().parse::<u64>().map(Value::Int).map_err(|_| {
+            Error::Config(format!(
+                "{name} must be a non-negative decimal integer, not {text:?}"
+            ))
+        }),
+        _ if is_none => Ok(Value::None),
+        Kind::Str => Ok(Value::Str(text.to_string())),
+        Kind::Dict => match serde_json::from_str::<Json>(text) {
+            Ok(Json::Object(map)) => Ok(Value::Dict(map)),
+            _ => Err(Error::Config(format!(
+                "{name} must be a JSON object such as {{\"CacheControl\": \"max-age=86400\"}}"
+            ))),
+        },
+        Kind::List => {
+            if text.trim_start().starts_with('[') {
+                let items: Vec<Json> = serde_json::from_str(text).map_err(|_| {
+                    Error::Config(format!(
+                        "{name} must be a JSON array of strings or a comma-separated list"
+                    ))
+                })?;
+                items
+                    .into_iter()
+                    .map(|item| match item {
+                        Json::String(text) => Ok(text),
+                        _ => Err(Error::Config(format!(
+                            "{name}: every item must be a string"
+                        ))),
+                    })
+                    .collect::<Result<Vec<_>>>()
+                    .map(Value::List)
+            } else {
+                Ok(Value::List(
+                    text.split(',')
+                        .map(|item| item.trim().to_string())
+                        .filter(|item| !item.is_empty())
+                        .collect(),
+                ))
+            }
+        }
+        Kind::BoolOrPath => match text.trim() {
+            "True" | "true" => Ok(Value::Bool(true)),
+            "False" | "false" => Ok(Value::Bool(false)),
+            _ => Ok(Value::Str(text.to_string())),
+        },
+    }
+}
+
+/// Per-key checks beyond the shape.
+fn check_value(name: &str, value: &Value) -> Result<()> {
+    let text = match value {
+        Value::Str(text) => text.as_str(),
+        Value::Dict(map) => return check_dict(name, map),
+        Value::Int(0) if name == "AWS_S3_FILE_BUFFER_SIZE" => {
+            return Err(Error::Config(
+                "AWS_S3_FILE_BUFFER_SIZE must be greater than 0".into(),
+            ))
+        }
+        _ => return Ok(()),
+    };
+    match name {
+        "AWS_LOCATION" if text.starts_with('/') => Err(Error::Config(format!(
+            "AWS_LOCATION cannot begin with a leading slash. Found '{text}'. Use '{}' instead.",
+            text.trim_start_matches('/')
+        ))),
+        "AWS_S3_ADDRESSING_STYLE" if text != "virtual" && text != "path" => Err(Error::Config(
+            format!("AWS_S3_ADDRESSING_STYLE must be 'virtual' or 'path', not {text:?}"),
+        )),
+        "AWS_S3_SIGNATURE_VERSION" if text != "s3" && text != "s3v4" => Err(Error::Config(
+            format!("AWS_S3_SIGNATURE_VERSION must be 's3' or 's3v4', not {text:?}"),
+        )),
+        "AWS_S3_URL_PROTOCOL" if !text.ends_with(':') => Err(Error::Config(format!(
+            "AWS_S3_URL_PROTOCOL must end in ':' (e.g. 'https:'), not {text:?}"
+        ))),
+        "AWS_S3_CUSTOM_DOMAIN" if text.ends_with('/') => Err(Error::Config(format!(
+            "AWS_S3_CUSTOM_DOMAIN must not end in '/': use {:?}",
+            text.trim_end_matches('/')
+        ))),
+        "AWS_S3_ENDPOINT_URL" if !(text.starts_with("http://") || text.starts_with("https://")) => {
+            Err(Error::Config(format!(
+                "AWS_S3_ENDPOINT_URL must start with http:// or https://, not {text:?}"
+            )))
+        }
+        "AWS_DEFAULT_ACL" | "AWS_BUCKET_ACL" if !params::CANNED_ACLS.contains(&text) => {
+            Err(Error::Config(format!(
+                "{name} must be None or a canned ACL ({}), not {text:?}",
+                params::CANNED_ACLS.join(", ")
+            )))
+        }
+        "AWS_STORAGE_BUCKET_NAME" if text.is_empty() || text.contains('/') => Err(Error::Config(
+            format!("AWS_STORAGE_BUCKET_NAME must be a bucket name, not {text:?}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_dict(name: &str, map: &Map<String, Json>) -> Result<()> {
+    match name {
+        "AWS_S3_OBJECT_PARAMETERS" => params::validate(map),
+        "AWS_HEADERS" => params::from_legacy_headers(map).map(|_| ()),
+        "AWS_S3_PROXIES" => {
+            if map.values().all(Json::is_string) {
+                Ok(())
+            } else {
+                Err(Error::Config(
+                    "AWS_S3_PROXIES must map schemes or scheme://host to proxy URLs (strings)"
+                        .into(),
+                ))
+            }
+        }
+        "AWS_S3_TRANSFER_CONFIG" => check_known(name, map, TRANSFER_KEYS),
+        "AWS_S3_CLIENT_CONFIG" => check_known(name, map, CLIENT_KEYS),
+        _ => Ok(()),
+    }
+}
+
+/// boto3 `TransferConfig` arguments we honour.
+const TRANSFER_KEYS: &[&str] = &[
+    "multipart_threshold",
+    "multipart_chunksize",
+    "max_concurrency",
+    "use_threads",
+    "num_download_attempts",
+    "max_io_queue",
+    "io_chunksize",
+];
+/// botocore `Config` arguments we honour.
+const CLIENT_KEYS: &[&str] = &[
+    "connect_timeout",
+    "read_timeout",
+    "max_pool_connections",
+    "signature_version",
+    "region_name",
+    "proxies",
+    "s3",
+    "retries",
+];
+
+fn check_known(name: &str, map: &Map<String, Json>, known: &[&str]) -> Result<()> {
+    match map.keys().find(|key| !known.contains(&key.as_str())) {
+        Some(unknown) => Err(Error::Config(format!(
+            "{name}: unknown option '{unknown}' (known: {})",
+            known.join(", ")
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl Settings {
+    /// Empty settings: every key at its Django default.
+    pub fn new() -> Settings {
+        Settings::default()
+    }
+
+    /// Sets one key from its string form (see the value grammar in API.md).
+    ///
+    /// An unknown key, a value of the wrong shape or a value the key cannot take is an
+    /// [`Error::Config`] naming the key; the settings are then unchanged. Legacy keys are
+    /// accepted and produce one warning through the log callback.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<()> {
+        let Some(key) = KEYS.iter().find(|key| key.name == name) else {
+            if let Some((_, why)) = REMOVED.iter().find(|(removed, _)| *removed == name) {
+                return Err(Error::Config(format!("{name} was {why}")));
+            }
+            return Err(Error::Config(format!(
+                "Invalid setting '{name}': not a django-storages S3 setting"
+            )));
+        };
+        let parsed = parse_value(key, value)?;
+        check_value(key.name, &parsed)?;
+        if let Some(replacement) = key.replacement {
+            log::warn(&format!(
+                "{} is a legacy setting: it is translated for you, but use {replacement} instead",
+                key.name
+            ));
+        }
+        if key.name == "AWS_S3_USE_THREADS" && parsed == Value::Bool(false) {
+            log::warn("AWS_S3_USE_THREADS is deprecated: use AWS_S3_TRANSFER_CONFIG {\"use_threads\": false}");
+        }
+        self.values.insert(key.name, parsed);
+        Ok(())
+    }
+
+    /// Settings from every known key present in the environment.
+    pub fn from_env() -> Result<Settings> {
+        let mut settings = Settings::new();
+        settings.load_env()?;
+        Ok(settings)
+    }
+
+    /// Sets every known key that is present in the environment (non-UTF-8 values are errors).
+    pub fn load_env(&mut self) -> Result<()> {
+        for key in KEYS {
+            match std::env::var(key.name) {
+                Ok(value) => self.set(key.name, &value)?,
+                Err(std::env::VarError::NotPresent) => {}
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    return Err(Error::Config(format!("{} is not valid UTF-8", key.name)))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.values.get(name).filter(|value| **value != Value::None)
+    }
+    fn string(&self, name: &str) -> Option<String> {
+        match self.get(name) {
+            Some(Value::Str(text)) => Some(text.clone()),
+            _ => None,
+        }
+    }
+    fn flag(&self, name: &str, default: bool) -> bool {
+        match self.get(name) {
+            Some(Value::Bool(flag)) => *flag,
+            _ => default,
+        }
+    }
+    fn int(&self, name: &str) -> Option<u64> {
+        match self.get(name) {
+            Some(Value::Int(value)) => Some(*value),
+            _ => None,
+        }
+    }
+    fn dict(&self, name: &str) -> Option<Map<String, Json>> {
+        match self.get(name) {
+            Some(Value::Dict(map)) => Some(map.clone()),
+            _ => None,
+        }
+    }
+
+    /// Applies defaults, legacy translations and cross-key checks.
+    pub fn resolve(&self) -> Result<Config> {
+        let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+        let setting_or_env = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|name| self.string(name))
+                .or_else(|| names.iter().find_map(|name| env(name)))
+        };
+        let access_key = setting_or_env(&["AWS_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"]);
+        let secret_key = setting_or_env(&["AWS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"]);
+        let security_token = setting_or_env(&["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]);
+        let session_profile = setting_or_env(&["AWS_S3_SESSION_PROFILE"]);
+        if session_profile.is_some() && (access_key.is_some() || secret_key.is_some()) {
+            return Err(Error::Config(
+                "AWS_S3_SESSION_PROFILE/AWS_S3_SESSION_PROFILE should not be provided with \
+                 AWS_S3_ACCESS_KEY_ID/AWS_S3_SECRET_ACCESS_KEY"
+                    .into(),
+            ));
+        }
+        if access_key.is_some() != secret_key.is_some() {
+            let missing = if access_key.is_some() {
+                "AWS_S3_SECRET_ACCESS_KEY (or AWS_SECRET_ACCESS_KEY)"
+            } else {
+                "AWS_S3_ACCESS_KEY_ID (or AWS_ACCESS_KEY_ID)"
+            };
+            return Err(Error::Config(format!(
+                "{missing} is missing: keys must be set in pairs"
+            )));
+        }
+        let cloudfront_key = self.string("AWS_CLOUDFRONT_KEY");
+        let cloudfront_key_id = self.string("AWS_CLOUDFRONT_KEY_ID");
+        if cloudfront_key.is_some() != cloudfront_key_id.is_some() {
+            return Err(Error::Config(
+                "Both AWS_CLOUDFRONT_KEY_ID/cloudfront_key_id and AWS_CLOUDFRONT_KEY/cloudfront_key \
+                 must be provided together."
+                    .into(),
+            ));
+        }
+        let bucket_name = self.string("AWS_STORAGE_BUCKET_NAME").ok_or_else(|| {
+            Error::Config(
+                "AWS_STORAGE_BUCKET_NAME is required: the name of the bucket to use".into(),
+            )
+        })?;
+
+        let client = self.dict("AWS_S3_CLIENT_CONFIG").unwrap_or_default();
+        let client_str = |name: &str| client.get(name).and_then(Json::as_str).map(str::to_string);
+        let client_secs = |name: &str| -> Result<Option<f64>> {
+            match client.get(name) {
+                None => Ok(None),
+                Some(value) => value
+                    .as_f64()
+                    .filter(|secs| *secs > 0.0)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        Error::Config(format!(
+                            "AWS_S3_CLIENT_CONFIG: {name} must be a positive number of seconds"
+                        ))
+                    }),
+            }
+        };
+
+        let use_ssl = self.flag("AWS_S3_USE_SSL", true);
+        let mut region_name = self
+            .string("AWS_S3_REGION_NAME")
+            .or_else(|| client_str("region_name"))
+            .or_else(|| self.string("AWS_ORIGIN"));
+        let mut endpoint_url = self.string("AWS_S3_ENDPOINT_URL");
+        if endpoint_url.is_none() {
+            if let Some(host) = self.string("AWS_S3_HOST") {
+                let scheme = if use_ssl { "https" } else { "http" };
+                endpoint_url = Some(match self.int("AWS_S3_PORT") {
+                    Some(port) => format!("{scheme}://{host}:{port}"),
+                    None => format!("{scheme}://{host}"),
+                });
+                if region_name.is_none() {
+                    region_name = region_from_host(&host);
+                }
+            }
+        }
+        let endpoint_url = endpoint_url.map(|url| url.trim_end_matches('/').to_string());
+
+        let client_style = client
+            .get("s3")
+            .and_then(|s3| s3.get("addressing_style"))
+            .and_then(Json::as_str)
+            .map(str::to_string);
+        let addressing_style = match self.string("AWS_S3_ADDRESSING_STYLE").or(client_style) {
+            Some(style) if style == "path" => AddressingStyle::Path,
+            Some(style) if style == "virtual" => AddressingStyle::Virtual,
+            Some(style) if style == "auto" => AddressingStyle::Auto,
+            Some(style) => {
+                return Err(Error::Config(format!(
+                    "addressing_style must be 'virtual', 'path' or 'auto', not {style:?}"
+                )))
+            }
+            None => match self.string("AWS_S3_CALLING_FORMAT") {
+                Some(format) if format.contains("OrdinaryCallingFormat") => AddressingStyle::Path,
+                Some(format) if format.contains("CallingFormat") => AddressingStyle::Virtual,
+                _ => AddressingStyle::Auto,
+            },
+        };
+
+        let signature_version = match self
+            .string("AWS_S3_SIGNATURE_VERSION")
+            .or_else(|| client_str("signature_version"))
+            .as_deref()
+        {
+            Some("s3") => SignatureVersion::V2,
+            Some("s3v4") | None => SignatureVersion::V4,
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "signature_version must be 's3' or 's3v4', not {other:?}"
+                )))
+            }
+        };
+
+        let mut proxies: BTreeMap<String, String> = BTreeMap::new();
+        let explicit = self
+            .dict("AWS_S3_PROXIES")
+            .or_else(|| client.get("proxies").and_then(Json::as_object).cloned());
+        if let Some(map) = explicit {
+            for (scheme, proxy) in map {
+                let proxy = proxy
+                    .as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| Error::Config("AWS_S3_PROXIES values must be strings".into()))?;
+                proxies.insert(scheme, proxy);
+            }
+        } else if let Some(host) = self.string("AWS_S3_PROXY_HOST") {
+            let proxy = match self.int("AWS_S3_PROXY_PORT") {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            };
+            proxies.insert("http".into(), proxy.clone());
+            proxies.insert("https".into(), proxy);
+        }
+
+        let mut object_parameters = match self.dict("AWS_HEADERS") {
+            Some(headers) => params::from_legacy_headers(&headers)?,
+            None => Map::new(),
+        };
+        object_parameters.extend(self.dict("AWS_S3_OBJECT_PARAMETERS").unwrap_or_default());
+
+        let url_protocol = self.string("AWS_S3_URL_PROTOCOL").unwrap_or_else(|| {
+            match self.get("AWS_S3_SECURE_URLS") {
+                Some(Value::Bool(false)) => "http:".to_string(),
+                _ => "https:".to_string(),
+            }
+        });
+
+        let verify = match self.get("AWS_S3_VERIFY") {
+            Some(Value::Bool(false)) => Verify::Off,
+            Some(Value::Str(path)) => Verify::CaBundle(path.into()),
+            _ => Verify::Default,
+        };
+
+        let transfer = self.dict("AWS_S3_TRANSFER_CONFIG").unwrap_or_default();
+        let transfer_int = |name: &str, default: u64| -> Result<u64> {
+            match transfer.get(name) {
+                None => Ok(default),
+                Some(value) => value.as_u64().filter(|v| *v > 0).ok_or_else(|| {
+                    Error::Config(format!(
+                        "AWS_S3_TRANSFER_CONFIG: {name} must be a positive integer"
+                    ))
+                }),
+            }
+        };
+        const MIB: u64 = 1024 * 1024;
+
+        Ok(Config {
+            access_key,
+            secret_key,
+            security_token,
+            session_profile,
+            bucket_name,
+            location: self.string("AWS_LOCATION").unwrap_or_default(),
+            file_overwrite: self.flag("AWS_S3_FILE_OVERWRITE", true),
+            object_parameters,
+            default_acl: self.string("AWS_DEFAULT_ACL"),
+            bucket_acl: self.string("AWS_BUCKET_ACL"),
+            auto_create_bucket: self.flag("AWS_AUTO_CREATE_BUCKET", false),
+            encryption: self.flag("AWS_S3_ENCRYPTION", false),
+            querystring_auth: self.flag("AWS_QUERYSTRING_AUTH", true),
+            querystring_expire: self.int("AWS_QUERYSTRING_EXPIRE").unwrap_or(3600),
+            signature_version,
+            custom_domain: self.string("AWS_S3_CUSTOM_DOMAIN"),
+            url_protocol,
+            cloudfront_key,
+            cloudfront_key_id,
+            addressing_style,
+            gzip: self.flag("AWS_IS_GZIPPED", false),
+            gzip_content_types: match self.get("GZIP_CONTENT_TYPES") {
+                Some(Value::List(items)) => items.clone(),
+                _ => DEFAULT_GZIP_CONTENT_TYPES
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            },
+            endpoint_url,
+            region_name,
+            use_ssl,
+            verify,
+            proxies,
+            max_memory_size: self.int("AWS_S3_MAX_MEMORY_SIZE").unwrap_or(0),
+            file_buffer_size: self.int("AWS_S3_FILE_BUFFER_SIZE").unwrap_or(5 * MIB) as usize,
+            multipart_threshold: transfer_int("multipart_threshold", 8 * MIB)?,
+            multipart_chunksize: transfer_int("multipart_chunksize", 8 * MIB)?.max(5 * MIB),
+            connect_timeout: client_secs("connect_timeout")?.unwrap_or(60.0),
+            read_timeout: client_secs("read_timeout")?.unwrap_or(60.0),
+            max_pool_connections: client
+                .get("max_pool_connections")
+                .and_then(Json::as_u64)
+                .unwrap_or(10) as usize,
+            max_attempts: client
+                .get("retries")
+                .and_then(|retries| {
+                    retries
+                        .get("max_attempts")
+                        .or_else(|| retries.get("total_max_attempts"))
+                })
+                .and_then(Json::as_u64)
+                .unwrap_or(3)
+                .max(1) as u32,
+            temp_dir: self.string("FILE_UPLOAD_TEMP_DIR").map(Into::into),
+        })
+    }
+}
+
+/// `s3.eu-west-1.amazonaws.com` / `s3-eu-west-1.amazonaws.com` → `eu-west-1`.
+fn region_from_host(host: &str) -> Option<String> {
+    let first = host.split('.').next()?;
+    let rest = first.strip_prefix("s3-").or_else(|| {
+        if first == "s3" {
+            host.split('.').nth(1).filter(|part| *part != "amazonaws")
+        } else {
+            None
+        }
+    })?;
+    (!rest.is_empty() && rest != "external-1").then(|| rest.to_string())
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in &self.values {
+            let secret = KEYS.iter().any(|key| key.name == *name && key.secret);
+            let shown = match value {
+                _ if secret => "<redacted>".to_string(),
+                Value::None => "None".into(),
+                Value::Bool(flag) => {
+                    if *flag {
+                        "True".into()
+                    } else {
+                        "False".into()
+                    }
+                }
+                Value::Int(value) => value.to_string(),
+                Value::Str(text) => format!("{text:?}"),
+                Value::List(items) => format!("{items:?}"),
+                Value::Dict(dict) => redacted_json(dict),
+            };
+            map.entry(name, &format_args!("{shown}"));
+        }
+        map.finish()
+    }
+}
+
+/// A parameters object with secret values hidden.
+pub(crate) fn redacted_json(dict: &Map<String, Json>) -> String {
+    let mut shown = dict.clone();
+    for (name, value) in shown.iter_mut() {
+        if params::is_secret_param(name) {
+            *value = Json::String("<redacted>".into());
+        }
+    }
+    Json::Object(shown).to_string()
+}
+
+/// How bucket names reach the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressingStyle {
+    /// `https://endpoint/bucket/key`.
+    Path,
+    /// `https://bucket.endpoint/key`.
+    Virtual,
+    /// botocore's default: virtual on AWS, path on a custom endpoint.
+    Auto,
+}
+
+/// Which signature query-string URLs carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureVersion {
+    /// Legacy SigV2 (`"s3"`).
+    V2,
+    /// SigV4 (`"s3v4"`, the default).
+    V4,
+}
+
+/// TLS certificate checking (`AWS_S3_VERIFY`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verify {
+    /// The platform's trust store.
+    Default,
+    /// No certificate checks.
+    Off,
+    /// Trust the CA certificates in this PEM file.
+    CaBundle(std::path::PathBuf),
+}
+
+/// Resolved, typed configuration of one storage.
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) access_key: Option<String>,
+    pub(crate) secret_key: Option<String>,
+    pub(crate) security_token: Option<String>,
+    pub(crate) session_profile: Option<String>,
+    pub(crate) bucket_name: String,
+    pub(crate) location: String,
+    pub(crate) file_overwrite: bool,
+    pub(crate) object_parameters: Map<String, Json>,
+    pub(crate) default_acl: Option<String>,
+    pub(crate) bucket_acl: Option<String>,
+    pub(crate) auto_create_bucket: bool,
+    pub(crate) encryption: bool,
+    pub(crate) querystring_auth: bool,
+    pub(crate) querystring_expire: u64,
+    pub(crate) signature_version: SignatureVersion,
+    pub(crate) custom_domain: Option<String>,
+    pub(crate) url_protocol: String,
+    pub(crate) cloudfront_key: Option<String>,
+    pub(crate) cloudfront_key_id: Option<String>,
+    pub(crate) addressing_style: AddressingStyle,
+    pub(crate) gzip: bool,
+    pub(crate) gzip_content_types: Vec<String>,
+    pub(crate) endpoint_url: Option<String>,
+    pub(crate) region_name: Option<String>,
+    pub(crate) use_ssl: bool,
+    pub(crate) verify: Verify,
+    pub(crate) proxies: BTreeMap<String, String>,
+    pub(crate) max_memory_size: u64,
+    pub(crate) file_buffer_size: usize,
+    pub(crate) multipart_threshold: u64,
+    pub(crate) multipart_chunksize: u64,
+    pub(crate) connect_timeout: f64,
+    pub(crate) read_timeout: f64,
+    pub(crate) max_pool_connections: usize,
+    pub(crate) max_attempts: u32,
+    pub(crate) temp_dir: Option<std::path::PathBuf>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
+        f.debug_struct("Config")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &hidden(&self.secret_key))
+            .field("security_token", &hidden(&self.security_token))
+            .field("session_profile", &self.session_profile)
+            .field("bucket_name", &self.bucket_name)
+            .field("location", &self.location)
+            .field("file_overwrite", &self.file_overwrite)
+            .field(
+                "object_parameters",
+                &format_args!("{}", redacted_json(&self.object_parameters)),
+            )
+            .field("default_acl", &self.default_acl)
+            .field("endpoint_url", &self.endpoint_url)
+            .field("region_name", &self.region_name)
+            .field("addressing_style", &self.addressing_style)
+            .field("signature_version", &self.signature_version)
+            .field("custom_domain", &self.custom_domain)
+            .field("cloudfront_key", &hidden(&self.cloudfront_key))
+            .field("cloudfront_key_id", &self.cloudfront_key_id)
+            .field("verify", &self.verify)
+            .field("proxies", &self.proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Settings> {
+        let mut settings = Settings::new();
+        settings.set("AWS_STORAGE_BUCKET_NAME", "bucket")?;
+        for (key, value) in pairs {
+            settings.set(key, value)?;
+        }
+        Ok(settings)
+    }
+
+    fn config_error(pairs: &[(&str, &str)]) -> String {
+        match with(pairs).and_then(|settings| settings.resolve()) {
+            Err(Error::Config(message)) => message,
+            other => panic!("expected a config error, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn defaults_are_djangos_except_acls() {
+        let config = with(&[]).unwrap().resolve().unwrap();
+        assert!(config.file_overwrite);
+        assert!(config.querystring_auth);
+        assert_eq!(config.querystring_expire, 3600);
+        assert_eq!(config.location, "");
+        assert_eq!(config.default_acl, None);
+        assert_eq!(config.bucket_acl, None);
+        assert_eq!(config.url_protocol, "https:");
+        assert_eq!(config.max_memory_size, 0);
+        assert_eq!(config.file_buffer_size, 5 * 1024 * 1024);
+        assert_eq!(config.gzip_content_types.len(), 5);
+        assert!(!config.gzip);
+        assert_eq!(config.verify, Verify::Default);
+    }
+
+    #[test]
+    fn value_grammar() {
+        let config = with(&[
+            ("AWS_S3_FILE_OVERWRITE", "false"),
+            ("AWS_QUERYSTRING_AUTH", "0"),
+            ("AWS_QUERYSTRING_EXPIRE", "60"),
+            ("GZIP_CONTENT_TYPES", "text/css, text/plain"),
+            (
+                "AWS_S3_OBJECT_PARAMETERS",
+                r#"{"CacheControl": "max-age=86400"}"#,
+            ),
+            ("AWS_DEFAULT_ACL", "None"),
+            ("AWS_S3_VERIFY", "False"),
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap();
+        assert!(!config.file_overwrite && !config.querystring_auth);
+        assert_eq!(config.querystring_expire, 60);
+        assert_eq!(config.gzip_content_types, vec!["text/css", "text/plain"]);
+        assert_eq!(config.object_parameters["CacheControl"], "max-age=86400");
+        assert_eq!(config.verify, Verify::Off);
+        let config = with(&[("GZIP_CONTENT_TYPES", r#"["a/b"]"#)])
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert_eq!(config.gzip_content_types, vec!["a/b"]);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        for (key, value) in [
+            ("AWS_NO_SUCH_THING", "1"),
+            ("AWS_S3_FILE_OVERWRITE", "yes"),
+            ("AWS_QUERYSTRING_EXPIRE", "-1"),
+            ("AWS_S3_OBJECT_PARAMETERS", "[1]"),
+            ("AWS_LOCATION", "/media"),
+            ("AWS_S3_ADDRESSING_STYLE", "sideways"),
+            ("AWS_S3_SIGNATURE_VERSION", "v5"),
+            ("AWS_S3_URL_PROTOCOL", "https"),
+            ("AWS_S3_CUSTOM_DOMAIN", "cdn.example.com/"),
+            ("AWS_DEFAULT_ACL", "world-writable"),
+            ("AWS_S3_FILE_BUFFER_SIZE", "0"),
+            ("AWS_S3_TRANSFER_CONFIG", r#"{"speed": 1}"#),
+        ] {
+            let mut settings = Settings::new();
+            let message = settings.set(key, value).unwrap_err().to_string();
+            assert!(message.contains(key), "{message}");
+            assert!(settings.values.is_empty());
+        }
+        let message = Settings::new()
+            .set("AWS_PRELOAD_METADATA", "True")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("removed"), "{message}");
+    }
+
+    #[test]
+    fn cross_key_checks() {
+        assert!(config_error(&[("AWS_CLOUDFRONT_KEY", "k")]).contains("AWS_CLOUDFRONT_KEY_ID"));
+        assert!(config_error(&[("AWS_CLOUDFRONT_KEY_ID", "id")]).contains("AWS_CLOUDFRONT_KEY"));
+        let message = config_error(&[
+            ("AWS_S3_SESSION_PROFILE", "p"),
+            ("AWS_S3_ACCESS_KEY_ID", "a"),
+            ("AWS_S3_SECRET_ACCESS_KEY", "s"),
+        ]);
+        assert!(message.contains("AWS_S3_SESSION_PROFILE"), "{message}");
+        let mut settings = Settings::new();
+        settings.set("AWS_LOCATION", "x").unwrap();
+        let message = settings.resolve().unwrap_err().to_string();
+        assert!(message.contains("AWS_STORAGE_BUCKET_NAME"), "{message}");
+    }
+
+    #[test]
+    fn legacy_settings_translate() {
+        let config = with(&[
+            ("AWS_HEADERS", r#"{"Cache-Control": "max-age=86400"}"#),
+            ("AWS_ORIGIN", "eu-west-1"),
+            (
+                "AWS_S3_CALLING_FORMAT",
+                "boto.s3.connection.VHostCallingFormat",
+            ),
+            ("AWS_S3_PROXY_HOST", "127.0.0.1"),
+            ("AWS_S3_PROXY_PORT", "3128"),
+            ("S3_USE_SIGV4", "True"),
+            ("AWS_S3_SECURE_URLS", "False"),
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap();
+        assert_eq!(config.object_parameters["CacheControl"], "max-age=86400");
+        assert_eq!(config.region_name.as_deref(), Some("eu-west-1"));
+        assert_eq!(config.addressing_style, AddressingStyle::Virtual);
+        assert_eq!(config.proxies["https"], "127.0.0.1:3128");
+        assert_eq!(config.url_protocol, "http:");
+        let config = with(&[
+            ("AWS_S3_HOST", "s3.eu-central-1.amazonaws.com"),
+            ("AWS_S3_PORT", "8443"),
+        ])
+        .unwrap()
+        .resolve()
+        .unwrap();
+        assert_eq!(
+            config.endpoint_url.as_deref(),
+            Some("https://s3.eu-central-1.amazonaws.com:8443")
+        );
+        assert_eq!(config.region_name.as_deref(), Some("eu-central-1"));
+        assert_eq!(
+            region_from_host("s3-us-west-2.amazonaws.com").as_deref(),
+            Some("us-west-2")
+        );
+        assert_eq!(region_from_host("s3.amazonaws.com"), None);
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let settings = with(&[
+            ("AWS_S3_ACCESS_KEY_ID", "AKIDVISIBLE"),
+            ("AWS_S3_SECRET_ACCESS_KEY", "TOPSECRETVALUE"),
+            ("AWS_SESSION_TOKEN", "TOKENSECRET"),
+            (
+                "AWS_S3_OBJECT_PARAMETERS",
+                r#"{"SSECustomerKey": "SSECSECRET", "SSECustomerAlgorithm": "AES256"}"#,
+            ),
+        ])
+        .unwrap();
+        let shown = format!("{settings:?} {:?}", settings.resolve().unwrap());
+        for secret in ["TOPSECRETVALUE", "TOKENSECRET", "SSECSECRET"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("AKIDVISIBLE"));
+    }
+}

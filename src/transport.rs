@@ -1,0 +1,552 @@
+//! Sending S3 requests: rust-s3 builds and signs them, we send them.
+//!
+//! rust-s3's blocking client opens a new connection per request and has no per-client
+//! proxy, CA or timeouts. Its `Request` trait, though, does all the S3 work (URL,
+//! canonical request, SigV4 headers) given a bucket, a key and a `Command`. [`Signed`]
+//! implements that trait and sends through one pooled `ureq::Agent` per storage, so
+//! connections are reused and endpoint, TLS, proxy and timeouts belong to the storage.
+//!
+//! Failures come back as [`Reply`] with the status; [`Reply::check`] turns an error
+//! status into our [`Error`], with the S3 error `Code` parsed from the XML body.
+
+use crate::error::{Error, Result, S3Failure};
+use crate::log;
+use crate::settings::{AddressingStyle, Config, Verify};
+use http::HeaderMap;
+use rand::Rng;
+use s3::command::Command;
+use s3::error::S3Error;
+use s3::request::{Request, ResponseData};
+use s3::{Bucket, Region};
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+/// One storage's connection to its bucket.
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    bucket: Box<Bucket>,
+    max_attempts: u32,
+}
+
+/// A response: status, headers and the (unread) body.
+pub(crate) struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body, to be read or dropped.
+    pub body: ureq::Body,
+}
+
+impl Reply {
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// Passes a 2xx reply through; turns any other into an error naming `operation`.
+    pub fn check(self, operation: &str) -> Result<Reply> {
+        if (200..300).contains(&self.status) {
+            return Ok(self);
+        }
+        Err(self.into_error(operation))
+    }
+
+    /// The error this (non-2xx) reply stands for.
+    pub fn into_error(mut self, operation: &str) -> Error {
+        let mut text = String::new();
+        let _ = self
+            .body
+            .with_config()
+            .limit(64 * 1024)
+            .reader()
+            .take(64 * 1024)
+            .read_to_string(&mut text);
+        let failure = S3Failure {
+            operation: operation.to_string(),
+            status: self.status,
+            code: xml_field(&text, "Code").unwrap_or_else(|| default_code(self.status).into()),
+            message: xml_field(&text, "Message").unwrap_or_default(),
+        };
+        match self.status {
+            403 => Error::AccessDenied(failure),
+            404 if matches!(failure.code.as_str(), "NoSuchKey" | "NotFound") => {
+                Error::NotFound(failure.to_string())
+            }
+            412 => Error::AlreadyExists(failure.to_string()),
+            _ => Error::Server(failure),
+        }
+    }
+
+    /// Reads the whole body as text (for XML replies).
+    pub fn text(mut self, operation: &str) -> Result<String> {
+        let mut text = String::new();
+        self.body
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .reader()
+            .read_to_string(&mut text)
+            .map_err(|error| Error::Network(format!("{operation}: reading the reply: {error}")))?;
+        Ok(text)
+    }
+}
+
+/// The code S3 uses for a status when the body (e.g. of a HEAD) carries none.
+fn default_code(status: u16) -> &'static str {
+    match status {
+        301 => "PermanentRedirect",
+        400 => "BadRequest",
+        403 => "AccessDenied",
+        404 => "NotFound",
+        412 => "PreconditionFailed",
+        503 => "SlowDown",
+        _ => "",
+    }
+}
+
+/// The fields of S3's XML replies that we read (any root element: `Error`,
+/// `InitiateMultipartUploadResult`, `CompleteMultipartUploadResult`).
+#[derive(serde::Deserialize, Default)]
+struct ReplyFields {
+    #[serde(rename = "Code")]
+    code: Option<String>,
+    #[serde(rename = "Message")]
+    message: Option<String>,
+    #[serde(rename = "UploadId")]
+    upload_id: Option<String>,
+}
+
+/// The text of a top-level `Code`, `Message` or `UploadId` element of an S3 XML reply.
+pub(crate) fn xml_field(xml: &str, field: &str) -> Option<String> {
+    let fields: ReplyFields = quick_xml::de::from_str(xml).ok()?;
+    match field {
+        "Code" => fields.code,
+        "Message" => fields.message,
+        "UploadId" => fields.upload_id,
+        _ => None,
+    }
+}
+
+/// What a failed attempt means for the next one.
+enum Attempt {
+    Done(Reply),
+    Retry(String, Option<Reply>),
+    Fail(Error),
+}
+
+impl Transport {
+    /// Builds the pooled client and the signing bucket for a configuration.
+    pub fn new(config: &Config, credentials: s3::creds::Credentials) -> Result<Transport> {
+        let endpoint = match &config.endpoint_url {
+            Some(url) => url.clone(),
+            None => {
+                let scheme = if config.use_ssl { "https" } else { "http" };
+                match config.region_name.as_deref() {
+                    None | Some("us-east-1") => format!("{scheme}://s3.amazonaws.com"),
+                    Some(region) => format!("{scheme}://s3.{region}.amazonaws.com"),
+                }
+            }
+        };
+        let region = Region::Custom {
+            region: config
+                .region_name
+                .clone()
+                .unwrap_or_else(|| "us-east-1".into()),
+            endpoint: endpoint.clone(),
+        };
+        let mut bucket = Bucket::new(&config.bucket_name, region, credentials)
+            .map_err(|error| Error::Config(format!("AWS_STORAGE_BUCKET_NAME: {error}")))?;
+        let path_style = match config.addressing_style {
+            AddressingStyle::Path => true,
+            AddressingStyle::Virtual => false,
+            // botocore: virtual for DNS-compatible names on AWS, path on custom endpoints.
+            AddressingStyle::Auto => {
+                config.endpoint_url.is_some()
+                    || config.bucket_name.contains('.')
+                    || config.bucket_name.chars().any(|c| c.is_ascii_uppercase())
+            }
+        };
+        if path_style {
+            bucket.set_path_style();
+        } else {
+            bucket.set_subdomain_style();
+        }
+        bucket.set_request_timeout(None);
+
+        let tls = match &config.verify {
+            Verify::Default => ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+            Verify::Off => ureq::tls::TlsConfig::builder()
+                .disable_verification(true)
+                .build(),
+            Verify::CaBundle(path) => {
+                let pem = std::fs::read(path).map_err(|error| {
+                    Error::Config(format!(
+                        "AWS_S3_VERIFY: cannot read CA bundle {}: {error}",
+                        path.display()
+                    ))
+                })?;
+                let certs = ureq::tls::parse_pem(&pem)
+                    .filter_map(|item| match item {
+                        Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>();
+                if certs.is_empty() {
+                    return Err(Error::Config(format!(
+                        "AWS_S3_VERIFY: {} holds no PEM certificate",
+                        path.display()
+                    )));
+                }
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)))
+                    .build()
+            }
+        };
+        let mut builder = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .user_agent(concat!("s3storage/", env!("CARGO_PKG_VERSION")))
+            .accept("")
+            .timeout_connect(Some(Duration::from_secs_f64(config.connect_timeout)))
+            .timeout_per_read(Some(Duration::from_secs_f64(config.read_timeout)))
+            .timeout_per_write(Some(Duration::from_secs_f64(config.read_timeout)))
+            .max_idle_connections(config.max_pool_connections.max(1))
+            .max_idle_connections_per_host(config.max_pool_connections.max(1))
+            .tls_config(tls);
+        if let Some(proxy) = choose_proxy(&config.proxies, &endpoint)? {
+            builder = builder.proxy(Some(proxy));
+        }
+        Ok(Transport {
+            agent: builder.build().into(),
+            bucket,
+            max_attempts: config.max_attempts,
+        })
+    }
+
+    /// The signing bucket (for URL building).
+    pub fn bucket(&self) -> &Bucket {
+        &self.bucket
+    }
+
+    /// Sends `command` on `key` with extra signed headers, retrying what is safe to retry.
+    ///
+    /// Returns the reply whatever its status; only transport failures are errors here.
+    pub fn send(
+        &self,
+        command: Command<'_>,
+        key: &str,
+        headers: &[(String, String)],
+    ) -> Result<Reply> {
+        let operation = describe(&command, key);
+        let repeatable = !matches!(
+            command,
+            Command::InitiateMultipartUpload { .. } | Command::CompleteMultipartUpload { .. }
+        );
+        let mut attempt = 1;
+        loop {
+            let outcome = self.attempt(command.clone(), key, headers, &operation, repeatable);
+            match outcome {
+                Attempt::Done(reply) => return Ok(reply),
+                Attempt::Fail(error) => return Err(error),
+                Attempt::Retry(reason, reply) => {
+                    if attempt >= self.max_attempts {
+                        return match reply {
+                            Some(reply) => Ok(reply),
+                            None => Err(Error::Network(format!(
+                                "{operation}: {reason} (after {attempt} attempts)"
+                            ))),
+                        };
+                    }
+                    let delay = backoff(attempt);
+                    log::warn(&format!(
+                        "{operation}: {reason}; retrying in {} ms (attempt {} of {})",
+                        delay.as_millis(),
+                        attempt + 1,
+                        self.max_attempts
+                    ));
+                    std::thread::sleep(delay);
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    fn attempt(
+        &self,
+        command: Command<'_>,
+        key: &str,
+        headers: &[(String, String)],
+        operation: &str,
+        repeatable: bool,
+    ) -> Attempt {
+        let mut bucket = (*self.bucket).clone();
+        let mut extra = HeaderMap::new();
+        for (name, value) in headers {
+            let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_str(value),
+            ) else {
+                return Attempt::Fail(Error::InvalidArgument(format!(
+                    "{operation}: header {name:?} cannot be sent (invalid characters)"
+                )));
+            };
+            extra.insert(name, value);
+        }
+        bucket.extra_headers = extra;
+        let signed = Signed {
+            agent: &self.agent,
+            bucket: &bucket,
+            path: key.to_string(),
+            command,
+            datetime: OffsetDateTime::now_utc(),
+        };
+        log::debug(|| operation.to_string());
+        match signed.send() {
+            Ok(reply) if matches!(reply.status, 500 | 502 | 503 | 504 | 429) => {
+                let reason = format!("HTTP {}", reply.status);
+                Attempt::Retry(reason, Some(reply))
+            }
+            Ok(reply) => Attempt::Done(reply),
+            Err(SendError::Transport(error)) if repeatable => {
+                Attempt::Retry(error.to_string(), None)
+            }
+            Err(SendError::Transport(error)) => {
+                Attempt::Fail(Error::Network(format!("{operation}: {error}")))
+            }
+            Err(SendError::Build(message)) => {
+                Attempt::Fail(Error::InvalidArgument(format!("{operation}: {message}")))
+            }
+        }
+    }
+}
+
+/// Exponential backoff with full jitter, as the AWS SDKs' standard mode.
+fn backoff(attempt: u32) -> Duration {
+    let cap = 100u64 * (1u64 << attempt.min(8));
+    Duration::from_millis(rand::thread_rng().gen_range(cap / 2..=cap).min(20_000))
+}
+
+/// A short description of a request for messages: `"PUT media/a.txt"`.
+fn describe(command: &Command<'_>, key: &str) -> String {
+    let what = match command {
+        Command::HeadObject => "HEAD",
+        Command::GetObject | Command::GetObjectRange { .. } => "GET",
+        Command::PutObject {
+            multipart: Some(_), ..
+        } => "UploadPart",
+        Command::PutObject { .. } => "PUT",
+        Command::DeleteObject => "DELETE",
+        Command::ListObjects { .. } => "LIST",
+        Command::InitiateMultipartUpload { .. } => "CreateMultipartUpload",
+        Command::CompleteMultipartUpload { .. } => "CompleteMultipartUpload",
+        Command::AbortMultipartUpload { .. } => "AbortMultipartUpload",
+        Command::CreateBucket { .. } => "CreateBucket",
+        other => return format!("{} {key}", other.http_verb()),
+    };
+    format!("{what} {key}")
+}
+
+/// Picks the proxy for the endpoint as botocore does: `scheme://host` first, then `scheme`.
+fn choose_proxy(
+    proxies: &std::collections::BTreeMap<String, String>,
+    endpoint: &str,
+) -> Result<Option<ureq::Proxy>> {
+    let scheme = endpoint.split("://").next().unwrap_or("https");
+    let host = endpoint
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', ':']).next())
+        .unwrap_or("");
+    let chosen = proxies
+        .get(&format!("{scheme}://{host}"))
+        .or_else(|| proxies.get(scheme));
+    let Some(proxy) = chosen else { return Ok(None) };
+    let url = if proxy.contains("://") {
+        proxy.clone()
+    } else {
+        format!("http://{proxy}")
+    };
+    ureq::Proxy::new(&url).map(Some).map_err(|error| {
+        Error::Config(format!(
+            "AWS_S3_PROXIES: proxy {proxy:?} is not usable: {error}"
+        ))
+    })
+}
+
+/// Why a send failed.
+enum SendError {
+    /// The request could not be built (bad header, bad URL).
+    Build(String),
+    /// Connect, TLS, timeout, reset.
+    Transport(ureq::Error),
+}
+
+impl From<S3Error> for SendError {
+    fn from(error: S3Error) -> SendError {
+        SendError::Build(error.to_string())
+    }
+}
+
+/// One request as rust-s3 sees it: a bucket, a key, a command, a time.
+pub(crate) struct Signed<'a> {
+    agent: &'a ureq::Agent,
+    bucket: &'a Bucket,
+    path: String,
+    command: Command<'a>,
+    datetime: OffsetDateTime,
+}
+
+impl Signed<'_> {
+    /// Signs with rust-s3 and sends through our agent.
+    fn send(&self) -> std::result::Result<Reply, SendError> {
+        let headers = self.headers()?;
+        let url = self.url()?;
+        let method = self.command.http_verb().to_string();
+        let mut request = http::Request::builder()
+            .method(method.as_str())
+            .uri(url.as_str());
+        for (name, value) in headers.iter() {
+            request = request.header(name, value);
+        }
+        let body = self.request_body()?;
+        let request = request
+            .body(body)
+            .map_err(|error| SendError::Build(error.to_string()))?;
+        let response = self.agent.run(request).map_err(SendError::Transport)?;
+        let (parts, body) = response.into_parts();
+        Ok(Reply {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+fn to_s3_error(error: SendError) -> S3Error {
+    match error {
+        SendError::Build(message) => S3Error::HttpFailWithBody(0, message),
+        SendError::Transport(error) => S3Error::Io(std::io::Error::other(error.to_string())),
+    }
+}
+
+impl Request for Signed<'_> {
+    type Response = Reply;
+    type HeaderMap = HeaderMap;
+
+    fn response(&self) -> std::result::Result<Reply, S3Error> {
+        self.send().map_err(to_s3_error)
+    }
+
+    fn response_data(&self, etag: bool) -> std::result::Result<ResponseData, S3Error> {
+        let reply = self.response()?;
+        let status = reply.status;
+        let headers: HashMap<String, String> = reply
+            .headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
+            .collect();
+        let body = if etag {
+            headers
+                .get("etag")
+                .cloned()
+                .unwrap_or_default()
+                .into_bytes()
+        } else {
+            let mut body = reply.body;
+            body.with_config()
+                .limit(u64::MAX)
+                .read_to_vec()
+                .map_err(|error| S3Error::Io(std::io::Error::other(error.to_string())))?
+        };
+        Ok(ResponseData::new(body.into(), status, headers))
+    }
+
+    fn response_data_to_writer<T: std::io::Write + Send + ?Sized>(
+        &self,
+        writer: &mut T,
+    ) -> std::result::Result<u16, S3Error> {
+        let mut reply = self.response()?;
+        std::io::copy(&mut reply.body.as_reader(), writer)?;
+        Ok(reply.status)
+    }
+
+    fn response_header(&self) -> std::result::Result<(HeaderMap, u16), S3Error> {
+        let reply = self.response()?;
+        Ok((reply.headers, reply.status))
+    }
+
+    fn datetime(&self) -> OffsetDateTime {
+        self.datetime
+    }
+
+    fn bucket(&self) -> Bucket {
+        self.bucket.clone()
+    }
+
+    fn command(&self) -> Command<'_> {
+        self.command.clone()
+    }
+
+    fn path(&self) -> String {
+        self.path.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_s3_error_codes() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><Resource>/b</Resource></Error>"#;
+        assert_eq!(xml_field(xml, "Code").as_deref(), Some("NoSuchBucket"));
+        assert_eq!(
+            xml_field(xml, "Message").as_deref(),
+            Some("The specified bucket does not exist")
+        );
+        assert_eq!(xml_field("", "Code"), None);
+        assert_eq!(
+            xml_field("<Error><Code>A&amp;B</Code></Error>", "Code").as_deref(),
+            Some("A&B")
+        );
+    }
+
+    #[test]
+    fn proxies_by_scheme_and_host() {
+        let mut proxies = std::collections::BTreeMap::new();
+        proxies.insert("http".to_string(), "127.0.0.1:1".to_string());
+        proxies.insert(
+            "http://s3.local".to_string(),
+            "http://127.0.0.1:2".to_string(),
+        );
+        let chosen = choose_proxy(&proxies, "http://s3.local:9000")
+            .unwrap()
+            .unwrap();
+        assert_eq!(chosen.port(), 2);
+        let chosen = choose_proxy(&proxies, "http://other:9000")
+            .unwrap()
+            .unwrap();
+        assert_eq!(chosen.port(), 1);
+        assert!(choose_proxy(&proxies, "https://other").unwrap().is_none());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        for attempt in 1..20 {
+            let delay = backoff(attempt);
+            assert!(delay <= Duration::from_secs(20));
+            assert!(
+                delay
+                    >= Duration::from_millis(100 * (1 << attempt.min(8)) / 2)
+                        .min(Duration::from_secs(20))
+            );
+        }
+    }
+}

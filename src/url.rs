@@ -1,0 +1,376 @@
+//! `Storage.url(name, parameters, expire, http_method)`, as django-storages builds it.
+//!
+//! * custom domain: `{AWS_S3_URL_PROTOCOL}//{domain}/{filepath_to_uri(key)}` with the
+//!   parameters as a raw query string;
+//! * `AWS_QUERYSTRING_AUTH=False`: the plain (unsigned) object URL;
+//! * otherwise a presigned URL: SigV4 query parameters, or SigV2 with
+//!   `AWS_S3_SIGNATURE_VERSION='s3'`. `parameters` are GetObject argument names
+//!   (`ResponseContentDisposition`, ...), mapped to S3's query parameters.
+
+use crate::error::{Error, Result};
+use crate::settings::{Config, SignatureVersion};
+use base64::Engine as _;
+use hmac::Mac;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use s3::signing;
+use s3::Bucket;
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+/// The optional arguments of `url()`.
+#[derive(Clone, Debug, Default)]
+pub struct UrlOptions {
+    /// GetObject parameters (presigned URLs) or raw query parameters (custom domain).
+    pub parameters: Option<Map<String, Value>>,
+    /// Lifetime in seconds; `None` means `AWS_QUERYSTRING_EXPIRE`.
+    pub expire: Option<u64>,
+    /// `GET` (default), `HEAD`, `PUT` or `DELETE`.
+    pub http_method: Option<String>,
+}
+
+/// SigV4 presigned URLs live at most a week.
+const MAX_V4_EXPIRE: u64 = 604_800;
+
+/// Python's `quote` safe set for Django's `filepath_to_uri`: `/~!*()'` plus unreserved.
+const FILEPATH_SAFE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'*')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'\'')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-');
+
+/// Python's `quote_plus` safe set (space becomes `+` separately).
+const QUERY_SAFE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'~');
+
+/// Django's `filepath_to_uri`.
+pub(crate) fn filepath_to_uri(path: &str) -> String {
+    utf8_percent_encode(&path.replace('\\', "/"), FILEPATH_SAFE).to_string()
+}
+
+/// Python's `urlencode` of a dict (values as `str()` gives them).
+fn urlencode(parameters: &Map<String, Value>) -> String {
+    let quote_plus = |text: &str| {
+        text.split(' ')
+            .map(|part| utf8_percent_encode(part, QUERY_SAFE).to_string())
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    parameters
+        .iter()
+        .map(|(key, value)| format!("{}={}", quote_plus(key), quote_plus(&python_str(value))))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `str(value)` as Python prints JSON-ish values.
+fn python_str(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Null => "None".into(),
+        other => other.to_string(),
+    }
+}
+
+/// GetObject argument names → S3 query parameters.
+const GET_OBJECT_QUERY: &[(&str, &str)] = &[
+    ("ResponseCacheControl", "response-cache-control"),
+    ("ResponseContentDisposition", "response-content-disposition"),
+    ("ResponseContentEncoding", "response-content-encoding"),
+    ("ResponseContentLanguage", "response-content-language"),
+    ("ResponseContentType", "response-content-type"),
+    ("ResponseExpires", "response-expires"),
+    ("VersionId", "versionId"),
+    ("PartNumber", "partNumber"),
+];
+
+fn get_object_query(parameters: Option<&Map<String, Value>>) -> Result<Vec<(String, String)>> {
+    let mut query = Vec::new();
+    for (name, value) in parameters.into_iter().flatten() {
+        let Some((_, param)) = GET_OBJECT_QUERY.iter().find(|(arg, _)| arg == name) else {
+            return Err(Error::InvalidArgument(format!(
+                "url parameters: unknown GetObject parameter '{name}' (expected names such as \
+                 ResponseContentDisposition, ResponseContentType, VersionId)"
+            )));
+        };
+        query.push((param.to_string(), python_str(value)));
+    }
+    Ok(query)
+}
+
+fn method_of(options: &UrlOptions) -> Result<String> {
+    let method = options
+        .http_method
+        .as_deref()
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
+    match method.as_str() {
+        "GET" | "HEAD" | "PUT" | "DELETE" => Ok(method),
+        _ => Err(Error::InvalidArgument(format!(
+            "http_method must be GET, HEAD, PUT or DELETE, not {method:?}"
+        ))),
+    }
+}
+
+/// The object's URL without any query: `{endpoint}/{bucket}/{key}` or `{bucket.endpoint}/{key}`.
+fn object_url(bucket: &Bucket, key: &str) -> String {
+    format!("{}/{}", bucket.url(), signing::uri_encode(key, false))
+}
+
+fn encode_query(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| {
+            format!(
+                "{}={}",
+                signing::uri_encode(key, true),
+                signing::uri_encode(value, true)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Builds the URL of `key` (`name` is the caller's name, for messages).
+pub(crate) fn build(
+    config: &Config,
+    bucket: &Bucket,
+    key: &str,
+    options: &UrlOptions,
+) -> Result<String> {
+    let expire = options.expire.unwrap_or(config.querystring_expire);
+    if let Some(domain) = &config.custom_domain {
+        let mut url = format!(
+            "{}//{}/{}",
+            config.url_protocol,
+            domain,
+            filepath_to_uri(key)
+        );
+        if let Some(parameters) = options.parameters.as_ref().filter(|p| !p.is_empty()) {
+            url = format!("{url}?{}", urlencode(parameters));
+        }
+        if config.querystring_auth && config.cloudfront_key.is_some() {
+            return crate::url::cloudfront::sign(config, &url, expire);
+        }
+        return Ok(url);
+    }
+    let method = method_of(options)?;
+    let query = get_object_query(options.parameters.as_ref())?;
+    let credentials = bucket
+        .credentials()
+        .map_err(|error| Error::Config(format!("credentials: {error}")))?;
+    let (Some(access_key), Some(secret_key)) = (credentials.access_key, credentials.secret_key)
+    else {
+        // No credentials, or AWS_QUERYSTRING_AUTH=False: botocore's UNSIGNED client.
+        return Ok(with_query(object_url(bucket, key), &query));
+    };
+    if !config.querystring_auth {
+        return Ok(with_query(object_url(bucket, key), &query));
+    }
+    let token = credentials.session_token.or(credentials.security_token);
+    match config.signature_version {
+        SignatureVersion::V4 => presign_v4(
+            bucket,
+            key,
+            &method,
+            expire,
+            query,
+            &access_key,
+            &secret_key,
+            token,
+        ),
+        SignatureVersion::V2 => presign_v2(
+            bucket,
+            key,
+            &method,
+            expire,
+            query,
+            &access_key,
+            &secret_key,
+            token,
+        ),
+    }
+}
+
+fn with_query(url: String, query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        url
+    } else {
+        format!("{url}?{}", encode_query(query))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn presign_v4(
+    bucket: &Bucket,
+    key: &str,
+    method: &str,
+    expire: u64,
+    mut query: Vec<(String, String)>,
+    access_key: &str,
+    secret_key: &str,
+    token: Option<String>,
+) -> Result<String> {
+    if expire == 0 || expire > MAX_V4_EXPIRE {
+        return Err(Error::InvalidArgument(format!(
+            "expire must be between 1 and {MAX_V4_EXPIRE} seconds for SigV4 URLs, not {expire}"
+        )));
+    }
+    let now = OffsetDateTime::now_utc();
+    let region = bucket.region();
+    let signing_error =
+        |error: s3::error::S3Error| Error::InvalidArgument(format!("signing the URL: {error}"));
+    let scope = signing::scope_string(&now, &region).map_err(signing_error)?;
+    let long_date = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        now.month() as u8,
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    query.extend([
+        (
+            "X-Amz-Algorithm".to_string(),
+            "AWS4-HMAC-SHA256".to_string(),
+        ),
+        ("X-Amz-Credential".into(), format!("{access_key}/{scope}")),
+        ("X-Amz-Date".into(), long_date),
+        ("X-Amz-Expires".into(), expire.to_string()),
+        ("X-Amz-SignedHeaders".into(), "host".into()),
+    ]);
+    if let Some(token) = token {
+        query.push(("X-Amz-Security-Token".into(), token));
+    }
+    let unsigned = with_query(object_url(bucket, key), &query);
+    let parsed = url::Url::parse(&unsigned)
+        .map_err(|error| Error::InvalidArgument(format!("building the URL: {error}")))?;
+    let mut headers = http::HeaderMap::new();
+    let host = bucket.host();
+    let host = host.split('/').next().unwrap_or(&host).to_string();
+    headers.insert(
+        http::header::HOST,
+        host.parse()
+            .map_err(|_| Error::Config(format!("endpoint host {host:?} is not valid")))?,
+    );
+    let canonical = signing::canonical_request(method, &parsed, &headers, "UNSIGNED-PAYLOAD")
+        .map_err(signing_error)?;
+    let to_sign = signing::string_to_sign(&now, &region, &canonical).map_err(signing_error)?;
+    let signing_key =
+        signing::signing_key(&now, secret_key, &region, "s3").map_err(signing_error)?;
+    let mut mac = signing::HmacSha256::new_from_slice(&signing_key)
+        .map_err(|error| Error::InvalidArgument(format!("signing the URL: {error}")))?;
+    mac.update(to_sign.as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
+    Ok(format!("{unsigned}&X-Amz-Signature={signature}"))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn presign_v2(
+    bucket: &Bucket,
+    key: &str,
+    method: &str,
+    expire: u64,
+    query: Vec<(String, String)>,
+    access_key: &str,
+    secret_key: &str,
+    token: Option<String>,
+) -> Result<String> {
+    let expires = OffsetDateTime::now_utc().unix_timestamp() + expire as i64;
+    let mut resource = format!("/{}/{}", bucket.name(), signing::uri_encode(key, false));
+    let mut signed_query: Vec<&(String, String)> = query.iter().collect();
+    signed_query.sort();
+    if !signed_query.is_empty() {
+        let sub = signed_query
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        resource = format!("{resource}?{sub}");
+    }
+    let amz_headers = token
+        .as_ref()
+        .map(|token| format!("x-amz-security-token:{token}\n"))
+        .unwrap_or_default();
+    let to_sign = format!("{method}\n\n\n{expires}\n{amz_headers}{resource}");
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret_key.as_bytes())
+        .map_err(|error| Error::InvalidArgument(format!("signing the URL: {error}")))?;
+    mac.update(to_sign.as_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let mut pairs = query.clone();
+    pairs.push(("AWSAccessKeyId".into(), access_key.to_string()));
+    pairs.push(("Signature".into(), signature));
+    pairs.push(("Expires".into(), expires.to_string()));
+    if let Some(token) = token {
+        pairs.push(("x-amz-security-token".into(), token));
+    }
+    Ok(with_query(object_url(bucket, key), &pairs))
+}
+
+/// CloudFront canned-policy signing.
+pub(crate) mod cloudfront {
+    use super::*;
+
+    /// Signs `url` with a canned policy expiring `expire` seconds from now.
+    pub(crate) fn sign(config: &Config, _url: &str, _expire: u64) -> Result<String> {
+        let _ = config;
+        Err(Error::Config(
+            "AWS_CLOUDFRONT_KEY: CloudFront URL signing is not supported by this build".into(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn filepath_to_uri_as_django() {
+        assert_eq!(
+            filepath_to_uri("whacky & filename.mp4"),
+            "whacky%20%26%20filename.mp4"
+        );
+        assert_eq!(filepath_to_uri("ãlöhâ.jpg"), "%C3%A3l%C3%B6h%C3%A2.jpg");
+        assert_eq!(filepath_to_uri("a/b~c!*()'.txt"), "a/b~c!*()'.txt");
+        assert_eq!(filepath_to_uri("a+b%c"), "a%2Bb%25c");
+        assert_eq!(filepath_to_uri(""), "");
+    }
+
+    #[test]
+    fn urlencode_as_python() {
+        let params = json!({"version": 10, "a b": "c&d"})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert_eq!(urlencode(&params), "a+b=c%26d&version=10");
+    }
+
+    #[test]
+    fn get_object_parameters_map_to_queries() {
+        let params = json!({"ResponseContentDisposition": "attachment"})
+            .as_object()
+            .unwrap()
+            .clone();
+        assert_eq!(
+            get_object_query(Some(&params)).unwrap(),
+            vec![(
+                "response-content-disposition".to_string(),
+                "attachment".to_string()
+            )]
+        );
+        let bad = json!({"Nope": 1}).as_object().unwrap().clone();
+        assert!(get_object_query(Some(&bad)).is_err());
+    }
+}

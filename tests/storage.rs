@@ -1,0 +1,602 @@
+//! Storage behaviour against the real local S3 server: the specification's walkthroughs
+//! and the ported django-storages tests (tests/test_s3.py) that apply.
+
+mod common;
+
+use common::{fetch, pattern, settings, storage, unique};
+use s3storage::{Error, ResultCode, Settings, Storage, UrlOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+
+fn read_all(storage: &Storage, name: &str) -> Vec<u8> {
+    let mut file = storage.open(name, "rb").unwrap();
+    let mut content = Vec::new();
+    file.read_to_end(&mut content).unwrap();
+    content
+}
+
+fn head(storage: &Storage, name: &str) -> http::HeaderMap {
+    let options = UrlOptions {
+        http_method: Some("HEAD".into()),
+        ..Default::default()
+    };
+    let (status, headers, _) = fetch("HEAD", &storage.url_with(name, &options).unwrap());
+    assert_eq!(status, 200, "HEAD {name}");
+    headers
+}
+
+fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// The specification's "Storage" walkthrough.
+#[test]
+fn storage_walkthrough() {
+    let storage = storage(&[]);
+    assert!(!storage.exists("storage_test").unwrap());
+    let mut file = storage.open("storage_test", "w").unwrap();
+    file.write_all(b"storage contents").unwrap();
+    file.close().unwrap();
+    assert!(storage.exists("storage_test").unwrap());
+    let mut file = storage.open("storage_test", "r").unwrap();
+    let mut text = String::new();
+    file.read_to_string(&mut text).unwrap();
+    assert_eq!(text, "storage contents");
+    file.close().unwrap();
+    storage.delete("storage_test").unwrap();
+    assert!(!storage.exists("storage_test").unwrap());
+}
+
+/// The specification's FieldFile walk (upload_to='tests').
+#[test]
+fn fieldfile_walk() {
+    let storage = storage(&[]);
+    let name = storage
+        .save("tests/django_test.txt", &b"content"[..])
+        .unwrap();
+    assert_eq!(name, "tests/django_test.txt");
+    assert_eq!(storage.size(&name).unwrap(), 7);
+    let mut file = storage.open(&name, "rb").unwrap();
+    let mut three = [0u8; 3];
+    file.read_exact(&mut three).unwrap();
+    assert_eq!(&three, b"con");
+    let mut rest = String::new();
+    file.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "tent");
+    let chunks: Vec<String> = file
+        .chunks(2)
+        .unwrap()
+        .map(|chunk| String::from_utf8(chunk.unwrap()).unwrap())
+        .collect();
+    assert_eq!(chunks.join("-"), "co-nt-en-t");
+    file.close().unwrap();
+
+    // Same name again, default AWS_S3_FILE_OVERWRITE=True: same name, new content.
+    let name2 = storage
+        .save("tests/django_test.txt", &b"more content"[..])
+        .unwrap();
+    assert_eq!(name2, "tests/django_test.txt");
+    assert_eq!(storage.size(&name2).unwrap(), 12);
+    storage.delete(&name).unwrap();
+    assert!(!storage.exists(&name).unwrap());
+}
+
+#[test]
+fn same_name_without_overwrite_gets_a_new_name() {
+    let storage = storage(&[("AWS_S3_FILE_OVERWRITE", "False")]);
+    let first = storage
+        .save("tests/django_test.txt", &b"content"[..])
+        .unwrap();
+    assert_eq!(first, "tests/django_test.txt");
+    let second = storage
+        .save("tests/django_test.txt", &b"more content"[..])
+        .unwrap();
+    assert_ne!(second, first);
+    assert!(
+        second.starts_with("tests/django_test_") && second.ends_with(".txt"),
+        "{second}"
+    );
+    assert_eq!(second.len(), first.len() + 8);
+    assert_eq!(read_all(&storage, &first), b"content");
+    assert_eq!(read_all(&storage, &second), b"more content");
+    // get_available_name agrees with what is there.
+    let available = storage
+        .get_available_name("tests/django_test.txt", None)
+        .unwrap();
+    assert_ne!(available, first);
+    let overwrite = Storage::new(&settings(&[])).unwrap();
+    assert_eq!(
+        overwrite
+            .get_available_name("parent/child.txt", Some(15))
+            .unwrap(),
+        "parent/chil.txt"
+    );
+}
+
+#[test]
+fn create_only_saves_never_overwrite_each_other() {
+    let storage = storage(&[("AWS_S3_FILE_OVERWRITE", "False")]);
+    let handles: Vec<_> = (0..8)
+        .map(|thread| {
+            let storage = storage.clone();
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|round| {
+                        let content = format!("thread {thread} round {round}");
+                        let name = storage.save("race/same.txt", content.as_bytes()).unwrap();
+                        (name, content)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let saved: Vec<(String, String)> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    let mut names: Vec<&String> = saved.iter().map(|(name, _)| name).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 40, "every save got its own name");
+    for (name, content) in &saved {
+        assert_eq!(read_all(&storage, name), content.as_bytes(), "{name}");
+    }
+    let (_, files) = storage.listdir("race").unwrap();
+    assert_eq!(files.len(), 40);
+}
+
+#[test]
+fn create_only_multipart_saves_never_overwrite_each_other() {
+    let storage = storage(&[
+        ("AWS_S3_FILE_OVERWRITE", "False"),
+        (
+            "AWS_S3_TRANSFER_CONFIG",
+            r#"{"multipart_threshold": 5242880, "multipart_chunksize": 5242880}"#,
+        ),
+    ]);
+    let handles: Vec<_> = (0..3u8)
+        .map(|thread| {
+            let storage = storage.clone();
+            std::thread::spawn(move || {
+                let content = pattern(6 * 1024 * 1024 + 17, thread);
+                let name = storage.save("big/same.bin", content.as_slice()).unwrap();
+                (name, content)
+            })
+        })
+        .collect();
+    let saved: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let mut names: Vec<&String> = saved.iter().map(|(name, _)| name).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 3);
+    for (name, content) in &saved {
+        assert!(
+            read_all(&storage, name) == *content,
+            "{name} holds its own content"
+        );
+    }
+}
+
+#[test]
+fn exists_delete_size_and_mtime() {
+    let storage = storage(&[]);
+    assert!(!storage.exists("file.txt").unwrap());
+    storage.delete("file.txt").unwrap(); // missing is fine
+    let before = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    storage.save("file.txt", &b"12345"[..]).unwrap();
+    assert!(storage.exists("file.txt").unwrap());
+    assert_eq!(storage.size("file.txt").unwrap(), 5);
+    let modified = storage.modified_time("file.txt").unwrap();
+    assert!(modified > before && modified < before + std::time::Duration::from_secs(180));
+    let error = storage.size("missing.txt").unwrap_err();
+    assert_eq!(error.code(), ResultCode::NotFound);
+    assert_eq!(error.to_string(), "File does not exist: missing.txt");
+    assert_eq!(
+        storage.modified_time("missing.txt").unwrap_err().code(),
+        ResultCode::NotFound
+    );
+    let error = storage.open("missing.txt", "r").unwrap_err();
+    assert_eq!(error.code(), ResultCode::NotFound);
+    storage.delete("file.txt").unwrap();
+    assert!(!storage.exists("file.txt").unwrap());
+}
+
+#[test]
+fn wrong_credentials_are_access_denied() {
+    let location = unique("denied");
+    let good = Storage::new(&settings(&[("AWS_LOCATION", &location)])).unwrap();
+    good.save("x.txt", &b"x"[..]).unwrap();
+    let bad = Storage::new(&settings(&[
+        ("AWS_LOCATION", &location),
+        ("AWS_S3_SECRET_ACCESS_KEY", "wrong-secret"),
+        ("AWS_AUTO_CREATE_BUCKET", "False"),
+    ]))
+    .unwrap();
+    let error = bad.exists("x.txt").unwrap_err();
+    assert_eq!(error.code(), ResultCode::AccessDenied);
+    let message = error.to_string();
+    assert!(message.contains("403"), "{message}");
+    assert!(!message.contains("wrong-secret"));
+    assert_eq!(
+        bad.save("y.txt", &b"y"[..]).unwrap_err().code(),
+        ResultCode::AccessDenied
+    );
+    // A read-only identity can read but not write.
+    let reader = Storage::new(&settings(&[
+        ("AWS_LOCATION", &location),
+        (
+            "AWS_S3_ACCESS_KEY_ID",
+            &std::env::var("S3STORAGE_TEST_READER_KEY").unwrap(),
+        ),
+        (
+            "AWS_S3_SECRET_ACCESS_KEY",
+            &std::env::var("S3STORAGE_TEST_READER_SECRET").unwrap(),
+        ),
+        ("AWS_AUTO_CREATE_BUCKET", "False"),
+    ]))
+    .unwrap();
+    assert!(reader.exists("x.txt").unwrap());
+    let error = reader.save("z.txt", &b"z"[..]).unwrap_err();
+    assert_eq!(error.code(), ResultCode::AccessDenied, "{error}");
+    assert!(error.to_string().contains("AccessDenied"), "{error}");
+}
+
+#[test]
+fn listdir_base_subdir_and_marker() {
+    let storage = storage(&[]);
+    for name in [
+        "file1.txt",
+        "file2.txt",
+        "some/path/1.txt",
+        "some/2.txt",
+        "other/3.txt",
+    ] {
+        storage.save(name, &b"x"[..]).unwrap();
+    }
+    // A directory marker object.
+    let mut marker = storage.open("some/", "w").unwrap();
+    marker.close().unwrap();
+    let (mut dirs, mut files) = storage.listdir("").unwrap();
+    dirs.sort();
+    files.sort();
+    assert_eq!(dirs, vec!["other", "some"]);
+    assert_eq!(files, vec!["file1.txt", "file2.txt"]);
+    let (dirs, files) = storage.listdir("some/").unwrap();
+    assert_eq!(dirs, vec!["path"]);
+    assert_eq!(files, vec!["2.txt"], "the directory marker is not listed");
+    let (dirs, files) = storage.listdir("some").unwrap();
+    assert_eq!(
+        (dirs, files),
+        (vec!["path".to_string()], vec!["2.txt".to_string()])
+    );
+    let (dirs, files) = storage.listdir("nothing-here").unwrap();
+    assert!(dirs.is_empty() && files.is_empty());
+}
+
+#[test]
+fn listdir_pages_through_many_keys() {
+    let storage = storage(&[]);
+    for i in 0..1005 {
+        // Small objects; the server pages at 1000 keys.
+        storage.save(&format!("many/{i:04}.txt"), &b""[..]).unwrap();
+    }
+    let (_, files) = storage.listdir("many").unwrap();
+    assert_eq!(files.len(), 1005);
+}
+
+#[test]
+fn content_type_encoding_and_parameters() {
+    let storage = storage(&[(
+        "AWS_S3_OBJECT_PARAMETERS",
+        r#"{"CacheControl": "max-age=86400", "Metadata": {"owner": "tests"}}"#,
+    )]);
+    storage.save("image.jpg", &b"jpeg"[..]).unwrap();
+    let headers = head(&storage, "image.jpg");
+    assert_eq!(header(&headers, "content-type"), Some("image/jpeg"));
+    assert_eq!(header(&headers, "cache-control"), Some("max-age=86400"));
+    assert_eq!(header(&headers, "x-amz-meta-owner"), Some("tests"));
+    storage.save("archive.gz", &b"not really gzip"[..]).unwrap();
+    let headers = head(&storage, "archive.gz");
+    // We send application/octet-stream (as django-storages does); SeaweedFS replaces that
+    // default by its own guess from the extension, so only the encoding is checked here.
+    assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
+    storage.save("noextension", &b"x"[..]).unwrap();
+    let headers = head(&storage, "noextension");
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("application/octet-stream")
+    );
+
+    let explicit = common::storage(&[(
+        "AWS_S3_OBJECT_PARAMETERS",
+        r#"{"ContentType": "text/x-custom"}"#,
+    )]);
+    explicit.save("image.jpg", &b"jpeg"[..]).unwrap();
+    assert_eq!(
+        header(&head(&explicit, "image.jpg"), "content-type"),
+        Some("text/x-custom")
+    );
+}
+
+#[test]
+fn encryption_and_default_acl_are_sent() {
+    let storage = storage(&[
+        ("AWS_S3_ENCRYPTION", "True"),
+        ("AWS_DEFAULT_ACL", "private"),
+    ]);
+    storage.save("secret.txt", &b"x"[..]).unwrap();
+    let headers = head(&storage, "secret.txt");
+    assert_eq!(
+        header(&headers, "x-amz-server-side-encryption"),
+        Some("AES256")
+    );
+}
+
+#[test]
+fn gzip_saves_compress_and_reads_decode() {
+    let storage = storage(&[("AWS_IS_GZIPPED", "True")]);
+    let css = b"body { color: red; }\n".repeat(200);
+    let name = storage.save("style.css", css.as_slice()).unwrap();
+    let headers = head(&storage, &name);
+    assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
+    assert_eq!(header(&headers, "content-type"), Some("text/css"));
+    let stored = storage.size(&name).unwrap();
+    assert!(
+        stored < css.len() as u64 / 4,
+        "stored {stored} bytes of {}",
+        css.len()
+    );
+    assert_eq!(read_all(&storage, &name), css);
+    // Saving again (test_storage_save_gzip_twice) gives the same result.
+    storage.save("style.css", css.as_slice()).unwrap();
+    assert_eq!(read_all(&storage, &name), css);
+    // Types outside GZIP_CONTENT_TYPES are stored as they are.
+    storage.save("plain.txt", &b"plain"[..]).unwrap();
+    assert_eq!(
+        header(&head(&storage, "plain.txt"), "content-encoding"),
+        None
+    );
+    // Without AWS_IS_GZIPPED the gzip bytes are returned as stored.
+    let raw = Storage::new(&settings(&[("AWS_LOCATION", storage_location(&storage))])).unwrap();
+    let bytes = read_all(&raw, &name);
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b]);
+}
+
+fn storage_location(storage: &Storage) -> &'static str {
+    let shown = format!("{storage:?}");
+    let start = shown.find("location: \"").unwrap() + "location: \"".len();
+    let end = start + shown[start..].find('"').unwrap();
+    Box::leak(shown[start..end].to_string().into_boxed_str())
+}
+
+#[test]
+fn write_mode_multipart_beyond_buffer_size() {
+    let storage = storage(&[("AWS_S3_FILE_BUFFER_SIZE", "5242880")]);
+    let content = pattern(12 * 1024 * 1024 + 3, 7);
+    let mut file = storage.open("big.bin", "wb").unwrap();
+    for piece in content.chunks(1024 * 1024 - 1) {
+        file.write_all(piece).unwrap();
+    }
+    assert_eq!(file.size().unwrap(), content.len() as u64);
+    file.close().unwrap();
+    assert_eq!(storage.size("big.bin").unwrap(), content.len() as u64);
+    assert!(read_all(&storage, "big.bin") == content);
+    // Ranged-free seek and read through the spool.
+    let mut file = storage.open("big.bin", "rb").unwrap();
+    file.seek(SeekFrom::Start(10 * 1024 * 1024)).unwrap();
+    let mut piece = [0u8; 16];
+    file.read_exact(&mut piece).unwrap();
+    assert_eq!(
+        &piece[..],
+        &content[10 * 1024 * 1024..10 * 1024 * 1024 + 16]
+    );
+    assert_eq!(
+        file.seek(SeekFrom::End(-3)).unwrap(),
+        content.len() as u64 - 3
+    );
+}
+
+#[test]
+fn large_save_goes_multipart_and_spools_to_disk() {
+    let storage = storage(&[
+        ("AWS_S3_MAX_MEMORY_SIZE", "1024"),
+        (
+            "AWS_S3_TRANSFER_CONFIG",
+            r#"{"multipart_threshold": 5242880}"#,
+        ),
+    ]);
+    let content = pattern(11 * 1024 * 1024, 3);
+    let name = storage.save("large.bin", content.as_slice()).unwrap();
+    assert_eq!(storage.size(&name).unwrap(), content.len() as u64);
+    assert!(read_all(&storage, &name) == content);
+}
+
+#[test]
+fn close_without_write_creates_empty_only_if_missing() {
+    let storage = storage(&[]);
+    let mut file = storage.open("empty.txt", "w").unwrap();
+    file.close().unwrap();
+    assert!(storage.exists("empty.txt").unwrap());
+    assert_eq!(storage.size("empty.txt").unwrap(), 0);
+    storage.save("kept.txt", &b"keep me"[..]).unwrap();
+    let mut file = storage.open("kept.txt", "w").unwrap();
+    file.close().unwrap();
+    assert_eq!(read_all(&storage, "kept.txt"), b"keep me");
+}
+
+#[test]
+fn modes_and_states() {
+    let storage = storage(&[]);
+    storage.save("f.txt", &b"abc"[..]).unwrap();
+    for mode in ["a", "r+", "rw", "x", ""] {
+        assert_eq!(
+            storage.open("f.txt", mode).unwrap_err().code(),
+            ResultCode::InvalidArgument
+        );
+    }
+    let mut reader = storage.open("f.txt", "r").unwrap();
+    assert_eq!(
+        reader.write(b"x").unwrap_err().kind(),
+        std::io::ErrorKind::Other
+    );
+    assert_eq!(
+        reader.write_bytes(b"x").unwrap_err().code(),
+        ResultCode::BadState
+    );
+    reader.close().unwrap();
+    assert_eq!(
+        reader.read_bytes(&mut [0; 4]).unwrap_err().code(),
+        ResultCode::BadState
+    );
+    reader.close().unwrap();
+    let mut writer = storage.open("g.txt", "w").unwrap();
+    assert_eq!(
+        writer.read_bytes(&mut [0; 4]).unwrap_err().code(),
+        ResultCode::BadState
+    );
+    assert_eq!(
+        writer.seek_to(SeekFrom::Start(0)).unwrap_err().code(),
+        ResultCode::BadState
+    );
+    writer.write_bytes(b"hello").unwrap();
+    assert_eq!(writer.seek_to(SeekFrom::Current(0)).unwrap(), 5);
+    writer.close().unwrap();
+    assert_eq!(
+        writer.write_bytes(b"x").unwrap_err().code(),
+        ResultCode::BadState
+    );
+    assert_eq!(read_all(&storage, "g.txt"), b"hello");
+}
+
+#[test]
+fn dropping_a_writer_without_close_stores_nothing() {
+    let storage = storage(&[]);
+    {
+        let mut file = storage.open("dropped.txt", "w").unwrap();
+        file.write_all(b"never committed").unwrap();
+    }
+    assert!(!storage.exists("dropped.txt").unwrap());
+}
+
+#[test]
+fn suspicious_names_send_nothing() {
+    // An endpoint where nothing listens: any request would be a network error.
+    let mut settings = Settings::new();
+    settings.set("AWS_STORAGE_BUCKET_NAME", "b").unwrap();
+    settings
+        .set("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9")
+        .unwrap();
+    settings.set("AWS_S3_ACCESS_KEY_ID", "a").unwrap();
+    settings.set("AWS_S3_SECRET_ACCESS_KEY", "s").unwrap();
+    settings.set("AWS_LOCATION", "media").unwrap();
+    let storage = Storage::new(&settings).unwrap();
+    for name in [
+        "../x",
+        "../../etc/passwd",
+        "/etc/passwd",
+        "a/../../x",
+        "a\0b",
+        "a\nb",
+    ] {
+        let error = storage.exists(name).unwrap_err();
+        assert_eq!(
+            error.code(),
+            ResultCode::SuspiciousName,
+            "{name:?}: {error}"
+        );
+        assert_eq!(
+            storage.save(name, &b"x"[..]).unwrap_err().code(),
+            ResultCode::SuspiciousName
+        );
+        assert_eq!(
+            storage.open(name, "w").unwrap_err().code(),
+            ResultCode::SuspiciousName
+        );
+    }
+    let long = "x".repeat(1100);
+    assert_eq!(
+        storage.exists(&long).unwrap_err().code(),
+        ResultCode::SuspiciousName
+    );
+    // With an empty location too (django-storages #1558).
+    let mut settings = settings.clone();
+    settings.set("AWS_LOCATION", "").unwrap();
+    let storage = Storage::new(&settings).unwrap();
+    for name in ["../x", "", ".", "./", "/x"] {
+        assert_eq!(
+            storage.exists(name).unwrap_err().code(),
+            ResultCode::SuspiciousName,
+            "{name:?}"
+        );
+    }
+    // And the transport is really unreachable, so the checks above sent nothing.
+    assert_eq!(
+        storage.exists("fine").unwrap_err().code(),
+        ResultCode::Network
+    );
+}
+
+#[test]
+fn special_characters_round_trip() {
+    let storage = storage(&[]);
+    for name in [
+        "whacky & filename.mp4",
+        "ãlöhâ.jpg",
+        "a+b=c.txt",
+        "100%.txt",
+        "tilde~x.txt",
+        "sp ace/x y.txt",
+        "q?#.txt",
+    ] {
+        let saved = storage.save(name, name.as_bytes()).unwrap();
+        assert_eq!(saved, name);
+        assert!(storage.exists(name).unwrap(), "{name}");
+        assert_eq!(read_all(&storage, name), name.as_bytes());
+        let (status, _, body) = fetch("GET", &storage.url(name).unwrap());
+        assert_eq!(
+            (status, body.as_slice()),
+            (200, name.as_bytes()),
+            "url of {name}"
+        );
+    }
+}
+
+#[test]
+fn location_is_stripped_from_saved_names() {
+    let storage = storage(&[]);
+    let name = storage.save("dir/./sub//file.txt", &b"x"[..]).unwrap();
+    assert_eq!(name, "dir/sub/file.txt");
+    // Django's validate_file_name refuses '..' in saved names, even when it stays inside.
+    let error = storage.save("dir/sub/../file.txt", &b"x"[..]).unwrap_err();
+    assert_eq!(error.code(), ResultCode::SuspiciousName);
+    storage.save("dir/file.txt", &b"x"[..]).unwrap();
+    assert!(storage.exists("dir/file.txt").unwrap());
+    let file = storage.open("dir/file.txt", "r").unwrap();
+    assert_eq!(file.name(), "dir/file.txt");
+}
+
+#[test]
+fn auto_create_bucket_creates_it_once() {
+    let bucket = unique("auto").to_lowercase();
+    let mut settings = settings(&[("AWS_BUCKET_ACL", "private")]);
+    settings.set("AWS_STORAGE_BUCKET_NAME", &bucket).unwrap();
+    let storage = Storage::new(&settings).unwrap();
+    assert!(!storage.exists("x").unwrap());
+    storage.save("x", &b"1"[..]).unwrap();
+    assert!(storage.exists("x").unwrap());
+    let mut other = settings.clone();
+    other.set("AWS_AUTO_CREATE_BUCKET", "False").unwrap();
+    other
+        .set("AWS_STORAGE_BUCKET_NAME", &unique("absent").to_lowercase())
+        .unwrap();
+    let error = Storage::new(&other).unwrap().listdir("").unwrap_err();
+    assert_eq!(error.code(), ResultCode::Server, "{error}");
+    assert!(error.to_string().contains("NoSuchBucket"), "{error}");
+}
+
+#[test]
+fn errors_convert_for_io_users() {
+    let storage = storage(&[]);
+    let error: std::io::Error = storage.open("nope", "r").unwrap_err().into();
+    assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+    assert!(matches!(storage.open("nope", "r"), Err(Error::NotFound(_))));
+}
