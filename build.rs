@@ -1,1 +1,33 @@
-fn main() {}
+//! Generates the C header with cbindgen.
+//!
+//! The header is written to `$OUT_DIR/s3storage.h` on every build, and copied to the
+//! committed `include/s3storage.h` when it changed — except in CI (`CI=true`), where
+//! the committed copy is left alone so that `tests/header.rs` catches a stale header.
+
+use std::path::PathBuf;
+
+fn main() {
+    let crate_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
+    println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-env-changed=CI");
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+        .expect("cbindgen.toml is readable and valid");
+    let bindings = cbindgen::Builder::new()
+        .with_crate(&crate_dir)
+        .with_config(config)
+        .generate()
+        .expect("cbindgen can parse the crate");
+    let generated = out_dir.join("s3storage.h");
+    bindings.write_to_file(&generated);
+    let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
+    if !in_ci {
+        let committed = crate_dir.join("include").join("s3storage.h");
+        let new = std::fs::read(&generated).expect("just written");
+        if std::fs::read(&committed).ok().as_deref() != Some(new.as_slice()) {
+            std::fs::create_dir_all(crate_dir.join("include")).expect("include/ can be made");
+            std::fs::write(&committed, new).expect("include/s3storage.h can be written");
+        }
+    }
+}

@@ -39,19 +39,24 @@ pub enum ResultCode {
 impl ResultCode {
     /// The C constant's name, e.g. `"S3STORAGE_ERR_NOT_FOUND"`.
     pub fn name(self) -> &'static str {
+        self.c_name().to_str().expect("ASCII names")
+    }
+
+    /// The C constant's name as a static C string.
+    pub fn c_name(self) -> &'static std::ffi::CStr {
         match self {
-            ResultCode::Ok => "S3STORAGE_OK",
-            ResultCode::InvalidArgument => "S3STORAGE_ERR_INVALID_ARGUMENT",
-            ResultCode::Config => "S3STORAGE_ERR_CONFIG",
-            ResultCode::SuspiciousName => "S3STORAGE_ERR_SUSPICIOUS_NAME",
-            ResultCode::NotFound => "S3STORAGE_ERR_NOT_FOUND",
-            ResultCode::AlreadyExists => "S3STORAGE_ERR_ALREADY_EXISTS",
-            ResultCode::AccessDenied => "S3STORAGE_ERR_ACCESS_DENIED",
-            ResultCode::Network => "S3STORAGE_ERR_NETWORK",
-            ResultCode::Server => "S3STORAGE_ERR_SERVER",
-            ResultCode::Io => "S3STORAGE_ERR_IO",
-            ResultCode::BadState => "S3STORAGE_ERR_BAD_STATE",
-            ResultCode::Panic => "S3STORAGE_ERR_PANIC",
+            ResultCode::Ok => c"S3STORAGE_OK",
+            ResultCode::InvalidArgument => c"S3STORAGE_ERR_INVALID_ARGUMENT",
+            ResultCode::Config => c"S3STORAGE_ERR_CONFIG",
+            ResultCode::SuspiciousName => c"S3STORAGE_ERR_SUSPICIOUS_NAME",
+            ResultCode::NotFound => c"S3STORAGE_ERR_NOT_FOUND",
+            ResultCode::AlreadyExists => c"S3STORAGE_ERR_ALREADY_EXISTS",
+            ResultCode::AccessDenied => c"S3STORAGE_ERR_ACCESS_DENIED",
+            ResultCode::Network => c"S3STORAGE_ERR_NETWORK",
+            ResultCode::Server => c"S3STORAGE_ERR_SERVER",
+            ResultCode::Io => c"S3STORAGE_ERR_IO",
+            ResultCode::BadState => c"S3STORAGE_ERR_BAD_STATE",
+            ResultCode::Panic => c"S3STORAGE_ERR_PANIC",
         }
     }
 

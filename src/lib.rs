@@ -26,6 +26,7 @@
 mod content_type;
 mod credentials;
 mod error;
+pub mod ffi;
 mod file;
 pub mod log;
 mod multipart;

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use rand::Rng;
 
 /// S3's limit on the length of a key, in bytes of UTF-8.
-pub const MAX_KEY_BYTES: usize = 1024;
+pub(crate) const MAX_KEY_BYTES: usize = 1024;
 
 /// Python's `posixpath.normpath` for names.
 fn normpath(path: &str) -> String {

@@ -1,0 +1,64 @@
+//! The committed C header is what cbindgen generates from the sources now.
+
+#[test]
+fn committed_header_is_current() {
+    let generated = std::fs::read_to_string(concat!(env!("OUT_DIR"), "/s3storage.h")).unwrap();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/s3storage.h"))
+            .unwrap();
+    assert!(
+        generated == committed,
+        "include/s3storage.h is stale: run `cargo build` outside CI and commit the header"
+    );
+}
+
+#[test]
+fn header_declares_every_api_function() {
+    let header =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/s3storage.h"))
+            .unwrap();
+    for function in [
+        "s3storage_version",
+        "s3storage_errmsg",
+        "s3storage_code_name",
+        "s3storage_set_log_callback",
+        "s3storage_settings_new",
+        "s3storage_settings_set",
+        "s3storage_settings_load_env",
+        "s3storage_settings_free",
+        "s3storage_new",
+        "s3storage_free",
+        "s3storage_exists",
+        "s3storage_delete",
+        "s3storage_size",
+        "s3storage_modified_time",
+        "s3storage_url",
+        "s3storage_url_ex",
+        "s3storage_get_available_name",
+        "s3storage_save",
+        "s3storage_save_file",
+        "s3storage_listdir",
+        "s3storage_open",
+        "s3storage_file_read",
+        "s3storage_file_write",
+        "s3storage_file_seek",
+        "s3storage_file_size",
+        "s3storage_file_close",
+        "s3storage_string_free",
+        "s3storage_strv_free",
+    ] {
+        assert!(
+            header.contains(&format!("{function}(")),
+            "{function} missing"
+        );
+    }
+    for line in header.lines().filter(|line| line.starts_with("#include")) {
+        assert!(
+            ["<stdbool.h>", "<stddef.h>", "<stdint.h>"]
+                .iter()
+                .any(|h| line.ends_with(h)),
+            "{line}"
+        );
+    }
+    assert!(header.contains("#ifndef S3STORAGE_H") && header.contains("extern \"C\""));
+}
