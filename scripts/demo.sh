@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the specification's storage walkthrough against an embedded local SeaweedFS.
+# Runs the specification's storage walkthrough (examples-c/quickstart.c, through the C
+# ABI) against an embedded local SeaweedFS. `--rust` runs the Rust example instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/s3storage-demo.XXXXXX)
@@ -10,4 +11,10 @@ source "$work/env"
 export AWS_STORAGE_BUCKET_NAME=demo AWS_AUTO_CREATE_BUCKET=True \
   AWS_S3_ENDPOINT_URL="$S3STORAGE_TEST_ENDPOINT" AWS_S3_REGION_NAME=us-east-1 \
   AWS_ACCESS_KEY_ID="$S3STORAGE_TEST_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3STORAGE_TEST_SECRET_KEY"
-cargo run --quiet --example quickstart
+if [ "${1:-}" = "--rust" ]; then
+  cargo run --quiet --example quickstart
+else
+  cargo build --quiet --release
+  make --quiet -C examples-c build/quickstart >/dev/null
+  examples-c/build/quickstart
+fi

@@ -12,3 +12,6 @@ source "$work/env"
 echo "== cargo test"
 cargo test --all-targets 2>&1
 cargo test --doc 2>&1
+
+echo "== C, C++ and Python through the C ABI"
+scripts/test-c.sh

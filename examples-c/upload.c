@@ -1,0 +1,20 @@
+/* upload LOCAL_FILE NAME: uploads a local file under NAME (streamed), then prints the
+ * saved name and its URL. Configured from the environment by Django setting names
+ * (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). */
+#include "example.h"
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s LOCAL_FILE NAME\n", argv[0]);
+        return 2;
+    }
+    s3storage *storage = storage_from_env(NULL);
+    char *saved = NULL, *url = NULL;
+    CHECK(s3storage_save_file(storage, argv[2], argv[1], &saved));
+    CHECK(s3storage_url(storage, saved, &url));
+    printf("saved: %s\nurl: %s\n", saved, url);
+    s3storage_string_free(saved);
+    s3storage_string_free(url);
+    s3storage_free(storage);
+    return 0;
+}
