@@ -946,6 +946,31 @@ mod tests {
     }
 
     #[test]
+    fn from_env_reads_known_keys() {
+        // SAFETY of set_var: no other test reads these two keys.
+        unsafe {
+            std::env::set_var("AWS_S3_FILE_NAME_CHARSET", "latin-1");
+            std::env::set_var("AWS_S3_URL_PROTOCOL", "bad");
+        }
+        let error = Settings::from_env().unwrap_err().to_string();
+        assert!(error.contains("AWS_S3_URL_PROTOCOL"), "{error}");
+        unsafe { std::env::set_var("AWS_S3_URL_PROTOCOL", "http:") };
+        let settings = Settings::from_env().unwrap();
+        assert_eq!(
+            settings.string("AWS_S3_FILE_NAME_CHARSET").as_deref(),
+            Some("latin-1")
+        );
+        assert_eq!(
+            settings.string("AWS_S3_URL_PROTOCOL").as_deref(),
+            Some("http:")
+        );
+        unsafe {
+            std::env::remove_var("AWS_S3_FILE_NAME_CHARSET");
+            std::env::remove_var("AWS_S3_URL_PROTOCOL");
+        }
+    }
+
+    #[test]
     fn debug_hides_secrets() {
         let settings = with(&[
             ("AWS_S3_ACCESS_KEY_ID", "AKIDVISIBLE"),

@@ -600,3 +600,33 @@ fn errors_convert_for_io_users() {
     assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
     assert!(matches!(storage.open("nope", "r"), Err(Error::NotFound(_))));
 }
+
+#[test]
+fn profile_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let (access, secret) = common::keys();
+    let file = dir.path().join("credentials");
+    std::fs::write(
+        &file,
+        format!("[tests]\naws_access_key_id = {access}\naws_secret_access_key = {secret}\n"),
+    )
+    .unwrap();
+    // SAFETY of set_var: this test alone reads AWS_SHARED_CREDENTIALS_FILE.
+    unsafe { std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", &file) };
+    let mut settings = Settings::new();
+    for (key, value) in [
+        ("AWS_STORAGE_BUCKET_NAME", common::BUCKET),
+        ("AWS_S3_ENDPOINT_URL", common::endpoint().as_str()),
+        ("AWS_S3_SESSION_PROFILE", "tests"),
+        ("AWS_LOCATION", &unique("profile")),
+    ] {
+        settings.set(key, value).unwrap();
+    }
+    let storage = Storage::new(&settings).unwrap();
+    storage.save("p.txt", &b"p"[..]).unwrap();
+    assert!(storage.exists("p.txt").unwrap());
+    settings.set("AWS_S3_SESSION_PROFILE", "absent").unwrap();
+    let error = Storage::new(&settings).unwrap_err();
+    assert_eq!(error.code(), ResultCode::Config);
+    assert!(error.to_string().contains("absent"), "{error}");
+}
