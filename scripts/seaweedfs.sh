@@ -40,7 +40,8 @@ start() {
  {"name":"admin","credentials":[{"accessKey":"s3storage-ak","secretKey":"s3storage-sk"}],
   "actions":["Admin","Read","List","Tagging","Write"]},
  {"name":"reader","credentials":[{"accessKey":"s3storage-reader","secretKey":"s3storage-reader-sk"}],
-  "actions":["Read","List"]}
+  "actions":["Read","List"]},
+ {"name":"anonymous","actions":["Read:s3storage-public","List:s3storage-public"]}
 ]}
 JSON
   ( cd "$dir" && exec weed mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \

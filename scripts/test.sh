@@ -3,6 +3,10 @@
 # runs the Rust tests against it, and stops it again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+# No test may reach an instance metadata service outside loopback.
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_PROFILE
 work=$(mktemp -d /tmp/s3storage-test.XXXXXX)
 trap 'scripts/seaweedfs.sh stop "$work"; rm -rf "$work"' EXIT
 scripts/seaweedfs.sh start "$work"

@@ -1,43 +1,263 @@
-//! Where a storage's credentials come from, in django-storages/boto3 order.
+//! Where a storage's credentials come from, in django-storages/boto3 order, and keeping
+//! temporary ones fresh.
 //!
 //! 1. `AWS_S3_ACCESS_KEY_ID`/`AWS_S3_SECRET_ACCESS_KEY`, then `AWS_ACCESS_KEY_ID`/
 //!    `AWS_SECRET_ACCESS_KEY` (settings, then environment; resolved in `settings`), with
 //!    `AWS_SESSION_TOKEN`/`AWS_SECURITY_TOKEN`;
 //! 2. `AWS_S3_SESSION_PROFILE` from the shared credentials file
 //!    (`AWS_SHARED_CREDENTIALS_FILE` honoured);
-//! 3. otherwise boto3's chain: the `AWS_PROFILE` (or `default`) profile of that file;
+//! 3. otherwise boto3's chain: the `AWS_PROFILE` (or `default`) profile of that file, the
+//!    container credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` /
+//!    `_RELATIVE_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]`), then the
+//!    instance metadata service, IMDSv2 (`AWS_EC2_METADATA_SERVICE_ENDPOINT`; off with
+//!    `AWS_EC2_METADATA_DISABLED=true`);
 //! 4. otherwise anonymous (unsigned) requests, which work for public objects.
+//!
+//! Credentials from an endpoint carry an expiry; [`CredentialSource::current`] fetches new
+//! ones five minutes before it.
 
 use crate::error::{Error, Result};
 use crate::log;
 use crate::settings::Config;
 use s3::creds::Credentials;
+use serde::Deserialize;
+use std::sync::Mutex;
+use std::time::Duration;
+use time::OffsetDateTime;
 
-/// The credentials a storage signs with.
-pub(crate) fn resolve(config: &Config) -> Result<Credentials> {
-    if let (Some(access), Some(secret)) = (&config.access_key, &config.secret_key) {
-        return Credentials::new(
-            Some(access),
-            Some(secret),
-            None,
-            config.security_token.as_deref(),
-            None,
-        )
-        .map_err(|error| Error::Config(format!("credentials: {error}")));
+/// How long before expiry temporary credentials are renewed.
+const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// Where credentials are fetched from again when they expire.
+#[derive(Clone, Debug)]
+enum Endpoint {
+    Container { url: String },
+    Imds { base: String },
+}
+
+/// A storage's credentials, renewed when they come from an endpoint.
+pub(crate) struct CredentialSource {
+    endpoint: Option<Endpoint>,
+    state: Mutex<(Credentials, Option<OffsetDateTime>)>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EndpointCredentials {
+    access_key_id: String,
+    secret_access_key: String,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    expiration: Option<String>,
+}
+
+fn fixed(credentials: Credentials) -> CredentialSource {
+    CredentialSource {
+        endpoint: None,
+        state: Mutex::new((credentials, None)),
     }
-    if let Some(profile) = &config.session_profile {
-        return Credentials::from_profile(Some(profile)).map_err(|error| {
-            Error::Config(format!(
-                "AWS_S3_SESSION_PROFILE: profile '{profile}' could not be read from the shared \
-                 credentials file ({error})"
-            ))
-        });
+}
+
+impl CredentialSource {
+    /// Finds the credentials for a configuration (see the module documentation).
+    pub fn resolve(config: &Config) -> Result<CredentialSource> {
+        if let (Some(access), Some(secret)) = (&config.access_key, &config.secret_key) {
+            let credentials = Credentials::new(
+                Some(access),
+                Some(secret),
+                None,
+                config.security_token.as_deref(),
+                None,
+            )
+            .map_err(|error| Error::Config(format!("credentials: {error}")))?;
+            return Ok(fixed(credentials));
+        }
+        if let Some(profile) = &config.session_profile {
+            let credentials = Credentials::from_profile(Some(profile)).map_err(|error| {
+                Error::Config(format!(
+                    "AWS_S3_SESSION_PROFILE: profile '{profile}' could not be read from the \
+                     shared credentials file ({error})"
+                ))
+            })?;
+            return Ok(fixed(credentials));
+        }
+        let profile = std::env::var("AWS_PROFILE").ok();
+        if let Ok(credentials) = Credentials::from_profile(profile.as_deref()) {
+            log::debug(|| "using credentials from the shared credentials file".to_string());
+            return Ok(fixed(credentials));
+        }
+        for endpoint in [container_endpoint()?, imds_endpoint()]
+            .into_iter()
+            .flatten()
+        {
+            match fetch(&endpoint) {
+                Ok((credentials, expiry)) => {
+                    log::debug(|| format!("using credentials from {}", describe(&endpoint)));
+                    return Ok(CredentialSource {
+                        endpoint: Some(endpoint),
+                        state: Mutex::new((credentials, expiry)),
+                    });
+                }
+                Err(error) => {
+                    log::debug(|| format!("no credentials from {}: {error}", describe(&endpoint)))
+                }
+            }
+        }
+        log::debug(|| "no credentials found: requests are sent unsigned".to_string());
+        Credentials::anonymous()
+            .map(fixed)
+            .map_err(|error| Error::Config(error.to_string()))
     }
-    let profile = std::env::var("AWS_PROFILE").ok();
-    if let Ok(credentials) = Credentials::from_profile(profile.as_deref()) {
-        log::debug(|| "using credentials from the shared credentials file".to_string());
-        return Ok(credentials);
+
+    /// The credentials to sign with now, renewed first if they are about to expire.
+    pub fn current(&self) -> Result<Credentials> {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (Some(endpoint), Some(expiry)) = (&self.endpoint, state.1) else {
+            return Ok(state.0.clone());
+        };
+        if OffsetDateTime::now_utc() + REFRESH_MARGIN < expiry {
+            return Ok(state.0.clone());
+        }
+        match fetch(endpoint) {
+            Ok(fresh) => {
+                log::emit(
+                    log::Level::Info,
+                    &format!("renewed credentials from {}", describe(endpoint)),
+                );
+                *state = fresh;
+            }
+            Err(error) if OffsetDateTime::now_utc() < expiry => {
+                log::warn(&format!(
+                    "could not renew credentials from {} ({error}); using the current ones until they expire",
+                    describe(endpoint)
+                ));
+            }
+            Err(error) => return Err(error),
+        }
+        Ok(state.0.clone())
     }
-    log::debug(|| "no credentials found: requests are sent unsigned".to_string());
-    Credentials::anonymous().map_err(|error| Error::Config(error.to_string()))
+}
+
+fn describe(endpoint: &Endpoint) -> String {
+    match endpoint {
+        Endpoint::Container { url } => format!("the container credentials endpoint {url}"),
+        Endpoint::Imds { base } => format!("the instance metadata service {base}"),
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
+fn container_endpoint() -> Result<Option<Endpoint>> {
+    if let Some(relative) = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
+        return Ok(Some(Endpoint::Container {
+            url: format!("http://169.254.170.2{relative}"),
+        }));
+    }
+    Ok(env("AWS_CONTAINER_CREDENTIALS_FULL_URI").map(|url| Endpoint::Container { url }))
+}
+
+fn imds_endpoint() -> Option<Endpoint> {
+    if env("AWS_EC2_METADATA_DISABLED").is_some_and(|value| value.eq_ignore_ascii_case("true")) {
+        return None;
+    }
+    let base =
+        env("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or_else(|| "http://169.254.169.254".into());
+    Some(Endpoint::Imds {
+        base: base.trim_end_matches('/').to_string(),
+    })
+}
+
+/// A small client for the credential endpoints: short timeouts, no proxy.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_connect(Some(Duration::from_secs(1)))
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into()
+}
+
+fn get_text(agent: &ureq::Agent, request: http::Request<()>, what: &str) -> Result<String> {
+    let response = agent
+        .run(request)
+        .map_err(|error| Error::Network(format!("{what}: {error}")))?;
+    let status = response.status().as_u16();
+    let text = response
+        .into_body()
+        .with_config()
+        .limit(1024 * 1024)
+        .read_to_string()
+        .map_err(|error| Error::Network(format!("{what}: {error}")))?;
+    if !(200..300).contains(&status) {
+        return Err(Error::Config(format!("{what}: HTTP {status}")));
+    }
+    Ok(text)
+}
+
+fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
+    let agent = agent();
+    let build = |method: &str, url: &str| http::Request::builder().method(method).uri(url);
+    let text = match endpoint {
+        Endpoint::Container { url } => {
+            let mut request = build("GET", url);
+            let token = match env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
+                Some(path) => Some(std::fs::read_to_string(&path).map_err(|error| {
+                    Error::Config(format!(
+                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path}: {error}"
+                    ))
+                })?),
+                None => env("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+            };
+            if let Some(token) = token {
+                request = request.header("Authorization", token.trim());
+            }
+            let request = request
+                .body(())
+                .map_err(|e| Error::Config(format!("container credentials URL: {e}")))?;
+            get_text(&agent, request, "container credentials")?
+        }
+        Endpoint::Imds { base } => {
+            let token_request = build("PUT", &format!("{base}/latest/api/token"))
+                .header("X-aws-ec2-metadata-token-ttl-seconds", "21600")
+                .body(())
+                .map_err(|e| Error::Config(format!("AWS_EC2_METADATA_SERVICE_ENDPOINT: {e}")))?;
+            let token = get_text(&agent, token_request, "IMDSv2 token")?;
+            let with_token = |url: String| {
+                build("GET", &url)
+                    .header("X-aws-ec2-metadata-token", token.trim())
+                    .body(())
+                    .map_err(|e| Error::Config(format!("AWS_EC2_METADATA_SERVICE_ENDPOINT: {e}")))
+            };
+            let roles_url = format!("{base}/latest/meta-data/iam/security-credentials/");
+            let roles = get_text(&agent, with_token(roles_url.clone())?, "IMDS role")?;
+            let role = roles.lines().next().unwrap_or("").trim().to_string();
+            if role.is_empty() {
+                return Err(Error::Config("IMDS: the instance has no IAM role".into()));
+            }
+            get_text(
+                &agent,
+                with_token(format!("{roles_url}{role}"))?,
+                "IMDS credentials",
+            )?
+        }
+    };
+    let parsed: EndpointCredentials = serde_json::from_str(&text).map_err(|error| {
+        Error::Config(format!("{}: unexpected reply: {error}", describe(endpoint)))
+    })?;
+    let expiry = parsed.expiration.as_deref().and_then(|text| {
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+    });
+    let credentials = Credentials::new(
+        Some(&parsed.access_key_id),
+        Some(&parsed.secret_access_key),
+        None,
+        parsed.token.as_deref(),
+        None,
+    )
+    .map_err(|error| Error::Config(format!("credentials: {error}")))?;
+    Ok((credentials, expiry))
 }

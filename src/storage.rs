@@ -1,7 +1,7 @@
 //! `Storage`: django-storages' `S3Storage` operations on one bucket.
 
 use crate::content_type;
-use crate::credentials;
+use crate::credentials::CredentialSource;
 use crate::error::{from_io, Error, Result};
 use crate::file::S3File;
 use crate::log;
@@ -105,7 +105,10 @@ impl Storage {
     /// Creates a storage from settings (validated and resolved; nothing is sent yet).
     pub fn new(settings: &Settings) -> Result<Storage> {
         let config = settings.resolve()?;
-        let credentials = credentials::resolve(&config)?;
+        if let Some(pem) = &config.cloudfront_key {
+            url::cloudfront::check_key(pem)?;
+        }
+        let credentials = CredentialSource::resolve(&config)?;
         let transport = Transport::new(&config, credentials)?;
         Ok(Storage {
             inner: Arc::new(Inner {
@@ -543,6 +546,7 @@ impl Storage {
         if key.len() > names::MAX_KEY_BYTES {
             names::check_key(&key, name)?;
         }
-        url::build(self.config(), self.transport().bucket(), &key, options)
+        let bucket = self.transport().signing_bucket()?;
+        url::build(self.config(), &bucket, &key, options)
     }
 }

@@ -9,6 +9,7 @@
 //! Failures come back as [`Reply`] with the status; [`Reply::check`] turns an error
 //! status into our [`Error`], with the S3 error `Code` parsed from the XML body.
 
+use crate::credentials::CredentialSource;
 use crate::error::{Error, Result, S3Failure};
 use crate::log;
 use crate::settings::{AddressingStyle, Config, Verify};
@@ -28,6 +29,7 @@ use time::OffsetDateTime;
 pub(crate) struct Transport {
     agent: ureq::Agent,
     bucket: Box<Bucket>,
+    credentials: CredentialSource,
     max_attempts: u32,
 }
 
@@ -139,7 +141,7 @@ enum Attempt {
 
 impl Transport {
     /// Builds the pooled client and the signing bucket for a configuration.
-    pub fn new(config: &Config, credentials: s3::creds::Credentials) -> Result<Transport> {
+    pub fn new(config: &Config, credentials: CredentialSource) -> Result<Transport> {
         let endpoint = match &config.endpoint_url {
             Some(url) => url.clone(),
             None => {
@@ -157,7 +159,8 @@ impl Transport {
                 .unwrap_or_else(|| "us-east-1".into()),
             endpoint: endpoint.clone(),
         };
-        let mut bucket = Bucket::new(&config.bucket_name, region, credentials)
+        let initial = credentials.current()?;
+        let mut bucket = Bucket::new(&config.bucket_name, region, initial)
             .map_err(|error| Error::Config(format!("AWS_STORAGE_BUCKET_NAME: {error}")))?;
         let path_style = match config.addressing_style {
             AddressingStyle::Path => true,
@@ -225,13 +228,16 @@ impl Transport {
         Ok(Transport {
             agent: builder.build().into(),
             bucket,
+            credentials,
             max_attempts: config.max_attempts,
         })
     }
 
-    /// The signing bucket (for URL building).
-    pub fn bucket(&self) -> &Bucket {
-        &self.bucket
+    /// The bucket with the current credentials, to sign with (requests, URLs).
+    pub fn signing_bucket(&self) -> Result<Bucket> {
+        let mut bucket = (*self.bucket).clone();
+        bucket.set_credentials(self.credentials.current()?);
+        Ok(bucket)
     }
 
     /// Sends `command` on `key` with extra signed headers, retrying what is safe to retry.
@@ -285,7 +291,10 @@ impl Transport {
         operation: &str,
         repeatable: bool,
     ) -> Attempt {
-        let mut bucket = (*self.bucket).clone();
+        let mut bucket = match self.signing_bucket() {
+            Ok(bucket) => bucket,
+            Err(error) => return Attempt::Fail(error),
+        };
         let mut extra = HeaderMap::new();
         for (name, value) in headers {
             let (Ok(name), Ok(value)) = (

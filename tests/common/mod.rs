@@ -96,3 +96,180 @@ pub fn pattern(len: usize, seed: u8) -> Vec<u8> {
         })
         .collect()
 }
+
+/// A helper process (TLS terminator, proxy) that is killed when dropped.
+pub struct Helper {
+    child: std::process::Child,
+    /// The loopback port it listens on.
+    pub port: u16,
+    /// Its scratch directory (config, certificates, logs).
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something accepts connections on the port.
+pub fn wait_for_port(port: u16) {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("nothing listens on 127.0.0.1:{port}");
+}
+
+fn command(program: &str) -> std::process::Command {
+    let found = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .unwrap();
+    assert!(
+        found.status.success(),
+        "{program} is not installed: run the tests with scripts/test.sh (scripts/install-deps.sh)"
+    );
+    std::process::Command::new(program)
+}
+
+/// Runs a command to completion, panicking with its output if it fails.
+pub fn run(program: &str, args: &[&str], dir: &std::path::Path) -> String {
+    let output = command(program)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A stunnel TLS terminator on loopback in front of the test server, with a certificate
+/// for 127.0.0.1 issued by a CA made here (`dir/ca.pem`).
+pub fn tls_terminator() -> Helper {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    run(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-subj",
+            "/CN=s3storage test CA",
+        ],
+        path,
+    );
+    run(
+        "openssl",
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        path,
+    );
+    std::fs::write(
+        path.join("san.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    run(
+        "openssl",
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            "server.pem",
+            "-extfile",
+            "san.ext",
+        ],
+        path,
+    );
+    let port = free_port();
+    let upstream = endpoint().trim_start_matches("http://").to_string();
+    std::fs::write(
+        path.join("stunnel.conf"),
+        format!(
+            "foreground = yes\npid =\n[s3]\naccept = 127.0.0.1:{port}\nconnect = {upstream}\n\
+             cert = {0}/server.pem\nkey = {0}/server.key\n",
+            path.display()
+        ),
+    )
+    .unwrap();
+    let child = command("stunnel4")
+        .arg(path.join("stunnel.conf"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_port(port);
+    Helper { child, port, dir }
+}
+
+/// A tinyproxy HTTP proxy on loopback, logging each request to `dir/proxy.log`.
+pub fn http_proxy() -> Helper {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let log = dir.path().join("proxy.log");
+    std::fs::write(
+        dir.path().join("tinyproxy.conf"),
+        format!(
+            "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Info\n\
+             MaxClients 20\nAllow 127.0.0.1\nDisableViaHeader Yes\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let child = command("tinyproxy")
+        .arg("-d")
+        .arg("-c")
+        .arg(dir.path().join("tinyproxy.conf"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_port(port);
+    Helper { child, port, dir }
+}

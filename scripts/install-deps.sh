@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the tests need and a fresh machine lacks: Debian packages (valgrind,
+# pkg-config, a TLS terminator and an HTTP proxy for the loopback tests) and the
+# /etc/hosts entry that lets virtual-hosted bucket names resolve to 127.0.0.1.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have valgrind || need+=(valgrind)
+have pkg-config || need+=(pkg-config)
+have curl || need+=(curl)
+have openssl || need+=(openssl)
+have stunnel4 || need+=(stunnel4)
+have tinyproxy || need+=(tinyproxy)
+have make || need+=(make)
+have cc || need+=(gcc)
+have c++ || need+=(g++)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-deps.sh: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# Virtual-hosted addressing in the tests: <bucket>.localhost must be 127.0.0.1.
+for host in s3storage-vhost.localhost; do
+  if ! getent hosts "$host" >/dev/null 2>&1; then
+    echo "127.0.0.1 $host" >> /etc/hosts
+  fi
+done
