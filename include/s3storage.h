@@ -66,6 +66,15 @@
 // Log level of per-request debug lines.
 #define S3STORAGE_LOG_DEBUG 4
 
+// `total` of a progress report whose size is not known (yet).
+#define S3STORAGE_SIZE_UNKNOWN UINT64_MAX
+
+// Progress `direction`: to S3 (save, save_file, writes).
+#define S3STORAGE_UPLOAD 0
+
+// Progress `direction`: from S3 (reads).
+#define S3STORAGE_DOWNLOAD 1
+
 // A storage: one bucket, its settings and its connection pool. Thread-safe.
 typedef struct s3storage s3storage;
 
@@ -78,6 +87,15 @@ typedef struct s3storage_settings s3storage_settings;
 // The log callback's type: level (S3STORAGE_LOG_*), message (borrowed for the call),
 // and the userdata given to s3storage_set_log_callback.
 typedef void (*s3storage_log_callback)(int level, const char *message, void *userdata);
+
+// The progress callback's type: the name (borrowed for the call), the direction
+// (S3STORAGE_UPLOAD or S3STORAGE_DOWNLOAD), bytes done, bytes in all
+// (S3STORAGE_SIZE_UNKNOWN when not known), and the userdata given when it was set.
+typedef void (*s3storage_progress_callback)(const char *name,
+                                            int direction,
+                                            uint64_t done,
+                                            uint64_t total,
+                                            void *userdata);
 
 #ifdef __cplusplus
 extern "C" {
@@ -200,6 +218,14 @@ int s3storage_file_size(s3storage_file *file, uint64_t *out);
 // Closes and frees the file, whatever it returns. In write mode this commits the object;
 // a failure is reported and nothing is stored. NULL returns S3STORAGE_OK.
 int s3storage_file_close(s3storage_file *file);
+
+// Sets (NULL removes) the progress callback of a storage: it reports saves, save_file,
+// writes (per part) and reads (per range), possibly from worker threads, so it must be
+// thread-safe. The choice of one callback per storage keeps every call's signature as
+// API.md fixes it; the name in each report says which transfer it is.
+int s3storage_set_progress_callback(const s3storage *storage,
+                                    s3storage_progress_callback callback,
+                                    void *userdata);
 
 // Frees a string returned by this library (NULL is fine).
 void s3storage_string_free(char *s);

@@ -1,24 +1,25 @@
 //! `S3File`: django-storages' file object, for reading or for writing.
 //!
-//! * Read mode (`"r"`, `"rb"`): `open` sends a HEAD, so a missing object fails there.
-//!   The first read or seek downloads the object into a spool (in memory up to
-//!   `AWS_S3_MAX_MEMORY_SIZE`, then a temporary file; 0 = never roll to disk), decoding
-//!   `Content-Encoding: gzip` when `AWS_IS_GZIPPED` is on.
+//! * Read mode (`"r"`, `"rb"`): `open` sends one HEAD, so a missing object fails there;
+//!   reads are served by ranged GETs (see `reader`), seeks transfer nothing. Objects
+//!   stored with `Content-Encoding: gzip` are decoded as they stream when
+//!   `AWS_IS_GZIPPED` is on.
 //! * Write mode (`"w"`, `"wb"`): writes are buffered and go up as multipart parts of
-//!   `AWS_S3_FILE_BUFFER_SIZE`; a file that never fills one part goes up as a single PUT.
-//!   `close` commits (and reports any failure, aborting the upload). Closing a file that
-//!   was never written creates an empty object only if none exists.
+//!   `AWS_S3_FILE_BUFFER_SIZE`, several in parallel; a file that never fills one part goes
+//!   up as a single PUT. `close` commits (and reports any failure, aborting the upload).
+//!   Closing a file that was never written creates an empty object only if none exists.
 //! * Dropping a write-mode file without `close` discards what was written (and aborts
 //!   any upload): nothing half-written is ever stored.
 
-use crate::error::{from_io, Error, Result};
+use crate::error::{Error, Result};
 use crate::log;
-use crate::multipart::Upload;
+use crate::multipart::Uploader;
+use crate::progress::{Direction, Transfer};
+use crate::reader::RangedReader;
 use crate::storage::{Storage, WriteParams};
 use flate2::read::MultiGzDecoder;
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use tempfile::SpooledTempFile;
 
 /// The direction a file was opened in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,19 +43,28 @@ impl Mode {
     }
 }
 
+/// A gzip-encoded object, decoded as it streams; seeking backwards starts again.
+struct Gunzip {
+    /// Always `Some` between calls; taken only to restart from the beginning.
+    decoder: Option<MultiGzDecoder<RangedReader>>,
+    pos: u64,
+}
+
+enum Source {
+    Plain(RangedReader),
+    Gzip(Box<Gunzip>),
+}
+
 struct Reading {
     /// Content-Length from the HEAD at open.
     size: u64,
-    /// Whether to gunzip while downloading.
-    decode_gzip: bool,
-    /// The downloaded content, once fetched.
-    spool: Option<SpooledTempFile>,
+    source: Source,
 }
 
 struct Writing {
     params: WriteParams,
     buffer: Vec<u8>,
-    upload: Option<Upload>,
+    upload: Option<Uploader>,
     written: u64,
     part_size: usize,
 }
@@ -84,6 +94,82 @@ impl fmt::Debug for S3File {
     }
 }
 
+fn gzip_error(key: &str, error: io::Error) -> Error {
+    match error.kind() {
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
+            Error::Io(format!(
+                "{key}: the gzip content could not be decoded: {error}"
+            ))
+        }
+        _ => crate::error::from_io(key, error),
+    }
+}
+
+impl Gunzip {
+    fn new(mut reader: RangedReader) -> Result<Gunzip> {
+        reader.seek_to(SeekFrom::Start(0))?;
+        Ok(Gunzip {
+            decoder: Some(MultiGzDecoder::new(reader)),
+            pos: 0,
+        })
+    }
+
+    fn decoder(&mut self) -> &mut MultiGzDecoder<RangedReader> {
+        self.decoder
+            .as_mut()
+            .expect("a decoder is always present between calls")
+    }
+
+    fn fetched(&self) -> u64 {
+        self.decoder
+            .as_ref()
+            .map_or(0, |decoder| decoder.get_ref().fetched())
+    }
+
+    fn read(&mut self, key: &str, out: &mut [u8]) -> Result<usize> {
+        let n = self
+            .decoder()
+            .read(out)
+            .map_err(|error| gzip_error(key, error))?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    fn skip(&mut self, key: &str, count: u64) -> Result<()> {
+        let skipped = io::copy(&mut self.decoder().take(count), &mut io::sink())
+            .map_err(|error| gzip_error(key, error))?;
+        self.pos += skipped;
+        Ok(())
+    }
+
+    /// Seeks in the decoded stream: forward by decoding, backward by starting again.
+    fn seek(&mut self, key: &str, position: SeekFrom) -> Result<u64> {
+        let target = match position {
+            SeekFrom::Start(offset) => Some(offset),
+            SeekFrom::Current(delta) => self.pos.checked_add_signed(delta),
+            SeekFrom::End(delta) => {
+                self.skip(key, u64::MAX)?;
+                self.pos.checked_add_signed(delta)
+            }
+        }
+        .ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "invalid seek to a negative position ({position:?})"
+            ))
+        })?;
+        if target < self.pos {
+            let reader = self
+                .decoder
+                .take()
+                .expect("present between calls")
+                .into_inner();
+            *self = Gunzip::new(reader)?;
+        }
+        self.skip(key, target - self.pos)?;
+        Ok(target)
+    }
+}
+
 impl S3File {
     pub(crate) fn open(storage: Storage, name: &str, mode: &str) -> Result<S3File> {
         let mode = Mode::parse(mode)?;
@@ -94,12 +180,22 @@ impl S3File {
                 let info = storage
                     .head(&key)?
                     .ok_or_else(|| Error::NotFound(format!("File does not exist: {clean}")))?;
-                let decode_gzip =
-                    storage.config().gzip && info.content_encoding.as_deref() == Some("gzip");
+                let reader = RangedReader::new(
+                    storage.clone(),
+                    key.clone(),
+                    clean.clone(),
+                    info.size,
+                    info.etag.clone(),
+                );
+                let source =
+                    if storage.config().gzip && info.content_encoding.as_deref() == Some("gzip") {
+                        Source::Gzip(Box::new(Gunzip::new(reader)?))
+                    } else {
+                        Source::Plain(reader)
+                    };
                 State::Reading(Reading {
                     size: info.size,
-                    decode_gzip,
-                    spool: None,
+                    source,
                 })
             }
             Mode::Write => {
@@ -151,57 +247,46 @@ impl S3File {
         }
     }
 
-    /// The spool of a read-mode file, downloading the object on first use.
-    fn spool(&mut self) -> Result<&mut SpooledTempFile> {
-        let (storage, key, name) = (&self.storage, &self.key, &self.name);
-        let reading = match &mut self.state {
-            State::Reading(reading) => reading,
-            State::Writing(_) => {
-                return Err(Error::BadState(format!(
-                    "File '{name}' was not opened in read mode."
-                )))
-            }
-            State::Closed => {
-                return Err(Error::BadState(format!(
-                    "I/O operation on closed file '{name}'"
-                )))
-            }
-        };
-        if reading.spool.is_none() {
-            let mut spool = storage.spool();
-            let reply = storage.get(key)?;
-            let body = reply.body.into_with_config().limit(u64::MAX).reader();
-            let copied = if reading.decode_gzip {
-                io::copy(&mut MultiGzDecoder::new(body), &mut spool)
-            } else {
-                io::copy(&mut { body }, &mut spool)
-            };
-            copied.map_err(|error| match error.kind() {
-                io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput if reading.decode_gzip => {
-                    Error::Io(format!(
-                        "GET {key}: the gzip content could not be decoded: {error}"
-                    ))
-                }
-                _ => Error::Network(format!("GET {key}: reading the body: {error}")),
-            })?;
-            spool
-                .seek(SeekFrom::Start(0))
-                .map_err(|e| Error::io("rewinding the spool", e))?;
-            reading.spool = Some(spool);
+    /// Bytes fetched from S3 so far by a read-mode file (compressed bytes for gzip).
+    pub fn bytes_fetched(&self) -> u64 {
+        match &self.state {
+            State::Reading(Reading {
+                source: Source::Plain(reader),
+                ..
+            }) => reader.fetched(),
+            State::Reading(Reading {
+                source: Source::Gzip(gunzip),
+                ..
+            }) => gunzip.fetched(),
+            _ => 0,
         }
-        Ok(reading.spool.as_mut().expect("filled above"))
+    }
+
+    fn reading(&mut self) -> Result<&mut Reading> {
+        match &mut self.state {
+            State::Reading(reading) => Ok(reading),
+            State::Writing(_) => Err(Error::BadState(format!(
+                "File '{}' was not opened in read mode.",
+                self.name
+            ))),
+            State::Closed => Err(Error::BadState(format!(
+                "I/O operation on closed file '{}'",
+                self.name
+            ))),
+        }
     }
 
     /// Reads into `buf`; 0 at the end.
     pub fn read_bytes(&mut self, buf: &mut [u8]) -> Result<usize> {
-        let spool = self.spool()?;
-        spool
-            .read(buf)
-            .map_err(|error| Error::io("reading the spool", error))
+        let key = self.key.clone();
+        match &mut self.reading()?.source {
+            Source::Plain(reader) => reader.read_bytes(buf),
+            Source::Gzip(gunzip) => gunzip.read(&key, buf),
+        }
     }
 
-    /// Moves the read position (read mode); in write mode only the current position
-    /// can be asked (`SeekFrom::Current(0)`).
+    /// Moves the read position (read mode; nothing is transferred); in write mode only the
+    /// current position can be asked (`SeekFrom::Current(0)`).
     pub fn seek_to(&mut self, position: SeekFrom) -> Result<u64> {
         if let State::Writing(writing) = &self.state {
             return match position {
@@ -212,25 +297,21 @@ impl S3File {
                 ))),
             };
         }
-        let spool = self.spool()?;
-        spool.seek(position).map_err(|error| match error.kind() {
-            io::ErrorKind::InvalidInput => {
-                Error::InvalidArgument(format!("invalid seek to a negative position: {error}"))
-            }
-            _ => Error::io("seeking the spool", error),
-        })
+        let key = self.key.clone();
+        match &mut self.reading()?.source {
+            Source::Plain(reader) => reader.seek_to(position),
+            Source::Gzip(gunzip) => gunzip.seek(&key, position),
+        }
     }
 
-    /// Appends `data` (write mode), uploading a part whenever a full one is buffered.
+    /// Appends `data` (write mode); full parts go up in parallel as they fill.
     pub fn write_bytes(&mut self, data: &[u8]) -> Result<()> {
-        let transport_storage = self.storage.clone();
-        let key = self.key.clone();
+        let (storage, key, name) = (self.storage.clone(), self.key.clone(), self.name.clone());
         let writing = match &mut self.state {
             State::Writing(writing) => writing,
             State::Reading(_) => {
                 return Err(Error::BadState(format!(
-                    "File '{}' was not opened in write mode.",
-                    self.name
+                    "File '{name}' was not opened in write mode."
                 )))
             }
             State::Closed => return Err(self.closed_error()),
@@ -238,21 +319,22 @@ impl S3File {
         writing.buffer.extend_from_slice(data);
         writing.written += data.len() as u64;
         while writing.buffer.len() >= writing.part_size {
-            let transport = transport_storage.transport();
             if writing.upload.is_none() {
-                writing.upload = Some(Upload::start(
-                    transport,
+                writing.upload = Some(Uploader::start(
+                    &storage,
                     &key,
-                    &writing.params.content_type,
-                    &writing.params.headers,
+                    &name,
+                    &writing.params,
+                    None,
                 )?);
             }
-            let part: Vec<u8> = writing.buffer.drain(..writing.part_size).collect();
+            let rest = writing.buffer.split_off(writing.part_size);
+            let part = std::mem::replace(&mut writing.buffer, rest);
             let upload = writing.upload.as_mut().expect("started above");
-            if let Err(error) = upload.put_part(transport, &part) {
+            if let Err(error) = upload.submit(part) {
                 // Nothing more can be committed: abort now, report here and at close.
                 if let Some(upload) = writing.upload.take() {
-                    upload.abort(transport);
+                    upload.abort();
                 }
                 self.state = State::Closed;
                 return Err(error);
@@ -283,21 +365,30 @@ impl S3File {
     }
 
     fn commit(&self, writing: Writing) -> Result<()> {
-        let transport = self.storage.transport();
         let key = &self.key;
         match writing.upload {
             Some(mut upload) => {
                 if !writing.buffer.is_empty() {
-                    if let Err(error) = upload.put_part(transport, &writing.buffer) {
-                        upload.abort(transport);
+                    if let Err(error) = upload.submit(writing.buffer) {
+                        upload.abort();
                         return Err(error);
                     }
                 }
-                upload.complete(transport, false)
+                upload.finish(false)
             }
             None if writing.written > 0 => {
                 self.storage
-                    .put(key, &writing.buffer, &writing.params, false)
+                    .put(key, &writing.buffer, &writing.params, false)?;
+                if let Some(progress) = self.storage.progress() {
+                    let total = writing.written;
+                    progress(&Transfer {
+                        name: &self.name,
+                        direction: Direction::Upload,
+                        done: total,
+                        total: Some(total),
+                    });
+                }
+                Ok(())
             }
             None => {
                 // Nothing written: create an empty object only if there is none.
@@ -321,7 +412,7 @@ impl Drop for S3File {
                 self.name, writing.written
             ));
             if let Some(upload) = writing.upload {
-                upload.abort(self.storage.transport());
+                upload.abort();
             }
         }
     }
@@ -379,11 +470,4 @@ impl Seek for S3File {
     fn seek(&mut self, position: SeekFrom) -> io::Result<u64> {
         self.seek_to(position).map_err(Into::into)
     }
-}
-
-#[allow(dead_code)]
-fn _assert_send() {
-    fn is_send<T: Send>() {}
-    is_send::<S3File>();
-    let _ = from_io;
 }

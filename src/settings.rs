@@ -622,6 +622,7 @@ impl Settings {
             file_buffer_size: self.int("AWS_S3_FILE_BUFFER_SIZE").unwrap_or(5 * MIB) as usize,
             multipart_threshold: transfer_int("multipart_threshold", 8 * MIB)?,
             multipart_chunksize: transfer_int("multipart_chunksize", 8 * MIB)?.max(5 * MIB),
+            max_concurrency: transfer_int("max_concurrency", 4)? as usize,
             connect_timeout: client_secs("connect_timeout")?.unwrap_or(60.0),
             read_timeout: client_secs("read_timeout")?.unwrap_or(60.0),
             max_pool_connections: client
@@ -758,6 +759,7 @@ pub struct Config {
     pub(crate) file_buffer_size: usize,
     pub(crate) multipart_threshold: u64,
     pub(crate) multipart_chunksize: u64,
+    pub(crate) max_concurrency: usize,
     pub(crate) connect_timeout: f64,
     pub(crate) read_timeout: f64,
     pub(crate) max_pool_connections: usize,

@@ -5,18 +5,20 @@ use crate::credentials::CredentialSource;
 use crate::error::{from_io, Error, Result};
 use crate::file::S3File;
 use crate::log;
-use crate::multipart::Upload;
+use crate::multipart::Uploader;
 use crate::names;
 use crate::params;
+use crate::progress::ProgressFn;
+use crate::progress::{Direction, Transfer};
 use crate::settings::{Config, Settings};
-use crate::transport::{Reply, Transport};
+use crate::transport::Transport;
 use crate::url::{self, UrlOptions};
 use flate2::read::GzEncoder;
 use s3::command::Command;
 use serde::Deserialize;
 use std::fmt;
 use std::io::{Read, Seek, SeekFrom};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
 
 /// How many times a create-only save tries a new name after losing a race.
@@ -33,6 +35,8 @@ struct Inner {
     transport: Transport,
     /// Set once the bucket is known to exist (AWS_AUTO_CREATE_BUCKET).
     bucket_ready: Mutex<bool>,
+    /// The progress callback.
+    progress: RwLock<Option<ProgressFn>>,
 }
 
 /// How an object is written: content type and the signed headers that go with it.
@@ -57,6 +61,8 @@ pub(crate) struct ObjectInfo {
     pub content_encoding: Option<String>,
     /// Last-Modified.
     pub modified: Option<SystemTime>,
+    /// ETag, to read consistent ranges.
+    pub etag: Option<String>,
 }
 
 impl fmt::Debug for Storage {
@@ -115,6 +121,7 @@ impl Storage {
                 config,
                 transport,
                 bucket_ready: Mutex::new(false),
+                progress: RwLock::new(None),
             }),
         })
     }
@@ -201,19 +208,32 @@ impl Storage {
             modified: reply
                 .header("last-modified")
                 .and_then(|v| httpdate::parse_http_date(v).ok()),
+            etag: reply.header("etag").map(str::to_string),
         }))
     }
 
-    /// GET of a whole object (with SSE-C headers); the reply is 2xx.
-    pub(crate) fn get(&self, key: &str) -> Result<Reply> {
-        let read_headers = params::headers_for(&self.config().object_parameters, true)?;
-        let reply = self
-            .transport()
-            .send(Command::GetObject, key, &read_headers)?;
-        if reply.status == 404 {
-            return Err(Error::NotFound(format!("File does not exist: {key}")));
-        }
-        reply.check(&format!("GET {key}"))
+    /// The headers every read of an object carries (SSE-C parameters).
+    pub(crate) fn read_headers(&self) -> Result<Vec<(String, String)>> {
+        params::headers_for(&self.config().object_parameters, true)
+    }
+
+    /// The progress callback, if one is set.
+    pub(crate) fn progress(&self) -> Option<ProgressFn> {
+        self.inner
+            .progress
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Sets (or with `None` removes) the callback that reports progress of saves, writes
+    /// and reads on this storage and all its clones. It may be called from worker threads.
+    pub fn set_progress(&self, callback: Option<ProgressFn>) {
+        *self
+            .inner
+            .progress
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = callback;
     }
 
     /// True if the object exists (HEAD: 404 → false; 403 → `AccessDenied`).
@@ -403,17 +423,44 @@ impl Storage {
     /// Saves `content` under `name` (or the available name Django's rules give) and
     /// returns the name used, without `AWS_LOCATION`.
     ///
-    /// With `AWS_S3_FILE_OVERWRITE=False` the write is create-only: if another writer
-    /// takes the name first, another available name is chosen, so nothing is overwritten.
+    /// Content is streamed: parts of `multipart_chunksize` go up in parallel, so a large
+    /// source is never held in memory whole. With `AWS_S3_FILE_OVERWRITE=False` the write
+    /// is create-only: if another writer takes the name first, another available name is
+    /// chosen, so nothing is overwritten.
     pub fn save<R: Read>(&self, name: &str, content: R) -> Result<String> {
-        self.save_with_max_length(name, content, None)
+        self.save_sized(name, content, None, None)
+    }
+
+    /// Saves a local file (streamed), as `save`.
+    pub fn save_file(&self, name: &str, path: impl AsRef<std::path::Path>) -> Result<String> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path)
+            .map_err(|error| Error::io(&format!("opening {}", path.display()), error))?;
+        let size = file.metadata().ok().map(|metadata| metadata.len());
+        self.save_sized(
+            name,
+            std::io::BufReader::with_capacity(1 << 20, file),
+            size,
+            None,
+        )
     }
 
     /// `save` with Django's `max_length` for the chosen name.
     pub fn save_with_max_length<R: Read>(
         &self,
         name: &str,
+        content: R,
+        max_length: Option<usize>,
+    ) -> Result<String> {
+        self.save_sized(name, content, None, max_length)
+    }
+
+    /// `save` knowing the content's size (for progress reports).
+    pub(crate) fn save_sized<R: Read>(
+        &self,
+        name: &str,
         mut content: R,
+        size: Option<u64>,
         max_length: Option<usize>,
     ) -> Result<String> {
         names::check_characters(name)?;
@@ -429,6 +476,7 @@ impl Storage {
                 .headers
                 .push(("content-encoding".into(), "gzip".into()));
         }
+        let total = if gzip { None } else { size };
         let mut reader: Box<dyn Read + '_> = if gzip {
             Box::new(GzEncoder::new(&mut content, flate2::Compression::best()))
         } else {
@@ -444,14 +492,19 @@ impl Storage {
                     Err(Error::AlreadyExists(_)) if create_only => {
                         (name, key) = self.next_name(&name)?;
                     }
-                    other => return other.map(|_| name),
+                    other => {
+                        other?;
+                        let done = first.len() as u64;
+                        self.report(&name, Direction::Upload, done, Some(done));
+                        return Ok(name);
+                    }
                 }
             }
             return Err(self.gave_up(&name));
         }
         let chunk = self.config().multipart_chunksize as usize;
         if !create_only {
-            self.upload_parts(&key, &write, first, &mut reader, chunk, false)?;
+            self.upload_parts(&key, &name, &write, first, &mut reader, chunk, total, false)?;
             return Ok(name);
         }
         // Create-only and large: keep the content so it can go up again under another name.
@@ -463,12 +516,33 @@ impl Storage {
             spool
                 .seek(SeekFrom::Start(0))
                 .map_err(|e| Error::io("rewinding the spool", e))?;
-            match self.upload_parts(&key, &write, Vec::new(), &mut spool, chunk, true) {
+            match self.upload_parts(
+                &key,
+                &name,
+                &write,
+                Vec::new(),
+                &mut spool,
+                chunk,
+                total,
+                true,
+            ) {
                 Err(Error::AlreadyExists(_)) => (name, key) = self.next_name(&name)?,
                 other => return other.map(|_| name),
             }
         }
         Err(self.gave_up(&name))
+    }
+
+    /// Reports progress, if a callback is set.
+    pub(crate) fn report(&self, name: &str, direction: Direction, done: u64, total: Option<u64>) {
+        if let Some(progress) = self.progress() {
+            progress(&Transfer {
+                name,
+                direction,
+                done,
+                total,
+            });
+        }
     }
 
     fn next_name(&self, name: &str) -> Result<(String, String)> {
@@ -496,36 +570,39 @@ impl Storage {
         }
     }
 
-    /// Uploads `first` and the rest of `reader` as parts of `chunk` bytes, then completes.
+    /// Uploads `first` and the rest of `reader` as parts of `chunk` bytes (in parallel),
+    /// then completes.
+    #[allow(clippy::too_many_arguments)]
     fn upload_parts(
         &self,
         key: &str,
+        name: &str,
         write: &WriteParams,
         mut part: Vec<u8>,
         reader: &mut dyn Read,
         chunk: usize,
+        total: Option<u64>,
         create_only: bool,
     ) -> Result<()> {
-        let transport = self.transport();
-        let mut upload = Upload::start(transport, key, &write.content_type, &write.headers)?;
+        let mut upload = Uploader::start(self, key, name, write, total)?;
         loop {
             if let Err(error) = read_up_to(reader, chunk, &mut part) {
-                upload.abort(transport);
+                upload.abort();
                 return Err(error);
             }
             if part.is_empty() && upload.part_count() > 0 {
                 break;
             }
-            if let Err(error) = upload.put_part(transport, &part) {
-                upload.abort(transport);
+            let last = part.len() < chunk;
+            if let Err(error) = upload.submit(std::mem::take(&mut part)) {
+                upload.abort();
                 return Err(error);
             }
-            if part.len() < chunk {
+            if last {
                 break;
             }
-            part.clear();
         }
-        upload.complete(transport, create_only)
+        upload.finish(create_only)
     }
 
     /// Opens `name`: `"r"`/`"rb"` to read (a missing object fails here), `"w"`/`"wb"` to

@@ -630,3 +630,103 @@ fn profile_credentials() {
     assert_eq!(error.code(), ResultCode::Config);
     assert!(error.to_string().contains("absent"), "{error}");
 }
+
+#[test]
+fn reads_are_lazy_and_ranged() {
+    let storage = storage(&[]);
+    let content = pattern(24 * 1024 * 1024 + 5, 9);
+    storage.save("lazy.bin", content.as_slice()).unwrap();
+    let mut file = storage.open("lazy.bin", "rb").unwrap();
+    assert_eq!(file.bytes_fetched(), 0, "open sends only a HEAD");
+    assert_eq!(file.size().unwrap(), content.len() as u64);
+    file.seek(SeekFrom::Start(12 * 1024 * 1024)).unwrap();
+    assert_eq!(file.bytes_fetched(), 0, "seeking transfers nothing");
+    let mut kib = vec![0u8; 1024];
+    file.read_exact(&mut kib).unwrap();
+    assert_eq!(kib, &content[12 * 1024 * 1024..12 * 1024 * 1024 + 1024]);
+    assert!(
+        file.bytes_fetched() <= 1024 * 1024,
+        "fetched {}",
+        file.bytes_fetched()
+    );
+    // Sequential reading to the end is byte-exact, however the reads are cut.
+    file.seek(SeekFrom::Start(0)).unwrap();
+    let mut all = Vec::new();
+    let mut piece = vec![0u8; 77_777];
+    loop {
+        let n = file.read(&mut piece).unwrap();
+        if n == 0 {
+            break;
+        }
+        all.extend_from_slice(&piece[..n]);
+    }
+    assert!(all == content);
+    // Backwards and from the end.
+    file.seek(SeekFrom::End(-10)).unwrap();
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail).unwrap();
+    assert_eq!(tail, &content[content.len() - 10..]);
+}
+
+#[test]
+fn gzip_reads_stream_and_seek() {
+    let storage = storage(&[("AWS_IS_GZIPPED", "True")]);
+    let text: Vec<u8> = (0..200_000)
+        .flat_map(|i| format!("line {i}\n").into_bytes())
+        .collect();
+    storage.save("big.css", text.as_slice()).unwrap();
+    let mut file = storage.open("big.css", "r").unwrap();
+    file.seek(SeekFrom::Start(1_000_000)).unwrap();
+    let mut piece = [0u8; 20];
+    file.read_exact(&mut piece).unwrap();
+    assert_eq!(&piece[..], &text[1_000_000..1_000_020]);
+    file.seek(SeekFrom::Start(5)).unwrap();
+    file.read_exact(&mut piece).unwrap();
+    assert_eq!(&piece[..], &text[5..25]);
+    assert_eq!(file.seek(SeekFrom::End(0)).unwrap(), text.len() as u64);
+}
+
+#[test]
+fn progress_is_reported_for_saves_writes_and_reads() {
+    use s3storage::{Direction, Transfer};
+    use std::sync::{Arc, Mutex};
+    let storage = storage(&[(
+        "AWS_S3_TRANSFER_CONFIG",
+        r#"{"multipart_threshold": 5242880, "multipart_chunksize": 5242880}"#,
+    )]);
+    type Report = (String, Direction, u64, Option<u64>);
+    let reports: Arc<Mutex<Vec<Report>>> = Arc::default();
+    let sink = reports.clone();
+    storage.set_progress(Some(Arc::new(move |t: &Transfer<'_>| {
+        sink.lock()
+            .unwrap()
+            .push((t.name.to_string(), t.direction, t.done, t.total));
+    })));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.bin");
+    let content = pattern(11 * 1024 * 1024, 1);
+    std::fs::write(&path, &content).unwrap();
+    let name = storage.save_file("progress.bin", &path).unwrap();
+    let ups: Vec<_> = reports
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.0 == name && r.1 == Direction::Upload)
+        .cloned()
+        .collect();
+    assert_eq!(ups.len(), 3, "one report per part: {ups:?}");
+    assert!(ups.iter().all(|r| r.3 == Some(content.len() as u64)));
+    assert_eq!(ups.iter().map(|r| r.2).max(), Some(content.len() as u64));
+    let mut file = storage.open(&name, "rb").unwrap();
+    std::io::copy(&mut file, &mut std::io::sink()).unwrap();
+    let downs: Vec<_> = reports
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.1 == Direction::Download)
+        .cloned()
+        .collect();
+    assert!(!downs.is_empty());
+    assert_eq!(downs.last().unwrap().2, content.len() as u64);
+    storage.set_progress(None);
+}

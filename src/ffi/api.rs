@@ -7,10 +7,10 @@
 
 use super::panic::{boundary, static_cstr};
 use super::{
-    bytes_from, code_of, fail, invalid, last_error_ptr, opt_str_from, owned_string, owned_strv,
-    try_mut, try_ok, try_ref, try_str,
+    bytes_from, code_of, invalid, last_error_ptr, opt_str_from, owned_string, owned_strv, try_mut,
+    try_ok, try_ref, try_str,
 };
-use crate::error::{Error, ResultCode};
+use crate::error::ResultCode;
 use crate::file::S3File;
 use crate::log::{self, Level};
 use crate::settings::Settings;
@@ -368,7 +368,7 @@ pub extern "C" fn s3storage_save(
             Ok(data) => data,
             Err(code) => return code,
         };
-        let saved = try_ok!(storage.0.save(name, data));
+        let saved = try_ok!(storage.0.save_sized(name, data, Some(len as u64), None));
         store_saved_name(saved_name, &saved)
     })
 }
@@ -385,11 +385,7 @@ pub extern "C" fn s3storage_save_file(
         let storage = try_ref!(storage, "storage");
         let name = try_str!(name, "name");
         let local_path = try_str!(local_path, "local_path");
-        let file = match std::fs::File::open(local_path) {
-            Ok(file) => file,
-            Err(error) => return fail(Error::io(&format!("opening {local_path}"), error)),
-        };
-        let saved = try_ok!(storage.0.save(name, std::io::BufReader::new(file)));
+        let saved = try_ok!(storage.0.save_file(name, local_path));
         store_saved_name(saved_name, &saved)
     })
 }
@@ -533,6 +529,79 @@ pub extern "C" fn s3storage_file_close(file: *mut s3storage_file) -> c_int {
         // SAFETY: made by s3storage_open and closed once, as documented.
         let mut file = unsafe { Box::from_raw(file) };
         code_of(file.0.close())
+    })
+}
+
+/// `total` of a progress report whose size is not known (yet).
+pub const S3STORAGE_SIZE_UNKNOWN: u64 = u64::MAX;
+/// Progress `direction`: to S3 (save, save_file, writes).
+pub const S3STORAGE_UPLOAD: c_int = 0;
+/// Progress `direction`: from S3 (reads).
+pub const S3STORAGE_DOWNLOAD: c_int = 1;
+
+/// The progress callback's type: the name (borrowed for the call), the direction
+/// (S3STORAGE_UPLOAD or S3STORAGE_DOWNLOAD), bytes done, bytes in all
+/// (S3STORAGE_SIZE_UNKNOWN when not known), and the userdata given when it was set.
+pub type s3storage_progress_callback = Option<
+    unsafe extern "C" fn(
+        name: *const c_char,
+        direction: c_int,
+        done: u64,
+        total: u64,
+        userdata: *mut c_void,
+    ),
+>;
+
+struct ProgressTarget {
+    callback: unsafe extern "C" fn(*const c_char, c_int, u64, u64, *mut c_void),
+    userdata: *mut c_void,
+}
+
+impl ProgressTarget {
+    fn call(&self, transfer: &crate::Transfer<'_>) {
+        let name = CString::new(transfer.name.replace('\0', "")).unwrap_or_default();
+        let direction = match transfer.direction {
+            crate::Direction::Upload => S3STORAGE_UPLOAD,
+            crate::Direction::Download => S3STORAGE_DOWNLOAD,
+        };
+        let total = transfer.total.unwrap_or(S3STORAGE_SIZE_UNKNOWN);
+        // SAFETY: the callback was given by the caller for exactly this use.
+        unsafe {
+            (self.callback)(
+                name.as_ptr(),
+                direction,
+                transfer.done,
+                total,
+                self.userdata,
+            )
+        }
+    }
+}
+
+// SAFETY: the C caller promises that the callback and its userdata may be used from any
+// thread (documented on s3storage_set_progress_callback).
+unsafe impl Send for ProgressTarget {}
+unsafe impl Sync for ProgressTarget {}
+
+/// Sets (NULL removes) the progress callback of a storage: it reports saves, save_file,
+/// writes (per part) and reads (per range), possibly from worker threads, so it must be
+/// thread-safe. The choice of one callback per storage keeps every call's signature as
+/// API.md fixes it; the name in each report says which transfer it is.
+#[no_mangle]
+pub extern "C" fn s3storage_set_progress_callback(
+    storage: *const s3storage,
+    callback: s3storage_progress_callback,
+    userdata: *mut c_void,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let progress: Option<crate::ProgressFn> = callback.map(|callback| {
+            let target = ProgressTarget { callback, userdata };
+            Arc::new(move |transfer: &crate::Transfer<'_>| target.call(transfer))
+                as crate::ProgressFn
+        });
+        storage.0.set_progress(progress);
+        S3STORAGE_OK
     })
 }
 
