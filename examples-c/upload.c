@@ -3,6 +3,20 @@
  * (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). */
 #include "example.h"
 
+/* Draws a progress bar on stderr (stdout keeps the results). */
+static void progress(const char *name, int direction, uint64_t done, uint64_t total, void *userdata) {
+    (void)userdata;
+    if (direction != S3STORAGE_UPLOAD) return;
+    if (total == S3STORAGE_SIZE_UNKNOWN || total == 0) {
+        fprintf(stderr, "\r%s: %llu bytes", name, (unsigned long long)done);
+        return;
+    }
+    int width = 40, filled = (int)(done * (uint64_t)width / total);
+    fprintf(stderr, "\r%s [", name);
+    for (int i = 0; i < width; i++) fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %3d%%%s", (int)(done * 100 / total), done >= total ? "\n" : "");
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s LOCAL_FILE NAME\n", argv[0]);
@@ -10,6 +24,7 @@ int main(int argc, char **argv) {
     }
     s3storage *storage = storage_from_env(NULL);
     char *saved = NULL, *url = NULL;
+    CHECK(s3storage_set_progress_callback(storage, progress, NULL));
     CHECK(s3storage_save_file(storage, argv[2], argv[1], &saved));
     CHECK(s3storage_url(storage, saved, &url));
     printf("saved: %s\nurl: %s\n", saved, url);

@@ -43,6 +43,7 @@ check_output() {
                grep -qx "deleted: yes" "$tmp/$name.out" ;;
     threads) grep -qx "threads: 8 x 10 objects saved, read back and deleted" "$tmp/$name.out" ;;
     upload) grep -qx "saved: uploads/local.txt" "$tmp/$name.out" &&
+            grep -q "100%" "$tmp/$name.err" &&
             url=$(sed -n 's/^url: //p' "$tmp/$name.out") &&
             [ "$(curl -s "$url")" = "upload example content" ] ;;
     smoke-cxx) grep -q "listdir(cxx): 1 file(s), first hello.txt" "$tmp/$name.out" ;;

@@ -1,27 +1,51 @@
 //! Lazy, ranged reading of one object.
 //!
-//! Nothing is fetched until the first read. Each miss fetches one range with a ranged GET
-//! (`If-Match` the ETag seen at open, so a replaced object is detected, not mixed). On
-//! sequential reads the window doubles from 256 KiB up to 16 MiB and the next range is
-//! prefetched on a worker thread; a seek elsewhere starts again from the small window.
-//! Reading 1 KiB from the middle of a large object therefore transfers 256 KiB.
+//! Nothing is fetched until the first read. A read after a seek (or the first read)
+//! fetches one small range (256 KiB) into memory, so reading 1 KiB from the middle of a
+//! large object transfers 256 KiB. Reads that continue where the last range ended switch
+//! to streaming: each next range is a ranged GET whose body is read straight into the
+//! caller's buffer; the window doubles up to 64 MiB, and the request for the range after
+//! it is sent ahead on a worker thread so the next bytes are already on their way when
+//! the current range ends. Every GET carries `If-Match` with the ETag seen at open, so an
+//! object replaced mid-read is reported, never mixed.
 
 use crate::error::{Error, Result};
-use crate::progress::{Direction, Transfer};
+use crate::progress::Direction;
 use crate::storage::Storage;
+use crate::transport::Reply;
 use s3::command::Command;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::thread::JoinHandle;
 
-/// The first (and after a seek, the) range size.
+/// The size of the first range, and of a range after a seek.
 pub(crate) const MIN_WINDOW: u64 = 256 * 1024;
-/// The largest range fetched at once.
-pub(crate) const MAX_WINDOW: u64 = 16 * 1024 * 1024;
+/// The largest streamed range.
+pub(crate) const MAX_WINDOW: u64 = 64 * 1024 * 1024;
+/// How often (in bytes) reads report progress.
+const REPORT_EVERY: u64 = 4 * 1024 * 1024;
 
-/// A range being fetched in the background.
+/// What the reader holds now.
+enum Window {
+    Empty,
+    /// A small range held in memory.
+    Buffered {
+        start: u64,
+        data: Vec<u8>,
+    },
+    /// A range whose body is being read: it has delivered up to `at`; `end` is exclusive.
+    Streaming {
+        at: u64,
+        end: u64,
+        skip: u64,
+        body: ureq::BodyReader<'static>,
+    },
+}
+
+/// A range requested ahead on a worker thread.
 struct Prefetch {
     start: u64,
-    handle: JoinHandle<Result<Vec<u8>>>,
+    end: u64,
+    handle: JoinHandle<Result<Reply>>,
 }
 
 /// Reads an object by ranges.
@@ -32,21 +56,23 @@ pub(crate) struct RangedReader {
     size: u64,
     etag: Option<String>,
     pos: u64,
-    buf: Vec<u8>,
-    buf_start: u64,
-    window: u64,
+    window: Window,
+    /// Where the current window ends (exclusive); a read there continues sequentially.
+    window_end: u64,
+    window_size: u64,
     prefetch: Option<Prefetch>,
     fetched: u64,
+    reported: u64,
 }
 
-/// Fetches `[start, end)` of `key`.
-fn fetch(
+/// Sends the ranged GET of `[start, end)`; the reply's body is left unread.
+fn request(
     storage: &Storage,
     key: &str,
     etag: Option<&str>,
     start: u64,
     end: u64,
-) -> Result<Vec<u8>> {
+) -> Result<Reply> {
     let mut headers = storage.read_headers()?;
     if let Some(etag) = etag {
         headers.push(("if-match".into(), etag.to_string()));
@@ -61,37 +87,16 @@ fn fetch(
         &headers,
     )?;
     match reply.status {
-        404 => return Err(Error::NotFound(format!("File does not exist: {key}"))),
-        412 => {
-            return Err(Error::BadState(format!(
-                "{operation}: the object was replaced while it was being read"
-            )))
-        }
-        _ => {}
+        404 => Err(Error::NotFound(format!("File does not exist: {key}"))),
+        412 => Err(Error::BadState(format!(
+            "{operation}: the object was replaced while it was being read"
+        ))),
+        _ => reply.check(&operation),
     }
-    let reply = reply.check(&operation)?;
-    let whole = reply.status == 200;
-    let mut data = Vec::with_capacity((end - start) as usize);
-    reply
-        .body
-        .into_with_config()
-        .limit(u64::MAX)
-        .reader()
-        .read_to_end(&mut data)
-        .map_err(|error| Error::Network(format!("{operation}: reading the body: {error}")))?;
-    if whole {
-        // A server that ignores Range sends everything: keep the part asked for.
-        let stop = (end as usize).min(data.len());
-        data = data.get(start as usize..stop).unwrap_or_default().to_vec();
-    }
-    if (data.len() as u64) != end - start {
-        return Err(Error::Network(format!(
-            "{operation}: got {} bytes instead of {}",
-            data.len(),
-            end - start
-        )));
-    }
-    Ok(data)
+}
+
+fn body_error(key: &str, error: io::Error) -> Error {
+    Error::Network(format!("GET {key}: reading the body: {error}"))
 }
 
 impl RangedReader {
@@ -110,11 +115,12 @@ impl RangedReader {
             size,
             etag,
             pos: 0,
-            buf: Vec::new(),
-            buf_start: 0,
-            window: MIN_WINDOW,
+            window: Window::Empty,
+            window_end: 0,
+            window_size: MIN_WINDOW,
             prefetch: None,
             fetched: 0,
+            reported: 0,
         }
     }
 
@@ -123,66 +129,109 @@ impl RangedReader {
         self.fetched
     }
 
-    fn buffered(&self, pos: u64) -> bool {
-        pos >= self.buf_start && pos < self.buf_start + self.buf.len() as u64
+    /// A streamed window from a reply (a server that ignores Range sends it all: skip).
+    fn streaming(&self, reply: Reply, start: u64, end: u64) -> Window {
+        let skip = if reply.status == 200 { start } else { 0 };
+        let body = reply.body.into_with_config().limit(u64::MAX).reader();
+        Window::Streaming {
+            at: start,
+            end,
+            skip,
+            body,
+        }
     }
 
     fn start_prefetch(&mut self, start: u64) {
         if start >= self.size {
             return;
         }
-        let end = (start + self.window).min(self.size);
+        let end = (start + (self.window_size * 2).min(MAX_WINDOW)).min(self.size);
         let (storage, key, etag) = (self.storage.clone(), self.key.clone(), self.etag.clone());
-        let handle = std::thread::spawn(move || fetch(&storage, &key, etag.as_deref(), start, end));
-        self.prefetch = Some(Prefetch { start, handle });
+        let handle =
+            std::thread::spawn(move || request(&storage, &key, etag.as_deref(), start, end));
+        self.prefetch = Some(Prefetch { start, end, handle });
     }
 
-    fn fill(&mut self) -> Result<()> {
-        let had_data = !self.buf.is_empty();
-        let sequential = self.pos == self.buf_start + self.buf.len() as u64;
-        if sequential && had_data {
-            self.window = (self.window * 2).min(MAX_WINDOW);
-        } else if !sequential {
-            self.window = MIN_WINDOW;
+    /// Opens the window that holds `self.pos`.
+    fn open_window(&mut self) -> Result<()> {
+        let sequential = !matches!(self.window, Window::Empty) && self.pos == self.window_end;
+        self.window = Window::Empty;
+        if !sequential {
+            // Random access: one small range, in memory.
+            self.prefetch = None;
+            self.window_size = MIN_WINDOW;
+            let end = (self.pos + MIN_WINDOW).min(self.size);
+            let reply = request(
+                &self.storage,
+                &self.key,
+                self.etag.as_deref(),
+                self.pos,
+                end,
+            )?;
+            let mut data = Vec::with_capacity((end - self.pos) as usize);
+            let Window::Streaming { skip, mut body, .. } = self.streaming(reply, self.pos, end)
+            else {
+                unreachable!("streaming() makes a streaming window")
+            };
+            io::copy(&mut (&mut body).take(skip), &mut io::sink())
+                .map_err(|e| body_error(&self.key, e))?;
+            (&mut body)
+                .take(end - self.pos)
+                .read_to_end(&mut data)
+                .map_err(|e| body_error(&self.key, e))?;
+            if data.len() as u64 != end - self.pos {
+                return Err(Error::Network(format!(
+                    "GET {}: got {} bytes instead of {}",
+                    self.key,
+                    data.len(),
+                    end - self.pos
+                )));
+            }
+            self.fetched += data.len() as u64;
+            self.window = Window::Buffered {
+                start: self.pos,
+                data,
+            };
+            self.window_end = end;
+            return Ok(());
         }
-        let prefetched = match self.prefetch.take() {
-            Some(prefetch) if prefetch.start == self.pos => Some(
-                prefetch
+        // Sequential: stream the next range, prefetched if it was asked for already.
+        let (reply, end) = match self.prefetch.take() {
+            Some(prefetch) if prefetch.start == self.pos => {
+                let reply = prefetch
                     .handle
                     .join()
-                    .map_err(|_| Error::Network("the prefetch thread failed".into()))??,
-            ),
-            _ => None, // a prefetch of another range is left to finish and be dropped
-        };
-        let data = match prefetched {
-            Some(data) => data,
-            None => {
-                let end = (self.pos + self.window).min(self.size);
-                fetch(
-                    &self.storage,
-                    &self.key,
-                    self.etag.as_deref(),
-                    self.pos,
+                    .map_err(|_| Error::Network("the prefetch thread failed".into()))??;
+                self.window_size = prefetch.end - prefetch.start;
+                (reply, prefetch.end)
+            }
+            _ => {
+                self.window_size = (self.window_size * 2).min(MAX_WINDOW);
+                let end = (self.pos + self.window_size).min(self.size);
+                (
+                    request(
+                        &self.storage,
+                        &self.key,
+                        self.etag.as_deref(),
+                        self.pos,
+                        end,
+                    )?,
                     end,
-                )?
+                )
             }
         };
-        self.fetched += data.len() as u64;
-        self.buf_start = self.pos;
-        self.buf = data;
-        if let Some(progress) = self.storage.progress() {
-            progress(&Transfer {
-                name: &self.name,
-                direction: Direction::Download,
-                done: self.buf_start + self.buf.len() as u64,
-                total: Some(self.size),
-            });
-        }
-        if sequential && had_data {
-            let next = self.buf_start + self.buf.len() as u64;
-            self.start_prefetch(next);
-        }
+        self.window = self.streaming(reply, self.pos, end);
+        self.window_end = end;
+        self.start_prefetch(end);
         Ok(())
+    }
+
+    fn report(&mut self) {
+        if self.pos >= self.reported + REPORT_EVERY || self.pos == self.size {
+            self.reported = self.pos;
+            self.storage
+                .report(&self.name, Direction::Download, self.pos, Some(self.size));
+        }
     }
 
     /// Reads at the current position; 0 at the end.
@@ -190,13 +239,53 @@ impl RangedReader {
         if self.pos >= self.size || out.is_empty() {
             return Ok(0);
         }
-        if !self.buffered(self.pos) {
-            self.fill()?;
+        let serves = match &self.window {
+            Window::Empty => false,
+            Window::Buffered { start, data } => {
+                self.pos >= *start && self.pos < start + data.len() as u64
+            }
+            Window::Streaming { at, end, .. } => self.pos == *at && self.pos < *end,
+        };
+        if !serves {
+            self.open_window()?;
         }
-        let offset = (self.pos - self.buf_start) as usize;
-        let n = out.len().min(self.buf.len() - offset);
-        out[..n].copy_from_slice(&self.buf[offset..offset + n]);
+        let key = self.key.clone();
+        let n = match &mut self.window {
+            Window::Buffered { start, data } => {
+                let offset = (self.pos - *start) as usize;
+                let n = out.len().min(data.len() - offset);
+                out[..n].copy_from_slice(&data[offset..offset + n]);
+                n
+            }
+            Window::Streaming {
+                at,
+                end,
+                skip,
+                body,
+            } => {
+                if *skip > 0 {
+                    io::copy(&mut (&mut *body).take(*skip), &mut io::sink())
+                        .map_err(|e| body_error(&key, e))?;
+                    *skip = 0;
+                }
+                let want = out.len().min((*end - self.pos) as usize);
+                let n = body
+                    .read(&mut out[..want])
+                    .map_err(|e| body_error(&key, e))?;
+                if n == 0 {
+                    return Err(Error::Network(format!(
+                        "GET {key}: the body ended {} bytes early",
+                        *end - self.pos
+                    )));
+                }
+                self.fetched += n as u64;
+                *at += n as u64;
+                n
+            }
+            Window::Empty => unreachable!("open_window() fills the window"),
+        };
         self.pos += n as u64;
+        self.report();
         Ok(n)
     }
 

@@ -423,7 +423,16 @@ impl Signed<'_> {
         for (name, value) in headers.iter() {
             request = request.header(name, value);
         }
-        let body = self.request_body()?;
+        // Object bodies go out as the caller's slice; rust-s3's request_body() would copy
+        // them (a part size of memory per part in flight).
+        let owned;
+        let body: &[u8] = match &self.command {
+            Command::PutObject { content, .. } => content,
+            _ => {
+                owned = self.request_body()?;
+                &owned
+            }
+        };
         let request = request
             .body(body)
             .map_err(|error| SendError::Build(error.to_string()))?;

@@ -1,0 +1,77 @@
+"""The django-storages side of the benchmark: S3Storage (boto3) with the same operations
+as examples/bench.rs, configured from the same AWS_* environment variables."""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+import django
+from django.conf import settings
+
+settings.configure(
+    USE_TZ=True,
+    AWS_STORAGE_BUCKET_NAME=os.environ["AWS_STORAGE_BUCKET_NAME"],
+    AWS_S3_ENDPOINT_URL=os.environ["AWS_S3_ENDPOINT_URL"],
+    AWS_S3_REGION_NAME="us-east-1",
+    AWS_ACCESS_KEY_ID=os.environ["AWS_ACCESS_KEY_ID"],
+    AWS_SECRET_ACCESS_KEY=os.environ["AWS_SECRET_ACCESS_KEY"],
+    AWS_LOCATION=os.environ.get("AWS_LOCATION", ""),
+)
+django.setup()
+
+from django.core.files.base import ContentFile, File  # noqa: E402
+from storages.backends.s3 import S3Storage  # noqa: E402
+
+storage = S3Storage()
+
+
+def rate(rounds, ops, op):
+    rates = []
+    for r in range(rounds):
+        start = time.perf_counter()
+        for i in range(ops):
+            op(r * ops + i)
+        rates.append(ops / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def small(rounds, ops):
+    kib = b"x" * 1024
+    storage.save("small/hit.txt", ContentFile(kib))
+
+    def open_read(i):
+        with storage.open("small/%d.txt" % i, "rb") as f:
+            assert len(f.read()) == 1024
+
+    results = {
+        "exists_hit": rate(rounds, ops, lambda i: storage.exists("small/hit.txt")),
+        "exists_miss": rate(rounds, ops, lambda i: storage.exists("small/miss.txt")),
+        "save_1k": rate(rounds, ops, lambda i: storage.save("small/%d.txt" % i, ContentFile(kib))),
+        "open_read_1k": rate(rounds, ops, open_read),
+        "delete": rate(rounds, ops, lambda i: storage.delete("small/%d.txt" % i)),
+    }
+    print(json.dumps(results))
+
+
+def main():
+    command = sys.argv[1]
+    if command == "small":
+        small(int(sys.argv[2]), int(sys.argv[3]))
+    elif command == "save":
+        with open(sys.argv[2], "rb") as f:
+            storage.save(sys.argv[3], File(f))
+    elif command == "write":
+        piece = bytes(i % 251 for i in range(1024 * 1024))
+        f = storage.open(sys.argv[2], "wb")
+        for _ in range(int(sys.argv[3])):
+            f.write(piece)
+        f.close()
+    elif command == "read":
+        with storage.open(sys.argv[2], "rb") as f:
+            while f.read(1024 * 1024):
+                pass
+
+
+main()

@@ -1,0 +1,118 @@
+//! The s3storage side of the benchmark (`scripts/bench.sh` drives it; see bench/bench.py).
+//!
+//! Usage, configured from the environment by Django setting names:
+//!   bench small ROUNDS OPS      median ops/s of exists (hit, miss), save 1 KiB,
+//!                               open+read 1 KiB and delete, as JSON
+//!   bench save LOCAL NAME       save a local file (streamed)
+//!   bench write NAME MIB        open(NAME, "wb") and write MIB pieces of 1 MiB
+//!   bench read NAME             open(NAME, "rb") and read it all
+
+use s3storage::{Settings, Storage};
+use std::io::{Read, Write};
+use std::time::Instant;
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    values[values.len() / 2]
+}
+
+fn rate(rounds: usize, ops: usize, mut op: impl FnMut(usize)) -> f64 {
+    median(
+        (0..rounds)
+            .map(|round| {
+                let start = Instant::now();
+                for i in 0..ops {
+                    op(round * ops + i);
+                }
+                ops as f64 / start.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let storage = Storage::new(&Settings::from_env()?)?;
+    match args.get(1).map(String::as_str) {
+        Some("small") => {
+            let rounds: usize = args[2].parse()?;
+            let ops: usize = args[3].parse()?;
+            let kib = vec![b'x'; 1024];
+            storage.save("small/hit.txt", kib.as_slice())?;
+            let results = [
+                (
+                    "exists_hit",
+                    rate(rounds, ops, |_| {
+                        assert!(storage.exists("small/hit.txt").unwrap())
+                    }),
+                ),
+                (
+                    "exists_miss",
+                    rate(rounds, ops, |_| {
+                        assert!(!storage.exists("small/miss.txt").unwrap())
+                    }),
+                ),
+                (
+                    "save_1k",
+                    rate(rounds, ops, |i| {
+                        storage
+                            .save(&format!("small/{i}.txt"), kib.as_slice())
+                            .unwrap();
+                    }),
+                ),
+                (
+                    "open_read_1k",
+                    rate(rounds, ops, |i| {
+                        let mut file = storage.open(&format!("small/{i}.txt"), "rb").unwrap();
+                        let mut data = Vec::new();
+                        file.read_to_end(&mut data).unwrap();
+                        assert_eq!(data.len(), 1024);
+                    }),
+                ),
+                (
+                    "delete",
+                    rate(rounds, ops, |i| {
+                        storage.delete(&format!("small/{i}.txt")).unwrap()
+                    }),
+                ),
+            ];
+            let fields: Vec<String> = results
+                .iter()
+                .map(|(k, v)| format!("\"{k}\": {v:.1}"))
+                .collect();
+            println!("{{{}}}", fields.join(", "));
+        }
+        Some("save") => {
+            storage.save_file(&args[3], &args[2])?;
+        }
+        Some("write") => {
+            let mib: usize = args[3].parse()?;
+            let piece: Vec<u8> = (0..1024 * 1024).map(|i| (i % 251) as u8).collect();
+            let mut file = storage.open(&args[2], "wb")?;
+            for _ in 0..mib {
+                file.write_all(&piece)?;
+            }
+            file.close()?;
+        }
+        Some("read") => {
+            let mut file = storage.open(&args[2], "rb")?;
+            let mut buf = vec![0u8; 1024 * 1024];
+            let mut total = 0u64;
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                total += n as u64;
+            }
+            assert_eq!(total, file.size()?);
+        }
+        _ => {
+            return Err(
+                "usage: bench small ROUNDS OPS | save LOCAL NAME | write NAME MIB | read NAME"
+                    .into(),
+            )
+        }
+    }
+    Ok(())
+}
