@@ -234,8 +234,25 @@ impl RangedReader {
         }
     }
 
-    /// Reads at the current position; 0 at the end.
+    /// Reads at the current position; 0 at the end. A body cut short or stalled is asked
+    /// for again from where it stopped (up to the transport's attempts).
     pub fn read_bytes(&mut self, out: &mut [u8]) -> Result<usize> {
+        let attempts = self.storage.transport().max_attempts();
+        let mut attempt = 1;
+        loop {
+            match self.read_once(out) {
+                Err(Error::Network(message)) if attempt < attempts => {
+                    crate::log::warn(&format!("{message}; asking again from byte {}", self.pos));
+                    self.window = Window::Empty;
+                    self.prefetch = None;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn read_once(&mut self, out: &mut [u8]) -> Result<usize> {
         if self.pos >= self.size || out.is_empty() {
             return Ok(0);
         }

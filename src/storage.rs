@@ -86,6 +86,26 @@ struct ListPage {
 }
 
 #[derive(Deserialize)]
+struct UploadsPage {
+    #[serde(rename = "IsTruncated", default)]
+    is_truncated: Option<String>,
+    #[serde(rename = "NextKeyMarker", default)]
+    next_key_marker: Option<String>,
+    #[serde(rename = "NextUploadIdMarker", default)]
+    next_upload_id_marker: Option<String>,
+    #[serde(rename = "Upload", default)]
+    uploads: Vec<UploadEntry>,
+}
+
+#[derive(Deserialize)]
+struct UploadEntry {
+    #[serde(rename = "Key")]
+    key: String,
+    #[serde(rename = "UploadId")]
+    upload_id: String,
+}
+
+#[derive(Deserialize)]
 struct ListEntry {
     #[serde(rename = "Key")]
     key: String,
@@ -336,6 +356,60 @@ impl Storage {
             marker = next;
         }
         Ok((dirs, files))
+    }
+
+    /// Multipart uploads begun under `AWS_LOCATION` and neither completed nor aborted, as
+    /// `(name, upload id)`. This library aborts its own failed uploads; this shows what a
+    /// crashed process (of any client) left behind.
+    pub fn incomplete_uploads(&self) -> Result<Vec<(String, String)>> {
+        self.ensure_bucket()?;
+        let location = &self.config().location;
+        let prefix = if location.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", location.trim_end_matches('/'))
+        };
+        let (mut found, mut key_marker, mut upload_id_marker) = (Vec::new(), None, None);
+        loop {
+            let command = Command::ListMultipartUploads {
+                prefix: Some(&prefix),
+                delimiter: None,
+                key_marker: key_marker.clone(),
+                upload_id_marker: upload_id_marker.clone(),
+                max_uploads: None,
+            };
+            let operation = format!(
+                "ListMultipartUploads {}/{prefix}",
+                self.config().bucket_name
+            );
+            let text = self
+                .transport()
+                .send(command, "/", &[])?
+                .check(&operation)?
+                .text(&operation)?;
+            let page: UploadsPage = quick_xml::de::from_str(&text).map_err(|error| {
+                Error::Server(crate::error::S3Failure {
+                    operation: operation.clone(),
+                    status: 200,
+                    code: "MalformedResponse".into(),
+                    message: format!("the listing could not be parsed: {error}"),
+                })
+            })?;
+            for upload in page.uploads {
+                let name = upload
+                    .key
+                    .strip_prefix(&prefix)
+                    .unwrap_or(&upload.key)
+                    .to_string();
+                found.push((name, upload.upload_id));
+            }
+            if page.is_truncated.as_deref() != Some("true") || page.next_key_marker.is_none() {
+                break;
+            }
+            key_marker = page.next_key_marker;
+            upload_id_marker = page.next_upload_id_marker;
+        }
+        Ok(found)
     }
 
     /// Django's `get_available_name`: with overwrite, the cleaned name (truncated to

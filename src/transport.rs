@@ -39,8 +39,10 @@ pub(crate) struct Reply {
     pub status: u16,
     /// Response headers.
     pub headers: HeaderMap,
-    /// The body, to be read or dropped.
+    /// The body, to be read or dropped (error replies: already read into `error_text`).
     pub body: ureq::Body,
+    /// The body of an error reply (status 400 and above), read when it arrived.
+    pub error_text: Option<String>,
 }
 
 impl Reply {
@@ -58,15 +60,8 @@ impl Reply {
     }
 
     /// The error this (non-2xx) reply stands for.
-    pub fn into_error(mut self, operation: &str) -> Error {
-        let mut text = String::new();
-        let _ = self
-            .body
-            .with_config()
-            .limit(64 * 1024)
-            .reader()
-            .take(64 * 1024)
-            .read_to_string(&mut text);
+    pub fn into_error(self, operation: &str) -> Error {
+        let text = self.error_text.unwrap_or_default();
         let failure = S3Failure {
             operation: operation.to_string(),
             status: self.status,
@@ -233,6 +228,11 @@ impl Transport {
         })
     }
 
+    /// How many attempts a request (or a read of a range) gets.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
     /// The bucket with the current credentials, to sign with (requests, URLs).
     pub fn signing_bucket(&self) -> Result<Bucket> {
         let mut bucket = (*self.bucket).clone();
@@ -317,12 +317,19 @@ impl Transport {
         };
         log::debug(|| operation.to_string());
         match signed.send() {
-            Ok(reply) if matches!(reply.status, 500 | 502 | 503 | 504 | 429) => {
-                let reason = format!("HTTP {}", reply.status);
+            Ok(reply) if retryable_reply(&reply) => {
+                let code = reply
+                    .error_text
+                    .as_deref()
+                    .and_then(|text| xml_field(text, "Code"));
+                let reason = match code {
+                    Some(code) => format!("HTTP {} {code}", reply.status),
+                    None => format!("HTTP {}", reply.status),
+                };
                 Attempt::Retry(reason, Some(reply))
             }
             Ok(reply) => Attempt::Done(reply),
-            Err(SendError::Transport(error)) if repeatable => {
+            Err(SendError::Transport(error)) if repeatable && retryable_transport(&error) => {
                 Attempt::Retry(error.to_string(), None)
             }
             Err(SendError::Transport(error)) => {
@@ -333,6 +340,48 @@ impl Transport {
             }
         }
     }
+}
+
+/// Whether a reply is a transient failure worth another attempt (SDK standard mode):
+/// 500, 502, 503, 504, 429, and the throttling / timeout error codes.
+fn retryable_reply(reply: &Reply) -> bool {
+    if matches!(reply.status, 500 | 502 | 503 | 504 | 429) {
+        return true;
+    }
+    let code = reply
+        .error_text
+        .as_deref()
+        .and_then(|text| xml_field(text, "Code"));
+    matches!(
+        code.as_deref(),
+        Some(
+            "RequestTimeout"
+                | "RequestTimeoutException"
+                | "SlowDown"
+                | "Throttling"
+                | "ThrottlingException"
+                | "RequestThrottled"
+                | "InternalError"
+                // The body was damaged on the way (Content-MD5 / SHA-256 mismatch): resend.
+                | "BadDigest"
+                | "XAmzContentSHA256Mismatch"
+        )
+    )
+}
+
+/// Whether a transport failure may pass (reset, timeout, refused) rather than be
+/// permanent (a certificate, a bad URL or proxy).
+fn retryable_transport(error: &ureq::Error) -> bool {
+    !matches!(
+        error,
+        ureq::Error::Tls(_)
+            | ureq::Error::Rustls(_)
+            | ureq::Error::Pem(_)
+            | ureq::Error::BadUri(_)
+            | ureq::Error::InvalidProxyUrl
+            | ureq::Error::HostNotFound
+            | ureq::Error::RequireHttpsOnly(_)
+    )
 }
 
 /// Exponential backoff with full jitter, as the AWS SDKs' standard mode.
@@ -437,11 +486,22 @@ impl Signed<'_> {
             .body(body)
             .map_err(|error| SendError::Build(error.to_string()))?;
         let response = self.agent.run(request).map_err(SendError::Transport)?;
-        let (parts, body) = response.into_parts();
+        let (parts, mut body) = response.into_parts();
+        let status = parts.status.as_u16();
+        let error_text = (status >= 400).then(|| {
+            let mut text = String::new();
+            let _ = body
+                .with_config()
+                .limit(64 * 1024)
+                .reader()
+                .read_to_string(&mut text);
+            text
+        });
         Ok(Reply {
-            status: parts.status.as_u16(),
+            status,
             headers: parts.headers,
             body,
+            error_text,
         })
     }
 }

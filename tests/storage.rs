@@ -730,3 +730,17 @@ fn progress_is_reported_for_saves_writes_and_reads() {
     assert_eq!(downs.last().unwrap().2, content.len() as u64);
     storage.set_progress(None);
 }
+
+#[test]
+fn incomplete_uploads_are_listed_and_ours_never_left_behind() {
+    let storage = storage(&[("AWS_S3_FILE_BUFFER_SIZE", "5242880")]);
+    assert!(storage.incomplete_uploads().unwrap().is_empty());
+    {
+        let mut file = storage.open("abandoned.bin", "wb").unwrap();
+        file.write_all(&pattern(6 * 1024 * 1024, 2)).unwrap();
+        // A multipart upload is now open on the server...
+        assert_eq!(storage.incomplete_uploads().unwrap().len(), 1);
+    } // ...and dropping the file without close aborts it.
+    assert!(storage.incomplete_uploads().unwrap().is_empty());
+    assert!(!storage.exists("abandoned.bin").unwrap());
+}
