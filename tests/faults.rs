@@ -270,6 +270,11 @@ fn transient_faults_are_retried_and_data_is_exact() {
     let (storage, direct) = storages(&proxy);
     let small = pattern(300_000, 4);
     let large = pattern(11 * 1024 * 1024 + 123, 5);
+    // 503 on the N-th request: here, the next one.
+    proxy.add(Matcher::Nth(proxy.requests()), Fault::Status503, 1);
+    storage.save("nth.bin", small.as_slice()).unwrap();
+    proxy.clear_met("nth");
+    assert!(read_all(&direct, "nth.bin").unwrap() == small);
     for fault in [
         Fault::Status503,
         Fault::ResetBeforeBody,
