@@ -19,3 +19,6 @@ cargo test --doc 2>&1
 
 echo "== C, C++ and Python through the C ABI"
 scripts/test-c.sh
+
+echo "== fuzz smoke"
+scripts/fuzz-smoke.sh

@@ -28,6 +28,8 @@ mod credentials;
 mod error;
 pub mod ffi;
 mod file;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod log;
 mod multipart;
 mod names;

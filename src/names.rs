@@ -123,6 +123,7 @@ pub fn check_key(key: &str, name: &str) -> Result<()> {
         )));
     }
     check_characters(name)?;
+    check_characters(key)?;
     if key
         .split('/')
         .any(|segment| segment == "." || segment == "..")

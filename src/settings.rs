@@ -243,6 +243,9 @@ fn check_value(name: &str, value: &Value) -> Result<()> {
         _ => return Ok(()),
     };
     match name {
+        "AWS_LOCATION" if text.chars().any(char::is_control) => Err(Error::Config(
+            "AWS_LOCATION must not contain control characters".into(),
+        )),
         "AWS_LOCATION" if text.starts_with('/') => Err(Error::Config(format!(
             "AWS_LOCATION cannot begin with a leading slash. Found '{text}'. Use '{}' instead.",
             text.trim_start_matches('/')
