@@ -1,4 +1,5 @@
-/* 8 threads share one storage; each saves its objects and reads them back. */
+/* 8 threads share one storage and hammer it: each saves its objects, checks they exist,
+ * reads them back, deletes them and checks they are gone. */
 #include <pthread.h>
 #include <string.h>
 #include "example.h"
@@ -16,6 +17,12 @@ static void *worker(void *arg) {
         int len = snprintf(content, sizeof content, "thread %ld object %d", id, i);
         char *saved = NULL;
         CHECK(s3storage_save(storage, name, content, (size_t)len, &saved));
+        bool exists = false;
+        CHECK(s3storage_exists(storage, saved, &exists));
+        if (!exists) {
+            fprintf(stderr, "thread %ld: %s does not exist after its save\n", id, saved);
+            exit(1);
+        }
         s3storage_file *file = NULL;
         CHECK(s3storage_open(storage, saved, "r", &file));
         size_t got = 0, n = 0;
@@ -30,6 +37,11 @@ static void *worker(void *arg) {
             exit(1);
         }
         CHECK(s3storage_delete(storage, saved));
+        CHECK(s3storage_exists(storage, saved, &exists));
+        if (exists) {
+            fprintf(stderr, "thread %ld: %s still exists after its delete\n", id, saved);
+            exit(1);
+        }
         s3storage_string_free(saved);
     }
     return NULL;

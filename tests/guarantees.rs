@@ -1,0 +1,179 @@
+//! Guarantees under concurrency and failure: create-only saves at scale, and secrets
+//! that never show up in any message, log line, Debug output or URL.
+
+mod common;
+
+use common::{settings, unique};
+use s3storage::{Settings, Storage, UrlOptions};
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+
+#[test]
+fn eight_threads_by_fifty_create_only_saves_of_one_name() {
+    let location = unique("race400");
+    let storage = Storage::new(&settings(&[
+        ("AWS_S3_FILE_OVERWRITE", "False"),
+        ("AWS_LOCATION", &location),
+    ]))
+    .unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|thread| {
+            let storage = storage.clone();
+            std::thread::spawn(move || {
+                (0..50)
+                    .map(|round| {
+                        let content = format!("thread {thread} round {round}");
+                        (
+                            storage.save("same.txt", content.as_bytes()).unwrap(),
+                            content,
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let saved: Vec<(String, String)> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    let mut names: Vec<&str> = saved.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 400, "400 distinct objects");
+    for (name, content) in &saved {
+        let mut text = String::new();
+        storage
+            .open(name, "r")
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(&text, content, "{name} holds its own content");
+    }
+    assert_eq!(storage.listdir("").unwrap().1.len(), 400);
+}
+
+const SECRET_KEY: &str = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYSECRETKEY";
+const SESSION_TOKEN: &str = "IQoJb3JpZ2luX2VjSESSIONTOKENVALUE";
+const SSE_C_KEY: &str = "SSECKEY-0123456789abcdef0123456789";
+
+#[test]
+fn secrets_never_appear_in_messages_logs_or_debug() {
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    s3storage::log::set_logger(Some(Arc::new(move |_, message: &str| {
+        sink.lock().unwrap().push(message.to_string());
+    })));
+    let dir = tempfile::tempdir().unwrap();
+    common::run(
+        "openssl",
+        &["genrsa", "-traditional", "-out", "key.pem", "1024"],
+        dir.path(),
+    );
+    let cloudfront_key = std::fs::read_to_string(dir.path().join("key.pem")).unwrap();
+    let cloudfront_body: String = cloudfront_key
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+
+    let mut produced: Vec<String> = Vec::new();
+    let params =
+        format!(r#"{{"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "{SSE_C_KEY}"}}"#);
+    let mut settings = settings(&[
+        ("AWS_LOCATION", &unique("secrets")),
+        ("AWS_S3_SECRET_ACCESS_KEY", SECRET_KEY),
+        ("AWS_SESSION_TOKEN", SESSION_TOKEN),
+        ("AWS_S3_OBJECT_PARAMETERS", &params),
+        ("AWS_AUTO_CREATE_BUCKET", "False"),
+        (
+            "AWS_S3_CLIENT_CONFIG",
+            r#"{"retries": {"max_attempts": 2}}"#,
+        ),
+    ]);
+    produced.push(format!("{settings:?}"));
+    let storage = Storage::new(&settings).unwrap();
+    produced.push(format!("{storage:?}"));
+    // Failing operations of every kind (the keys are wrong for this server).
+    produced.push(storage.exists("a.txt").unwrap_err().to_string());
+    produced.push(storage.save("a.txt", &b"x"[..]).unwrap_err().to_string());
+    produced.push(storage.open("a.txt", "r").unwrap_err().to_string());
+    produced.push(storage.listdir("").unwrap_err().to_string());
+    produced.push(storage.delete("a.txt").unwrap_err().to_string());
+    produced.push(storage.size("a.txt").unwrap_err().to_string());
+    let mut writer = storage.open("b.bin", "w").unwrap();
+    let _ = writer.write_bytes(&vec![0u8; 6 * 1024 * 1024]);
+    produced.push(format!("{writer:?}"));
+    if let Err(error) = writer.close() {
+        produced.push(error.to_string());
+    }
+    produced.push(format!(
+        "{:?}",
+        storage.url_with(
+            "a.txt",
+            &UrlOptions {
+                http_method: Some("BAD".into()),
+                ..Default::default()
+            }
+        )
+    ));
+    // Unreachable endpoint, bad settings.
+    settings
+        .set("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9")
+        .unwrap();
+    let unreachable = Storage::new(&settings).unwrap();
+    produced.push(unreachable.exists("a.txt").unwrap_err().to_string());
+    let mut bad = Settings::new();
+    produced.push(
+        bad.set("AWS_S3_SECRET_ACCESS_KEY", SECRET_KEY)
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string()),
+    );
+    produced.push(
+        bad.set("AWS_CLOUDFRONT_KEY", &cloudfront_key)
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string()),
+    );
+    produced.push(format!("{bad:?}"));
+    produced.push(format!("{:?}", bad.resolve().map(|_| ())));
+    let mut cdn = common::settings(&[
+        ("AWS_S3_CUSTOM_DOMAIN", "cdn.example.com"),
+        ("AWS_CLOUDFRONT_KEY_ID", "KID"),
+        ("AWS_CLOUDFRONT_KEY", &cloudfront_key),
+    ]);
+    produced.push(format!("{cdn:?}"));
+    let cdn_storage = Storage::new(&cdn).unwrap();
+    produced.push(cdn_storage.url("x").unwrap());
+    produced.push(format!("{cdn_storage:?}"));
+    cdn.set(
+        "AWS_CLOUDFRONT_KEY",
+        "-----BEGIN RSA PRIVATE KEY-----\nnot-a-key\n-----END RSA PRIVATE KEY-----",
+    )
+    .unwrap();
+    produced.push(Storage::new(&cdn).unwrap_err().to_string());
+    // Presigned URLs carry the token where S3 requires it, never the secret key.
+    let url = storage.url("a.txt").unwrap();
+    assert!(url.contains("X-Amz-Security-Token="));
+    assert!(!url.contains(SECRET_KEY));
+
+    s3storage::log::set_logger(None);
+    produced.extend(lines.lock().unwrap().iter().cloned());
+    assert!(produced.len() > 20);
+    for text in &produced {
+        for secret in [
+            SECRET_KEY,
+            SESSION_TOKEN,
+            SSE_C_KEY,
+            cloudfront_body.as_str(),
+            "not-a-key",
+        ] {
+            assert!(!text.contains(secret), "a secret leaked into: {text}");
+        }
+        let encoded = {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(SSE_C_KEY)
+        };
+        assert!(
+            !text.contains(&encoded),
+            "the SSE-C key leaked (base64) into: {text}"
+        );
+    }
+}
