@@ -93,6 +93,18 @@ pub struct S3Failure {
     pub message: String,
 }
 
+impl S3Failure {
+    /// A 200 reply that could not be understood (no UploadId, unparsable XML...).
+    pub(crate) fn malformed(operation: &str, message: impl Into<String>) -> Error {
+        Error::Server(S3Failure {
+            operation: operation.to_string(),
+            status: 200,
+            code: "MalformedResponse".into(),
+            message: message.into(),
+        })
+    }
+}
+
 impl fmt::Display for S3Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} failed: HTTP {}", self.operation, self.status)?;

@@ -37,15 +37,6 @@ pub(crate) struct Uploader {
     shared: Arc<Shared>,
 }
 
-fn malformed(operation: &str, message: &str) -> Error {
-    Error::Server(S3Failure {
-        operation: operation.to_string(),
-        status: 200,
-        code: "MalformedResponse".into(),
-        message: message.into(),
-    })
-}
-
 /// Uploads one part and gives its number and ETag.
 fn upload_part(
     storage: &Storage,
@@ -67,7 +58,7 @@ fn upload_part(
         .check(&operation)?;
     let etag = reply
         .header("etag")
-        .ok_or_else(|| malformed(&operation, "the reply carries no ETag"))?
+        .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no ETag"))?
         .to_string();
     Ok(Part { part_number, etag })
 }
@@ -92,7 +83,7 @@ impl Uploader {
             .check(&operation)?;
         let text = reply.text(&operation)?;
         let upload_id = xml_field(&text, "UploadId")
-            .ok_or_else(|| malformed(&operation, "the reply carries no UploadId"))?;
+            .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no UploadId"))?;
         Ok(Uploader {
             storage: storage.clone(),
             key: key.to_string(),

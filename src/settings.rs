@@ -432,8 +432,8 @@ impl Settings {
         let session_profile = setting_or_env(&["AWS_S3_SESSION_PROFILE"]);
         if session_profile.is_some() && (access_key.is_some() || secret_key.is_some()) {
             return Err(Error::Config(
-                "AWS_S3_SESSION_PROFILE/AWS_S3_SESSION_PROFILE should not be provided with \
-                 AWS_S3_ACCESS_KEY_ID/AWS_S3_SECRET_ACCESS_KEY"
+                "AWS_S3_SESSION_PROFILE/session_profile should not be provided with \
+                 AWS_S3_ACCESS_KEY_ID/access_key and AWS_S3_SECRET_ACCESS_KEY/secret_key"
                     .into(),
             ));
         }

@@ -287,12 +287,10 @@ impl Storage {
     /// The object's last-modified time.
     pub fn modified_time(&self, name: &str) -> Result<SystemTime> {
         self.info(name)?.modified.ok_or_else(|| {
-            Error::Server(crate::error::S3Failure {
-                operation: format!("HEAD {name}"),
-                status: 200,
-                code: "MissingLastModified".into(),
-                message: "the reply has no valid Last-Modified header".into(),
-            })
+            crate::error::S3Failure::malformed(
+                &format!("HEAD {name}"),
+                "the reply has no valid Last-Modified header",
+            )
         })
     }
 
@@ -315,19 +313,7 @@ impl Storage {
                 max_keys: None,
             };
             let operation = format!("LIST {}/{prefix}", self.config().bucket_name);
-            let text = self
-                .transport()
-                .send(command, "/", &[])?
-                .check(&operation)?
-                .text(&operation)?;
-            let page: ListPage = quick_xml::de::from_str(&text).map_err(|error| {
-                Error::Server(crate::error::S3Failure {
-                    operation: operation.clone(),
-                    status: 200,
-                    code: "MalformedResponse".into(),
-                    message: format!("the listing could not be parsed: {error}"),
-                })
-            })?;
+            let page: ListPage = self.listing(command, &operation)?;
             let mut last = None;
             for entry in page.common_prefixes {
                 let dir = entry.prefix.strip_prefix(&prefix).unwrap_or(&entry.prefix);
@@ -358,6 +344,25 @@ impl Storage {
         Ok((dirs, files))
     }
 
+    /// One page of a bucket listing, parsed.
+    fn listing<T: serde::de::DeserializeOwned>(
+        &self,
+        command: Command<'_>,
+        operation: &str,
+    ) -> Result<T> {
+        let text = self
+            .transport()
+            .send(command, "/", &[])?
+            .check(operation)?
+            .text(operation)?;
+        quick_xml::de::from_str(&text).map_err(|error| {
+            crate::error::S3Failure::malformed(
+                operation,
+                format!("the listing could not be parsed: {error}"),
+            )
+        })
+    }
+
     /// Multipart uploads begun under `AWS_LOCATION` and neither completed nor aborted, as
     /// `(name, upload id)`. This library aborts its own failed uploads; this shows what a
     /// crashed process (of any client) left behind.
@@ -382,19 +387,7 @@ impl Storage {
                 "ListMultipartUploads {}/{prefix}",
                 self.config().bucket_name
             );
-            let text = self
-                .transport()
-                .send(command, "/", &[])?
-                .check(&operation)?
-                .text(&operation)?;
-            let page: UploadsPage = quick_xml::de::from_str(&text).map_err(|error| {
-                Error::Server(crate::error::S3Failure {
-                    operation: operation.clone(),
-                    status: 200,
-                    code: "MalformedResponse".into(),
-                    message: format!("the listing could not be parsed: {error}"),
-                })
-            })?;
+            let page: UploadsPage = self.listing(command, &operation)?;
             for upload in page.uploads {
                 let name = upload
                     .key

@@ -177,29 +177,32 @@ pub(crate) fn build(
     if !config.querystring_auth {
         return Ok(with_query(object_url(bucket, key), &query));
     }
-    let token = credentials.session_token.or(credentials.security_token);
+    let presign = Presign {
+        bucket,
+        key,
+        method: &method,
+        expire,
+        query,
+        access_key: &access_key,
+        secret_key: &secret_key,
+        token: credentials.session_token.or(credentials.security_token),
+    };
     match config.signature_version {
-        SignatureVersion::V4 => presign_v4(
-            bucket,
-            key,
-            &method,
-            expire,
-            query,
-            &access_key,
-            &secret_key,
-            token,
-        ),
-        SignatureVersion::V2 => presign_v2(
-            bucket,
-            key,
-            &method,
-            expire,
-            query,
-            &access_key,
-            &secret_key,
-            token,
-        ),
+        SignatureVersion::V4 => presign.v4(),
+        SignatureVersion::V2 => presign.v2(),
     }
+}
+
+/// What a presigned URL is made of.
+struct Presign<'a> {
+    bucket: &'a Bucket,
+    key: &'a str,
+    method: &'a str,
+    expire: u64,
+    query: Vec<(String, String)>,
+    access_key: &'a str,
+    secret_key: &'a str,
+    token: Option<String>,
 }
 
 fn with_query(url: String, query: &[(String, String)]) -> String {
@@ -210,112 +213,117 @@ fn with_query(url: String, query: &[(String, String)]) -> String {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn presign_v4(
-    bucket: &Bucket,
-    key: &str,
-    method: &str,
-    expire: u64,
-    mut query: Vec<(String, String)>,
-    access_key: &str,
-    secret_key: &str,
-    token: Option<String>,
-) -> Result<String> {
-    if expire == 0 || expire > MAX_V4_EXPIRE {
-        return Err(Error::InvalidArgument(format!(
-            "expire must be between 1 and {MAX_V4_EXPIRE} seconds for SigV4 URLs, not {expire}"
-        )));
+impl Presign<'_> {
+    /// SigV4 query-string signature.
+    fn v4(self) -> Result<String> {
+        let Presign {
+            bucket,
+            key,
+            method,
+            expire,
+            mut query,
+            access_key,
+            secret_key,
+            token,
+        } = self;
+        if expire == 0 || expire > MAX_V4_EXPIRE {
+            return Err(Error::InvalidArgument(format!(
+                "expire must be between 1 and {MAX_V4_EXPIRE} seconds for SigV4 URLs, not {expire}"
+            )));
+        }
+        let now = OffsetDateTime::now_utc();
+        let region = bucket.region();
+        let signing_error =
+            |error: s3::error::S3Error| Error::InvalidArgument(format!("signing the URL: {error}"));
+        let scope = signing::scope_string(&now, &region).map_err(signing_error)?;
+        let long_date = format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            now.year(),
+            now.month() as u8,
+            now.day(),
+            now.hour(),
+            now.minute(),
+            now.second()
+        );
+        query.extend([
+            (
+                "X-Amz-Algorithm".to_string(),
+                "AWS4-HMAC-SHA256".to_string(),
+            ),
+            ("X-Amz-Credential".into(), format!("{access_key}/{scope}")),
+            ("X-Amz-Date".into(), long_date),
+            ("X-Amz-Expires".into(), expire.to_string()),
+            ("X-Amz-SignedHeaders".into(), "host".into()),
+        ]);
+        if let Some(token) = token {
+            query.push(("X-Amz-Security-Token".into(), token));
+        }
+        let unsigned = with_query(object_url(bucket, key), &query);
+        let parsed = url::Url::parse(&unsigned)
+            .map_err(|error| Error::InvalidArgument(format!("building the URL: {error}")))?;
+        let mut headers = http::HeaderMap::new();
+        let host = bucket.host();
+        let host = host.split('/').next().unwrap_or(&host).to_string();
+        headers.insert(
+            http::header::HOST,
+            host.parse()
+                .map_err(|_| Error::Config(format!("endpoint host {host:?} is not valid")))?,
+        );
+        let canonical = signing::canonical_request(method, &parsed, &headers, "UNSIGNED-PAYLOAD")
+            .map_err(signing_error)?;
+        let to_sign = signing::string_to_sign(&now, &region, &canonical).map_err(signing_error)?;
+        let signing_key =
+            signing::signing_key(&now, secret_key, &region, "s3").map_err(signing_error)?;
+        let mut mac = signing::HmacSha256::new_from_slice(&signing_key)
+            .map_err(|error| Error::InvalidArgument(format!("signing the URL: {error}")))?;
+        mac.update(to_sign.as_bytes());
+        let signature = hex::encode(mac.finalize().into_bytes());
+        Ok(format!("{unsigned}&X-Amz-Signature={signature}"))
     }
-    let now = OffsetDateTime::now_utc();
-    let region = bucket.region();
-    let signing_error =
-        |error: s3::error::S3Error| Error::InvalidArgument(format!("signing the URL: {error}"));
-    let scope = signing::scope_string(&now, &region).map_err(signing_error)?;
-    let long_date = format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        now.year(),
-        now.month() as u8,
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    query.extend([
-        (
-            "X-Amz-Algorithm".to_string(),
-            "AWS4-HMAC-SHA256".to_string(),
-        ),
-        ("X-Amz-Credential".into(), format!("{access_key}/{scope}")),
-        ("X-Amz-Date".into(), long_date),
-        ("X-Amz-Expires".into(), expire.to_string()),
-        ("X-Amz-SignedHeaders".into(), "host".into()),
-    ]);
-    if let Some(token) = token {
-        query.push(("X-Amz-Security-Token".into(), token));
-    }
-    let unsigned = with_query(object_url(bucket, key), &query);
-    let parsed = url::Url::parse(&unsigned)
-        .map_err(|error| Error::InvalidArgument(format!("building the URL: {error}")))?;
-    let mut headers = http::HeaderMap::new();
-    let host = bucket.host();
-    let host = host.split('/').next().unwrap_or(&host).to_string();
-    headers.insert(
-        http::header::HOST,
-        host.parse()
-            .map_err(|_| Error::Config(format!("endpoint host {host:?} is not valid")))?,
-    );
-    let canonical = signing::canonical_request(method, &parsed, &headers, "UNSIGNED-PAYLOAD")
-        .map_err(signing_error)?;
-    let to_sign = signing::string_to_sign(&now, &region, &canonical).map_err(signing_error)?;
-    let signing_key =
-        signing::signing_key(&now, secret_key, &region, "s3").map_err(signing_error)?;
-    let mut mac = signing::HmacSha256::new_from_slice(&signing_key)
-        .map_err(|error| Error::InvalidArgument(format!("signing the URL: {error}")))?;
-    mac.update(to_sign.as_bytes());
-    let signature = hex::encode(mac.finalize().into_bytes());
-    Ok(format!("{unsigned}&X-Amz-Signature={signature}"))
-}
 
-#[allow(clippy::too_many_arguments)]
-fn presign_v2(
-    bucket: &Bucket,
-    key: &str,
-    method: &str,
-    expire: u64,
-    query: Vec<(String, String)>,
-    access_key: &str,
-    secret_key: &str,
-    token: Option<String>,
-) -> Result<String> {
-    let expires = OffsetDateTime::now_utc().unix_timestamp() + expire as i64;
-    let mut resource = format!("/{}/{}", bucket.name(), signing::uri_encode(key, false));
-    let mut signed_query: Vec<&(String, String)> = query.iter().collect();
-    signed_query.sort();
-    if !signed_query.is_empty() {
-        let sub = signed_query
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("&");
-        resource = format!("{resource}?{sub}");
+    /// SigV2 query-string signature (HMAC-SHA1).
+    fn v2(self) -> Result<String> {
+        let Presign {
+            bucket,
+            key,
+            method,
+            expire,
+            query,
+            access_key,
+            secret_key,
+            token,
+        } = self;
+        let expires = OffsetDateTime::now_utc().unix_timestamp() + expire as i64;
+        let mut resource = format!("/{}/{}", bucket.name(), signing::uri_encode(key, false));
+        let mut signed_query: Vec<&(String, String)> = query.iter().collect();
+        signed_query.sort();
+        if !signed_query.is_empty() {
+            let sub = signed_query
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join("&");
+            resource = format!("{resource}?{sub}");
+        }
+        let amz_headers = token
+            .as_ref()
+            .map(|token| format!("x-amz-security-token:{token}\n"))
+            .unwrap_or_default();
+        let to_sign = format!("{method}\n\n\n{expires}\n{amz_headers}{resource}");
+        let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret_key.as_bytes())
+            .map_err(|error| Error::InvalidArgument(format!("signing the URL: {error}")))?;
+        mac.update(to_sign.as_bytes());
+        let signature =
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        let mut pairs = query.clone();
+        pairs.push(("AWSAccessKeyId".into(), access_key.to_string()));
+        pairs.push(("Signature".into(), signature));
+        pairs.push(("Expires".into(), expires.to_string()));
+        if let Some(token) = token {
+            pairs.push(("x-amz-security-token".into(), token));
+        }
+        Ok(with_query(object_url(bucket, key), &pairs))
     }
-    let amz_headers = token
-        .as_ref()
-        .map(|token| format!("x-amz-security-token:{token}\n"))
-        .unwrap_or_default();
-    let to_sign = format!("{method}\n\n\n{expires}\n{amz_headers}{resource}");
-    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret_key.as_bytes())
-        .map_err(|error| Error::InvalidArgument(format!("signing the URL: {error}")))?;
-    mac.update(to_sign.as_bytes());
-    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    let mut pairs = query.clone();
-    pairs.push(("AWSAccessKeyId".into(), access_key.to_string()));
-    pairs.push(("Signature".into(), signature));
-    pairs.push(("Expires".into(), expires.to_string()));
-    if let Some(token) = token {
-        pairs.push(("x-amz-security-token".into(), token));
-    }
-    Ok(with_query(object_url(bucket, key), &pairs))
 }
 
 /// CloudFront canned-policy signing (RSA-SHA1, PKCS#1 v1.5), as botocore's CloudFrontSigner.
