@@ -16,9 +16,9 @@
 //! Credentials from an endpoint carry an expiry; [`CredentialSource::current`] fetches new
 //! ones five minutes before it.
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::log;
-use crate::settings::Config;
 use s3::creds::Credentials;
 use serde::Deserialize;
 use std::sync::Mutex;

@@ -1,5 +1,6 @@
 //! `Storage`: django-storages' `S3Storage` operations on one bucket.
 
+use crate::config::Config;
 use crate::content_type;
 use crate::credentials::CredentialSource;
 use crate::error::{from_io, Error, Result};
@@ -10,7 +11,7 @@ use crate::names;
 use crate::params;
 use crate::progress::ProgressFn;
 use crate::progress::{Direction, Transfer};
-use crate::settings::{Config, Settings};
+use crate::settings::Settings;
 use crate::transport::Transport;
 use crate::url::{self, UrlOptions};
 use flate2::read::GzEncoder;

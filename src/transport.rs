@@ -9,10 +9,10 @@
 //! Failures come back as [`Reply`] with the status; [`Reply::check`] turns an error
 //! status into our [`Error`], with the S3 error `Code` parsed from the XML body.
 
+use crate::config::{AddressingStyle, Config, Verify};
 use crate::credentials::CredentialSource;
 use crate::error::{Error, Result, S3Failure};
 use crate::log;
-use crate::settings::{AddressingStyle, Config, Verify};
 use http::HeaderMap;
 use rand::Rng;
 use s3::command::Command;

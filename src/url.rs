@@ -7,8 +7,8 @@
 //!   `AWS_S3_SIGNATURE_VERSION='s3'`. `parameters` are GetObject argument names
 //!   (`ResponseContentDisposition`, ...), mapped to S3's query parameters.
 
+use crate::config::{Config, SignatureVersion};
 use crate::error::{Error, Result};
-use crate::settings::{Config, SignatureVersion};
 use base64::Engine as _;
 use hmac::Mac;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
