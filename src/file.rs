@@ -181,7 +181,7 @@ impl S3File {
             Mode::Read => {
                 let info = storage
                     .head(&key)?
-                    .ok_or_else(|| Error::NotFound(format!("File does not exist: {clean}")))?;
+                    .ok_or_else(|| Error::NotFound(format!("File does not exist: {key}")))?;
                 let reader = RangedReader::new(
                     storage.clone(),
                     key.clone(),

@@ -277,7 +277,7 @@ impl Storage {
     fn info(&self, name: &str) -> Result<ObjectInfo> {
         let key = self.key(name)?;
         self.head(&key)?
-            .ok_or_else(|| Error::NotFound(format!("File does not exist: {name}")))
+            .ok_or_else(|| Error::NotFound(format!("File does not exist: {key}")))
     }
 
     /// The object's size in bytes (as stored: a gzipped object's compressed size).
