@@ -112,37 +112,7 @@ fn same_name_without_overwrite_gets_a_new_name() {
     );
 }
 
-#[test]
-fn create_only_saves_never_overwrite_each_other() {
-    let storage = storage(&[("AWS_S3_FILE_OVERWRITE", "False")]);
-    let handles: Vec<_> = (0..8)
-        .map(|thread| {
-            let storage = storage.clone();
-            std::thread::spawn(move || {
-                (0..5)
-                    .map(|round| {
-                        let content = format!("thread {thread} round {round}");
-                        let name = storage.save("race/same.txt", content.as_bytes()).unwrap();
-                        (name, content)
-                    })
-                    .collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    let saved: Vec<(String, String)> = handles
-        .into_iter()
-        .flat_map(|h| h.join().unwrap())
-        .collect();
-    let mut names: Vec<&String> = saved.iter().map(|(name, _)| name).collect();
-    names.sort();
-    names.dedup();
-    assert_eq!(names.len(), 40, "every save got its own name");
-    for (name, content) in &saved {
-        assert_eq!(read_all(&storage, name), content.as_bytes(), "{name}");
-    }
-    let (_, files) = storage.listdir("race").unwrap();
-    assert_eq!(files.len(), 40);
-}
+// Small create-only saves under contention: tests/guarantees.rs (8 threads x 50).
 
 #[test]
 fn create_only_multipart_saves_never_overwrite_each_other() {
@@ -191,7 +161,10 @@ fn exists_delete_size_and_mtime() {
     assert_eq!(error.code(), ResultCode::NotFound);
     // As django-storages: the message names the key (with AWS_LOCATION).
     let message = error.to_string();
-    assert!(message.starts_with("File does not exist: t-") && message.ends_with("/missing.txt"), "{message}");
+    assert!(
+        message.starts_with("File does not exist: t-") && message.ends_with("/missing.txt"),
+        "{message}"
+    );
     assert_eq!(
         storage.modified_time("missing.txt").unwrap_err().code(),
         ResultCode::NotFound

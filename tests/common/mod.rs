@@ -238,8 +238,14 @@ pub fn tls_terminator() -> Helper {
         ),
     )
     .unwrap();
-    let child = command("stunnel4")
-        .arg(path.join("stunnel.conf"))
+    let config = path.join("stunnel.conf");
+    spawn_helper("stunnel4", &[config.to_str().unwrap()], port, dir)
+}
+
+/// Starts a helper program, waits until it listens on `port`, and keeps it until dropped.
+fn spawn_helper(program: &str, args: &[&str], port: u16, dir: tempfile::TempDir) -> Helper {
+    let child = command(program)
+        .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -262,14 +268,11 @@ pub fn http_proxy() -> Helper {
         ),
     )
     .unwrap();
-    let child = command("tinyproxy")
-        .arg("-d")
-        .arg("-c")
-        .arg(dir.path().join("tinyproxy.conf"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_port(port);
-    Helper { child, port, dir }
+    let config = dir.path().join("tinyproxy.conf");
+    spawn_helper(
+        "tinyproxy",
+        &["-d", "-c", config.to_str().unwrap()],
+        port,
+        dir,
+    )
 }
