@@ -157,7 +157,6 @@ impl Storage {
 
     /// The key of a name: `safe_join(AWS_LOCATION, clean_name(name))`, checked.
     pub(crate) fn key(&self, name: &str) -> Result<String> {
-        names::check_characters(name)?;
         let key = names::safe_join(&self.config().location, &[&names::clean_name(name)])?;
         names::check_key(&key, name)?;
         Ok(key)

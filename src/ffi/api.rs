@@ -7,8 +7,8 @@
 
 use super::panic::{boundary, static_cstr};
 use super::{
-    bytes_from, code_of, invalid, last_error_ptr, opt_str_from, owned_string, owned_strv, try_mut,
-    try_ok, try_ref, try_str,
+    bytes_from, code_of, free_box, invalid, last_error_ptr, opt_str_from, owned_string, owned_strv,
+    try_mut, try_ok, try_ref, try_str,
 };
 use crate::error::ResultCode;
 use crate::file::S3File;
@@ -162,12 +162,7 @@ pub extern "C" fn s3storage_settings_load_env(settings: *mut s3storage_settings)
 /// Frees settings (NULL is fine). Storages made from them stay valid.
 #[no_mangle]
 pub extern "C" fn s3storage_settings_free(settings: *mut s3storage_settings) {
-    boundary(|| {
-        if !settings.is_null() {
-            // SAFETY: made by s3storage_settings_new and freed once, as documented.
-            drop(unsafe { Box::from_raw(settings) });
-        }
-    })
+    boundary(|| free_box(settings))
 }
 
 /// Creates a storage from settings (validated; nothing is sent yet). On success `*out`
@@ -189,12 +184,7 @@ pub extern "C" fn s3storage_new(
 /// Frees a storage (NULL is fine). Files opened from it stay valid until closed.
 #[no_mangle]
 pub extern "C" fn s3storage_free(storage: *mut s3storage) {
-    boundary(|| {
-        if !storage.is_null() {
-            // SAFETY: made by s3storage_new and freed once, as documented.
-            drop(unsafe { Box::from_raw(storage) });
-        }
-    })
+    boundary(|| free_box(storage))
 }
 
 /// Whether the object exists (HEAD: 404 is false; 403 is S3STORAGE_ERR_ACCESS_DENIED).

@@ -111,6 +111,15 @@ pub(crate) fn opt_str_from<'a>(ptr: *const c_char, what: &str) -> Result<Option<
     str_from(ptr, what).map(Some)
 }
 
+/// Frees a handle made with `Box::into_raw` (NULL is fine).
+pub(crate) fn free_box<T>(handle: *mut T) {
+    if !handle.is_null() {
+        // SAFETY: every handle given to C was made by Box::into_raw and is freed once,
+        // as the header documents.
+        drop(unsafe { Box::from_raw(handle) });
+    }
+}
+
 /// A caller-owned C string (free with `s3storage_string_free`).
 pub(crate) fn owned_string(text: &str) -> *mut c_char {
     CString::new(text.replace('\0', ""))
