@@ -3,7 +3,7 @@
 //! checks made. `Settings::resolve` builds it; the rest of the library reads only this.
 
 use crate::error::{Error, Result};
-use crate::params;
+use crate::s3::object_parameters as params;
 use crate::settings::{redacted_json, Settings, Value, DEFAULT_GZIP_CONTENT_TYPES};
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;

@@ -14,12 +14,13 @@
 use crate::error::{Error, Result};
 use crate::log;
 use crate::multipart::Uploader;
-use crate::progress::{Direction, Transfer};
+use crate::progress::Reporter;
 use crate::reader::RangedReader;
-use crate::storage::{Storage, WriteParams};
+use crate::s3::{ObjectStore, ReadParameters, WriteParameters};
 use flate2::read::MultiGzDecoder;
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::sync::Arc;
 
 /// The direction a file was opened in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,12 +63,29 @@ struct Reading {
     source: Source,
 }
 
+/// Where a write-mode file goes and how: everything `Storage::open` worked out.
+pub(crate) struct WriteTarget {
+    /// The protocol layer.
+    pub objects: Arc<ObjectStore>,
+    /// The object's key.
+    pub key: String,
+    /// Content type and parameters of the object.
+    pub write: WriteParameters,
+    /// What a HEAD of the object repeats (for the empty object written on close).
+    pub read: ReadParameters,
+    /// The size of each part (AWS_S3_FILE_BUFFER_SIZE).
+    pub part_size: usize,
+    /// Parts in flight at most.
+    pub concurrency: usize,
+    /// Where progress goes.
+    pub progress: Reporter,
+}
+
 struct Writing {
-    params: WriteParams,
+    target: WriteTarget,
     buffer: Vec<u8>,
     upload: Option<Uploader>,
     written: u64,
-    part_size: usize,
 }
 
 #[allow(clippy::large_enum_variant)] // one per open file; boxing buys nothing
@@ -79,7 +97,6 @@ enum State {
 
 /// A file in the storage, opened for reading or for writing.
 pub struct S3File {
-    storage: Storage,
     name: String,
     key: String,
     mode: Mode,
@@ -173,51 +190,40 @@ impl Gunzip {
 }
 
 impl S3File {
-    pub(crate) fn open(storage: Storage, name: &str, mode: &str) -> Result<S3File> {
-        let mode = Mode::parse(mode)?;
-        let key = storage.key(name)?;
-        let clean = crate::names::clean_name(name);
-        let state = match mode {
-            Mode::Read => {
-                let info = storage
-                    .head(&key)?
-                    .ok_or_else(|| Error::NotFound(format!("File does not exist: {key}")))?;
-                let reader = RangedReader::new(
-                    storage.clone(),
-                    key.clone(),
-                    clean.clone(),
-                    info.size,
-                    info.etag.clone(),
-                );
-                let source =
-                    if storage.config().gzip && info.content_encoding.as_deref() == Some("gzip") {
-                        Source::Gzip(Gunzip::new(reader)?)
-                    } else {
-                        Source::Plain(reader)
-                    };
-                State::Reading(Reading {
-                    size: info.size,
-                    source,
-                })
-            }
-            Mode::Write => {
-                storage.ensure_bucket()?;
-                State::Writing(Writing {
-                    params: storage.write_params(&key)?,
-                    buffer: Vec::new(),
-                    upload: None,
-                    written: 0,
-                    part_size: storage.config().file_buffer_size,
-                })
-            }
+    /// A read-mode file of `size` bytes; `gzip`: decode as it streams.
+    pub(crate) fn for_reading(
+        name: String,
+        key: String,
+        size: u64,
+        reader: RangedReader,
+        gzip: bool,
+    ) -> Result<S3File> {
+        let source = if gzip {
+            Source::Gzip(Gunzip::new(reader)?)
+        } else {
+            Source::Plain(reader)
         };
         Ok(S3File {
-            storage,
-            name: clean,
+            name,
             key,
-            mode,
-            state,
+            mode: Mode::Read,
+            state: State::Reading(Reading { size, source }),
         })
+    }
+
+    /// A write-mode file, committed to `target` by `close`.
+    pub(crate) fn for_writing(name: String, target: WriteTarget) -> S3File {
+        S3File {
+            name,
+            key: target.key.clone(),
+            mode: Mode::Write,
+            state: State::Writing(Writing {
+                target,
+                buffer: Vec::new(),
+                upload: None,
+                written: 0,
+            }),
+        }
     }
 
     /// The name (without `AWS_LOCATION`).
@@ -308,7 +314,7 @@ impl S3File {
 
     /// Appends `data` (write mode); full parts go up in parallel as they fill.
     pub fn write_bytes(&mut self, data: &[u8]) -> Result<()> {
-        let (storage, key, name) = (self.storage.clone(), self.key.clone(), self.name.clone());
+        let name = self.name.clone();
         let writing = match &mut self.state {
             State::Writing(writing) => writing,
             State::Reading(_) => {
@@ -320,17 +326,19 @@ impl S3File {
         };
         writing.buffer.extend_from_slice(data);
         writing.written += data.len() as u64;
-        while writing.buffer.len() >= writing.part_size {
+        let part_size = writing.target.part_size;
+        while writing.buffer.len() >= part_size {
             if writing.upload.is_none() {
+                let target = &writing.target;
                 writing.upload = Some(Uploader::start(
-                    &storage,
-                    &key,
-                    &name,
-                    &writing.params,
-                    None,
+                    target.objects.clone(),
+                    &target.key,
+                    &target.write,
+                    target.concurrency,
+                    target.progress.clone(),
                 )?);
             }
-            let rest = writing.buffer.split_off(writing.part_size);
+            let rest = writing.buffer.split_off(part_size);
             let part = std::mem::replace(&mut writing.buffer, rest);
             let upload = writing.upload.as_mut().expect("started above");
             if let Err(error) = upload.submit(part) {
@@ -367,7 +375,7 @@ impl S3File {
     }
 
     fn commit(&self, writing: Writing) -> Result<()> {
-        let key = &self.key;
+        let target = &writing.target;
         match writing.upload {
             Some(mut upload) => {
                 if !writing.buffer.is_empty() {
@@ -379,25 +387,18 @@ impl S3File {
                 upload.finish(false)
             }
             None if writing.written > 0 => {
-                self.storage
-                    .put(key, &writing.buffer, &writing.params, false)?;
-                if let Some(progress) = self.storage.progress() {
-                    let total = writing.written;
-                    progress(&Transfer {
-                        name: &self.name,
-                        direction: Direction::Upload,
-                        done: total,
-                        total: Some(total),
-                    });
-                }
+                let objects = &target.objects;
+                objects.put(&target.key, &writing.buffer, &target.write, false)?;
+                target.progress.finished(writing.written);
                 Ok(())
             }
             None => {
                 // Nothing written: create an empty object only if there is none.
-                if self.storage.head(key)?.is_some() {
+                let objects = &target.objects;
+                if objects.head(&target.key, &target.read)?.is_some() {
                     return Ok(());
                 }
-                match self.storage.put(key, &[], &writing.params, true) {
+                match objects.put(&target.key, &[], &target.write, true) {
                     Err(Error::AlreadyExists(_)) => Ok(()),
                     other => other,
                 }

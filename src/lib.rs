@@ -23,9 +23,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod cloudfront;
 mod config;
 mod content_type;
-mod credentials;
 mod error;
 pub mod ffi;
 mod file;
@@ -34,18 +34,17 @@ pub mod fuzzing;
 pub mod log;
 mod multipart;
 mod names;
-mod params;
+mod object_urls;
 mod progress;
 mod reader;
+mod s3;
 mod settings;
 mod storage;
-mod transport;
-mod url;
 
 pub use error::{Error, Result, ResultCode, S3Failure};
 pub use file::{Mode, S3File};
 pub use names::{clean_name, safe_join};
+pub use object_urls::UrlOptions;
 pub use progress::{Direction, ProgressFn, Transfer};
 pub use settings::Settings;
 pub use storage::Storage;
-pub use url::UrlOptions;

@@ -7,89 +7,50 @@
 //! failure the upload is aborted, so none is left behind, and the first error is
 //! returned from `finish` (or from the next `submit`).
 
-use crate::error::{Error, Result, S3Failure};
-use crate::progress::{Direction, Transfer};
-use crate::storage::{Storage, WriteParams};
-use crate::transport::xml_field;
-use s3::command::{Command, Multipart};
-use s3::serde_types::{CompleteMultipartUploadData, Part};
+use crate::error::{Error, Result};
+use crate::progress::Reporter;
+use crate::s3::{ObjectStore, UploadedPart, WriteParameters};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// What the workers share.
 struct Shared {
-    parts: Mutex<Vec<Part>>,
+    parts: Mutex<Vec<UploadedPart>>,
     failure: Mutex<Option<Error>>,
     done: Mutex<u64>,
 }
 
 /// A multipart upload in progress.
 pub(crate) struct Uploader {
-    storage: Storage,
+    objects: Arc<ObjectStore>,
     key: String,
-    name: String,
     upload_id: String,
-    total: Option<u64>,
+    concurrency: usize,
+    progress: Reporter,
     next_part: u32,
     sender: Option<SyncSender<(u32, Vec<u8>)>>,
     workers: Vec<JoinHandle<()>>,
     shared: Arc<Shared>,
 }
 
-/// Uploads one part and gives its number and ETag.
-fn upload_part(
-    storage: &Storage,
-    key: &str,
-    upload_id: &str,
-    part_number: u32,
-    data: &[u8],
-) -> Result<Part> {
-    let operation = format!("UploadPart {key} #{part_number}");
-    let command = Command::PutObject {
-        content: data,
-        content_type: "application/octet-stream",
-        custom_headers: None,
-        multipart: Some(Multipart::new(part_number, upload_id)),
-    };
-    let reply = storage
-        .transport()
-        .send(command, key, &[])?
-        .check(&operation)?;
-    let etag = reply
-        .header("etag")
-        .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no ETag"))?
-        .to_string();
-    Ok(Part { part_number, etag })
-}
-
 impl Uploader {
-    /// `CreateMultipartUpload` with the object's content type and write headers; `total`
-    /// is the size when known (for progress reports).
+    /// `CreateMultipartUpload` with the object's parameters; at most `concurrency` parts
+    /// will be in flight at once.
     pub fn start(
-        storage: &Storage,
+        objects: Arc<ObjectStore>,
         key: &str,
-        name: &str,
-        write: &WriteParams,
-        total: Option<u64>,
+        write: &WriteParameters,
+        concurrency: usize,
+        progress: Reporter,
     ) -> Result<Uploader> {
-        let operation = format!("CreateMultipartUpload {key}");
-        let command = Command::InitiateMultipartUpload {
-            content_type: &write.content_type,
-        };
-        let reply = storage
-            .transport()
-            .send(command, key, &write.headers)?
-            .check(&operation)?;
-        let text = reply.text(&operation)?;
-        let upload_id = xml_field(&text, "UploadId")
-            .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no UploadId"))?;
+        let upload_id = objects.create_multipart(key, write)?;
         Ok(Uploader {
-            storage: storage.clone(),
+            objects,
             key: key.to_string(),
-            name: name.to_string(),
             upload_id,
-            total,
+            concurrency: concurrency.max(1),
+            progress,
             next_part: 1,
             sender: None,
             workers: Vec::new(),
@@ -104,13 +65,12 @@ impl Uploader {
     fn spawn_workers(&mut self) -> SyncSender<(u32, Vec<u8>)> {
         let (sender, receiver) = sync_channel::<(u32, Vec<u8>)>(0);
         let receiver = Arc::new(Mutex::new(receiver));
-        for _ in 0..self.storage.config().max_concurrency.max(1) {
-            let (storage, key, name, upload_id, total) = (
-                self.storage.clone(),
+        for _ in 0..self.concurrency {
+            let (objects, key, upload_id, progress) = (
+                self.objects.clone(),
                 self.key.clone(),
-                self.name.clone(),
                 self.upload_id.clone(),
-                self.total,
+                self.progress.clone(),
             );
             let (receiver, shared) = (receiver.clone(), self.shared.clone());
             self.workers.push(std::thread::spawn(move || loop {
@@ -124,7 +84,7 @@ impl Uploader {
                 {
                     continue; // the upload is lost: drain without sending
                 }
-                match upload_part(&storage, &key, &upload_id, number, &data) {
+                match objects.upload_part(&key, &upload_id, number, &data) {
                     Ok(part) => {
                         shared
                             .parts
@@ -133,14 +93,7 @@ impl Uploader {
                             .push(part);
                         let mut done = shared.done.lock().unwrap_or_else(|p| p.into_inner());
                         *done += data.len() as u64;
-                        if let Some(progress) = storage.progress() {
-                            progress(&Transfer {
-                                name: &name,
-                                direction: Direction::Upload,
-                                done: *done,
-                                total,
-                            });
-                        }
+                        progress.report(*done);
                     }
                     Err(error) => {
                         shared
@@ -204,37 +157,11 @@ impl Uploader {
             self.abort();
             return Err(error);
         }
-        let mut parts =
+        let parts =
             std::mem::take(&mut *self.shared.parts.lock().unwrap_or_else(|p| p.into_inner()));
-        parts.sort_by_key(|part| part.part_number);
-        let operation = format!("CompleteMultipartUpload {}", self.key);
-        let headers: Vec<(String, String)> = if create_only {
-            vec![("if-none-match".into(), "*".into())]
-        } else {
-            Vec::new()
-        };
-        let command = Command::CompleteMultipartUpload {
-            upload_id: &self.upload_id,
-            data: CompleteMultipartUploadData { parts },
-        };
         let result = self
-            .storage
-            .transport()
-            .send(command, &self.key, &headers)
-            .and_then(|reply| reply.check(&operation))
-            .and_then(|reply| {
-                // S3 may answer 200 with an error document once the body has started.
-                let text = reply.text(&operation)?;
-                match xml_field(&text, "Code") {
-                    Some(code) if text.contains("<Error>") => Err(Error::Server(S3Failure {
-                        operation: operation.clone(),
-                        status: 200,
-                        message: xml_field(&text, "Message").unwrap_or_default(),
-                        code,
-                    })),
-                    _ => Ok(()),
-                }
-            });
+            .objects
+            .complete(&self.key, &self.upload_id, parts, create_only);
         if let Err(error) = result {
             self.abort();
             return Err(error);
@@ -245,20 +172,11 @@ impl Uploader {
     /// Stops the workers and aborts the upload (a failure to abort is logged).
     pub fn abort(mut self) {
         self.join();
-        let operation = format!("AbortMultipartUpload {}", self.key);
-        let outcome = self
-            .storage
-            .transport()
-            .send(
-                Command::AbortMultipartUpload {
-                    upload_id: &self.upload_id,
-                },
-                &self.key,
-                &[],
-            )
-            .and_then(|reply| reply.check(&operation));
-        if let Err(error) = outcome {
-            crate::log::warn(&format!("{operation}: could not abort: {error}"));
+        if let Err(error) = self.objects.abort(&self.key, &self.upload_id) {
+            crate::log::warn(&format!(
+                "AbortMultipartUpload {}: could not abort: {error}",
+                self.key
+            ));
         }
     }
 }

@@ -7,7 +7,8 @@
 //!   absolute names are refused rather than re-rooted.
 //! * [`available_overwrite_name`] — `storages.utils.get_available_overwrite_name`.
 //! * [`alternative_name`] / [`split_root_ext`] — Django's `get_alternative_name`.
-//! * [`check_key`] — what S3 (and our URL handling) cannot take in a key.
+//! * [`object_key`] / [`file_key`] — the one name → key function, with every check
+//!   S3 and our URL handling need.
 
 use crate::error::{Error, Result};
 use rand::Rng;
@@ -108,13 +109,13 @@ pub fn safe_join(base: &str, paths: &[&str]) -> Result<String> {
     Ok(final_path.trim_start_matches('/').to_string())
 }
 
-/// Checks what S3 cannot store or what would be unsafe to send in a key.
-pub fn check_key(key: &str, name: &str) -> Result<()> {
-    if key.is_empty() || key.ends_with('/') && key.trim_end_matches('/').is_empty() {
-        return Err(Error::SuspiciousName(format!(
-            "Could not derive an object key from '{name}': the name is empty"
-        )));
-    }
+/// The key of `name` under `location`: `safe_join(location, clean_name(name))`, the one
+/// place where a name's characters, an escape from the location and S3's length limit are
+/// checked. `""` (the root) and directory names are allowed: listing prefixes and URLs use
+/// them; [`file_key`] also refuses those.
+pub fn object_key(location: &str, name: &str) -> Result<String> {
+    check_characters(name)?;
+    let key = safe_join(location, &[&clean_name(name)])?;
     if key.len() > MAX_KEY_BYTES {
         return Err(Error::SuspiciousName(format!(
             "The key for '{}...' is {} bytes long; S3 allows at most {MAX_KEY_BYTES}",
@@ -122,8 +123,6 @@ pub fn check_key(key: &str, name: &str) -> Result<()> {
             key.len()
         )));
     }
-    check_characters(name)?;
-    check_characters(key)?;
     if key
         .split('/')
         .any(|segment| segment == "." || segment == "..")
@@ -132,7 +131,18 @@ pub fn check_key(key: &str, name: &str) -> Result<()> {
             "Attempted access to '{name}' denied."
         )));
     }
-    Ok(())
+    Ok(key)
+}
+
+/// The key of a file: [`object_key`], which must name something below the location.
+pub fn file_key(location: &str, name: &str) -> Result<String> {
+    let key = object_key(location, name)?;
+    if key.trim_end_matches('/').is_empty() {
+        return Err(Error::SuspiciousName(format!(
+            "Could not derive an object key from '{name}': the name is empty"
+        )));
+    }
+    Ok(key)
 }
 
 /// Refuses NUL and other control characters, which S3 keys and URLs cannot carry safely.
@@ -493,12 +503,15 @@ mod tests {
 
     #[test]
     fn keys_are_checked() {
-        assert!(check_key("a/b.txt", "a/b.txt").is_ok());
-        assert!(check_key("", "").is_err());
-        assert!(check_key("a\u{0}b", "a\u{0}b").is_err());
-        assert!(check_key("a\nb", "a\nb").is_err());
-        assert!(check_key(&"x".repeat(1025), "x").is_err());
-        assert!(check_key(&"x".repeat(1024), "x").is_ok());
-        assert!(check_key(&"é".repeat(513), "é").is_err());
+        assert_eq!(file_key("media", "a/b.txt").unwrap(), "media/a/b.txt");
+        assert!(file_key("", "").is_err());
+        assert_eq!(object_key("media", "").unwrap(), "media/");
+        assert_eq!(object_key("", "").unwrap(), "");
+        assert!(file_key("", "a\u{0}b").is_err());
+        assert!(object_key("", "a\nb").is_err());
+        assert!(file_key("", &"x".repeat(1025)).is_err());
+        assert!(file_key("", &"x".repeat(1024)).is_ok());
+        assert!(file_key("", &"é".repeat(513)).is_err());
+        assert!(file_key("media", "../x").is_err());
     }
 }

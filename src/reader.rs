@@ -10,11 +10,10 @@
 //! object replaced mid-read is reported, never mixed.
 
 use crate::error::{Error, Result};
-use crate::progress::Direction;
-use crate::storage::Storage;
-use crate::transport::Reply;
-use s3::command::Command;
-use std::io::{self, Read, Seek, SeekFrom};
+use crate::progress::Reporter;
+use crate::s3::{ObjectBody, ObjectStore, ReadParameters};
+use std::io::{self, Read, SeekFrom};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 /// The size of the first range, and of a range after a seek.
@@ -36,8 +35,7 @@ enum Window {
     Streaming {
         at: u64,
         end: u64,
-        skip: u64,
-        body: ureq::BodyReader<'static>,
+        body: ObjectBody,
     },
 }
 
@@ -45,16 +43,13 @@ enum Window {
 struct Prefetch {
     start: u64,
     end: u64,
-    handle: JoinHandle<Result<Reply>>,
+    handle: JoinHandle<Result<ObjectBody>>,
 }
 
 /// Reads an object by ranges.
 pub(crate) struct RangedReader {
-    storage: Storage,
-    key: String,
-    name: String,
+    object: Arc<ObjectRef>,
     size: u64,
-    etag: Option<String>,
     pos: u64,
     window: Window,
     /// Where the current window ends (exclusive); a read there continues sequentially.
@@ -63,35 +58,26 @@ pub(crate) struct RangedReader {
     prefetch: Option<Prefetch>,
     fetched: u64,
     reported: u64,
+    progress: Reporter,
 }
 
-/// Sends the ranged GET of `[start, end)`; the reply's body is left unread.
-fn request(
-    storage: &Storage,
-    key: &str,
-    etag: Option<&str>,
-    start: u64,
-    end: u64,
-) -> Result<Reply> {
-    let mut headers = storage.read_headers()?;
-    if let Some(etag) = etag {
-        headers.push(("if-match".into(), etag.to_string()));
-    }
-    let operation = format!("GET {key} bytes {start}-{}", end - 1);
-    let reply = storage.transport().send(
-        Command::GetObjectRange {
-            start,
-            end: Some(end - 1),
-        },
-        key,
-        &headers,
-    )?;
-    match reply.status {
-        404 => Err(Error::NotFound(format!("File does not exist: {key}"))),
-        412 => Err(Error::BadState(format!(
-            "{operation}: the object was replaced while it was being read"
-        ))),
-        _ => reply.check(&operation),
+/// The object a reader reads: shared with its prefetch threads.
+pub(crate) struct ObjectRef {
+    /// The protocol layer.
+    pub objects: Arc<ObjectStore>,
+    /// The object's key.
+    pub key: String,
+    /// The ETag seen at open: every range must come from that version.
+    pub etag: Option<String>,
+    /// SSE-C parameters every GET repeats.
+    pub read: ReadParameters,
+}
+
+impl ObjectRef {
+    /// The ranged GET of `[start, end)`; the body is left unread.
+    fn request(&self, start: u64, end: u64) -> Result<ObjectBody> {
+        self.objects
+            .get_range(&self.key, start, end, self.etag.as_deref(), &self.read)
     }
 }
 
@@ -100,20 +86,11 @@ fn body_error(key: &str, error: io::Error) -> Error {
 }
 
 impl RangedReader {
-    /// A reader of `key` (`size` bytes, `etag` from the HEAD at open).
-    pub fn new(
-        storage: Storage,
-        key: String,
-        name: String,
-        size: u64,
-        etag: Option<String>,
-    ) -> RangedReader {
+    /// A reader of an object of `size` bytes (from the HEAD at open).
+    pub fn new(object: ObjectRef, size: u64, progress: Reporter) -> RangedReader {
         RangedReader {
-            storage,
-            key,
-            name,
+            object: Arc::new(object),
             size,
-            etag,
             pos: 0,
             window: Window::Empty,
             window_end: 0,
@@ -121,6 +98,7 @@ impl RangedReader {
             prefetch: None,
             fetched: 0,
             reported: 0,
+            progress,
         }
     }
 
@@ -129,26 +107,13 @@ impl RangedReader {
         self.fetched
     }
 
-    /// A streamed window from a reply (a server that ignores Range sends it all: skip).
-    fn streaming(&self, reply: Reply, start: u64, end: u64) -> Window {
-        let skip = if reply.status == 200 { start } else { 0 };
-        let body = reply.body.into_with_config().limit(u64::MAX).reader();
-        Window::Streaming {
-            at: start,
-            end,
-            skip,
-            body,
-        }
-    }
-
     fn start_prefetch(&mut self, start: u64) {
         if start >= self.size {
             return;
         }
         let end = (start + (self.window_size * 2).min(MAX_WINDOW)).min(self.size);
-        let (storage, key, etag) = (self.storage.clone(), self.key.clone(), self.etag.clone());
-        let handle =
-            std::thread::spawn(move || request(&storage, &key, etag.as_deref(), start, end));
+        let object = self.object.clone();
+        let handle = std::thread::spawn(move || object.request(start, end));
         self.prefetch = Some(Prefetch { start, end, handle });
     }
 
@@ -161,28 +126,15 @@ impl RangedReader {
             self.prefetch = None;
             self.window_size = MIN_WINDOW;
             let end = (self.pos + MIN_WINDOW).min(self.size);
-            let reply = request(
-                &self.storage,
-                &self.key,
-                self.etag.as_deref(),
-                self.pos,
-                end,
-            )?;
+            let body = self.object.request(self.pos, end)?;
             let mut data = Vec::with_capacity((end - self.pos) as usize);
-            let Window::Streaming { skip, mut body, .. } = self.streaming(reply, self.pos, end)
-            else {
-                unreachable!("streaming() makes a streaming window")
-            };
-            io::copy(&mut (&mut body).take(skip), &mut io::sink())
-                .map_err(|e| body_error(&self.key, e))?;
-            (&mut body)
-                .take(end - self.pos)
+            body.take(end - self.pos)
                 .read_to_end(&mut data)
-                .map_err(|e| body_error(&self.key, e))?;
+                .map_err(|e| body_error(&self.object.key, e))?;
             if data.len() as u64 != end - self.pos {
                 return Err(Error::Network(format!(
                     "GET {}: got {} bytes instead of {}",
-                    self.key,
+                    self.object.key,
                     data.len(),
                     end - self.pos
                 )));
@@ -196,31 +148,26 @@ impl RangedReader {
             return Ok(());
         }
         // Sequential: stream the next range, prefetched if it was asked for already.
-        let (reply, end) = match self.prefetch.take() {
+        let (body, end) = match self.prefetch.take() {
             Some(prefetch) if prefetch.start == self.pos => {
-                let reply = prefetch
+                let body = prefetch
                     .handle
                     .join()
                     .map_err(|_| Error::Network("the prefetch thread failed".into()))??;
                 self.window_size = prefetch.end - prefetch.start;
-                (reply, prefetch.end)
+                (body, prefetch.end)
             }
             _ => {
                 self.window_size = (self.window_size * 2).min(MAX_WINDOW);
                 let end = (self.pos + self.window_size).min(self.size);
-                (
-                    request(
-                        &self.storage,
-                        &self.key,
-                        self.etag.as_deref(),
-                        self.pos,
-                        end,
-                    )?,
-                    end,
-                )
+                (self.object.request(self.pos, end)?, end)
             }
         };
-        self.window = self.streaming(reply, self.pos, end);
+        self.window = Window::Streaming {
+            at: self.pos,
+            end,
+            body,
+        };
         self.window_end = end;
         self.start_prefetch(end);
         Ok(())
@@ -229,15 +176,14 @@ impl RangedReader {
     fn report(&mut self) {
         if self.pos >= self.reported + REPORT_EVERY || self.pos == self.size {
             self.reported = self.pos;
-            self.storage
-                .report(&self.name, Direction::Download, self.pos, Some(self.size));
+            self.progress.report(self.pos);
         }
     }
 
     /// Reads at the current position; 0 at the end. A body cut short or stalled is asked
     /// for again from where it stopped (up to the transport's attempts).
     pub fn read_bytes(&mut self, out: &mut [u8]) -> Result<usize> {
-        let attempts = self.storage.transport().max_attempts();
+        let attempts = self.object.objects.max_attempts();
         let mut attempt = 1;
         loop {
             match self.read_once(out) {
@@ -266,7 +212,7 @@ impl RangedReader {
         if !serves {
             self.open_window()?;
         }
-        let key = self.key.clone();
+        let key = &self.object.key;
         let n = match &mut self.window {
             Window::Buffered { start, data } => {
                 let offset = (self.pos - *start) as usize;
@@ -274,21 +220,11 @@ impl RangedReader {
                 out[..n].copy_from_slice(&data[offset..offset + n]);
                 n
             }
-            Window::Streaming {
-                at,
-                end,
-                skip,
-                body,
-            } => {
-                if *skip > 0 {
-                    io::copy(&mut (&mut *body).take(*skip), &mut io::sink())
-                        .map_err(|e| body_error(&key, e))?;
-                    *skip = 0;
-                }
+            Window::Streaming { at, end, body } => {
                 let want = out.len().min((*end - self.pos) as usize);
                 let n = body
                     .read(&mut out[..want])
-                    .map_err(|e| body_error(&key, e))?;
+                    .map_err(|e| body_error(key, e))?;
                 if n == 0 {
                     return Err(Error::Network(format!(
                         "GET {key}: the body ended {} bytes early",
@@ -326,11 +262,5 @@ impl RangedReader {
 impl Read for RangedReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.read_bytes(buf).map_err(Into::into)
-    }
-}
-
-impl Seek for RangedReader {
-    fn seek(&mut self, position: SeekFrom) -> io::Result<u64> {
-        self.seek_to(position).map_err(Into::into)
     }
 }

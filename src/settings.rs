@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::log;
-use crate::params;
+use crate::s3::object_parameters as params;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,25 +1,25 @@
-//! `Storage`: django-storages' `S3Storage` operations on one bucket.
+//! `Storage`: django-storages' `S3Storage` operations on one bucket: names, defaults and
+//! object parameters, create-only saves, listings. Every request goes through the
+//! protocol layer (`crate::s3`); nothing here knows HTTP.
 
+use crate::cloudfront;
 use crate::config::Config;
 use crate::content_type;
-use crate::credentials::CredentialSource;
 use crate::error::{from_io, Error, Result};
-use crate::file::S3File;
+use crate::file::{Mode, S3File, WriteTarget};
 use crate::log;
 use crate::multipart::Uploader;
 use crate::names;
-use crate::params;
-use crate::progress::ProgressFn;
-use crate::progress::{Direction, Transfer};
+use crate::object_urls::{self, UrlOptions};
+use crate::progress::{Direction, ProgressFn, ProgressSlot, Reporter};
+use crate::reader::{ObjectRef, RangedReader};
+use crate::s3::{ObjectInfo, ObjectStore, ReadParameters, WriteParameters};
 use crate::settings::Settings;
-use crate::transport::Transport;
-use crate::url::{self, UrlOptions};
 use flate2::read::GzEncoder;
-use s3::command::Command;
-use serde::Deserialize;
+use serde_json::{Map, Value as Json};
 use std::fmt;
 use std::io::{Read, Seek, SeekFrom};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 /// How many times a create-only save tries a new name after losing a race.
@@ -33,37 +33,13 @@ pub struct Storage {
 
 struct Inner {
     config: Config,
-    transport: Transport,
+    objects: Arc<ObjectStore>,
+    /// What every HEAD and GET repeats (SSE-C parameters).
+    read: ReadParameters,
     /// Set once the bucket is known to exist (AWS_AUTO_CREATE_BUCKET).
     bucket_ready: Mutex<bool>,
-    /// The progress callback.
-    progress: RwLock<Option<ProgressFn>>,
-}
-
-/// How an object is written: content type and the signed headers that go with it.
-pub(crate) struct WriteParams {
-    /// The Content-Type of the object.
-    pub content_type: String,
-    /// Other headers (ACL, Cache-Control, Content-Encoding, metadata, SSE...).
-    pub headers: Vec<(String, String)>,
-}
-
-impl WriteParams {
-    fn has(&self, header: &str) -> bool {
-        self.headers.iter().any(|(name, _)| name == header)
-    }
-}
-
-/// What a HEAD told about an object.
-pub(crate) struct ObjectInfo {
-    /// Content-Length.
-    pub size: u64,
-    /// Content-Encoding, if any.
-    pub content_encoding: Option<String>,
-    /// Last-Modified.
-    pub modified: Option<SystemTime>,
-    /// ETag, to read consistent ranges.
-    pub etag: Option<String>,
+    /// The progress callback, shared with every transfer.
+    progress: ProgressSlot,
 }
 
 impl fmt::Debug for Storage {
@@ -72,50 +48,6 @@ impl fmt::Debug for Storage {
             .field("config", &self.inner.config)
             .finish()
     }
-}
-
-#[derive(Deserialize)]
-struct ListPage {
-    #[serde(rename = "IsTruncated", default)]
-    is_truncated: Option<String>,
-    #[serde(rename = "NextMarker", default)]
-    next_marker: Option<String>,
-    #[serde(rename = "Contents", default)]
-    contents: Vec<ListEntry>,
-    #[serde(rename = "CommonPrefixes", default)]
-    common_prefixes: Vec<ListPrefix>,
-}
-
-#[derive(Deserialize)]
-struct UploadsPage {
-    #[serde(rename = "IsTruncated", default)]
-    is_truncated: Option<String>,
-    #[serde(rename = "NextKeyMarker", default)]
-    next_key_marker: Option<String>,
-    #[serde(rename = "NextUploadIdMarker", default)]
-    next_upload_id_marker: Option<String>,
-    #[serde(rename = "Upload", default)]
-    uploads: Vec<UploadEntry>,
-}
-
-#[derive(Deserialize)]
-struct UploadEntry {
-    #[serde(rename = "Key")]
-    key: String,
-    #[serde(rename = "UploadId")]
-    upload_id: String,
-}
-
-#[derive(Deserialize)]
-struct ListEntry {
-    #[serde(rename = "Key")]
-    key: String,
-}
-
-#[derive(Deserialize)]
-struct ListPrefix {
-    #[serde(rename = "Prefix")]
-    prefix: String,
 }
 
 /// Reads until `buffer` holds `limit` bytes or the reader ends.
@@ -128,42 +60,45 @@ pub(crate) fn read_up_to(reader: &mut dyn Read, limit: usize, buffer: &mut Vec<u
     Ok(())
 }
 
+fn not_found(key: &str) -> Error {
+    Error::NotFound(format!("File does not exist: {key}"))
+}
+
 impl Storage {
     /// Creates a storage from settings (validated and resolved; nothing is sent yet).
     pub fn new(settings: &Settings) -> Result<Storage> {
         let config = settings.resolve()?;
         if let Some(pem) = &config.cloudfront_key {
-            url::cloudfront::check_key(pem)?;
+            cloudfront::check_key(pem)?;
         }
-        let credentials = CredentialSource::resolve(&config)?;
-        let transport = Transport::new(&config, credentials)?;
+        let objects = Arc::new(ObjectStore::new(&config)?);
+        let read = ReadParameters::from_parameters(&config.object_parameters)?;
         Ok(Storage {
             inner: Arc::new(Inner {
                 config,
-                transport,
+                objects,
+                read,
                 bucket_ready: Mutex::new(false),
-                progress: RwLock::new(None),
+                progress: ProgressSlot::default(),
             }),
         })
     }
 
-    pub(crate) fn config(&self) -> &Config {
+    fn config(&self) -> &Config {
         &self.inner.config
     }
 
-    pub(crate) fn transport(&self) -> &Transport {
-        &self.inner.transport
+    fn objects(&self) -> &ObjectStore {
+        &self.inner.objects
     }
 
-    /// The key of a name: `safe_join(AWS_LOCATION, clean_name(name))`, checked.
-    pub(crate) fn key(&self, name: &str) -> Result<String> {
-        let key = names::safe_join(&self.config().location, &[&names::clean_name(name)])?;
-        names::check_key(&key, name)?;
-        Ok(key)
+    /// The key of a file's name under `AWS_LOCATION`, checked.
+    fn key(&self, name: &str) -> Result<String> {
+        names::file_key(&self.config().location, name)
     }
 
     /// Creates the bucket on first use when AWS_AUTO_CREATE_BUCKET is set.
-    pub(crate) fn ensure_bucket(&self) -> Result<()> {
+    fn ensure_bucket(&self) -> Result<()> {
         if !self.config().auto_create_bucket {
             return Ok(());
         }
@@ -172,88 +107,29 @@ impl Storage {
             .bucket_ready
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if *ready {
-            return Ok(());
+        if !*ready {
+            self.objects()
+                .create_bucket(self.config().bucket_acl.as_deref())?;
+            *ready = true;
         }
-        let mut headers = Vec::new();
-        if let Some(acl) = &self.config().bucket_acl {
-            headers.push(("x-amz-acl".to_string(), acl.clone()));
-        }
-        let mut configuration = s3::BucketConfiguration::public();
-        if let Some(region) = self
-            .config()
-            .region_name
-            .as_deref()
-            .filter(|r| *r != "us-east-1")
-        {
-            configuration.set_location_constraint(region.parse().map_err(|_| {
-                Error::Config(format!("AWS_S3_REGION_NAME: {region:?} is not a region"))
-            })?);
-        }
-        let bucket = self.config().bucket_name.clone();
-        let operation = format!("CreateBucket {bucket}");
-        let reply = self.transport().send(
-            Command::CreateBucket {
-                config: configuration,
-            },
-            "",
-            &headers,
-        )?;
-        match reply.status {
-            200..=299 => log::debug(|| format!("created bucket {bucket}")),
-            409 => {} // BucketAlreadyOwnedByYou / BucketAlreadyExists
-            _ => return Err(reply.into_error(&operation)),
-        }
-        *ready = true;
         Ok(())
     }
 
-    /// HEAD of a key: `None` on 404, the object's info on 2xx, an error otherwise.
-    pub(crate) fn head(&self, key: &str) -> Result<Option<ObjectInfo>> {
+    /// HEAD of a key: `None` if there is no such object.
+    fn head(&self, key: &str) -> Result<Option<ObjectInfo>> {
         self.ensure_bucket()?;
-        let read_headers = params::headers_for(&self.config().object_parameters, true)?;
-        let reply = self
-            .transport()
-            .send(Command::HeadObject, key, &read_headers)?;
-        if reply.status == 404 {
-            return Ok(None);
-        }
-        let reply = reply.check(&format!("HEAD {key}"))?;
-        Ok(Some(ObjectInfo {
-            size: reply
-                .header("content-length")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0),
-            content_encoding: reply.header("content-encoding").map(str::to_string),
-            modified: reply
-                .header("last-modified")
-                .and_then(|v| httpdate::parse_http_date(v).ok()),
-            etag: reply.header("etag").map(str::to_string),
-        }))
+        self.objects().head(key, &self.inner.read)
     }
 
-    /// The headers every read of an object carries (SSE-C parameters).
-    pub(crate) fn read_headers(&self) -> Result<Vec<(String, String)>> {
-        params::headers_for(&self.config().object_parameters, true)
-    }
-
-    /// The progress callback, if one is set.
-    pub(crate) fn progress(&self) -> Option<ProgressFn> {
-        self.inner
-            .progress
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// A reporter of one transfer's progress.
+    fn reporter(&self, name: &str, direction: Direction, total: Option<u64>) -> Reporter {
+        self.inner.progress.reporter(name, direction, total)
     }
 
     /// Sets (or with `None` removes) the callback that reports progress of saves, writes
     /// and reads on this storage and all its clones. It may be called from worker threads.
     pub fn set_progress(&self, callback: Option<ProgressFn>) {
-        *self
-            .inner
-            .progress
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = callback;
+        self.inner.progress.set(callback);
     }
 
     /// True if the object exists (HEAD: 404 → false; 403 → `AccessDenied`).
@@ -266,17 +142,12 @@ impl Storage {
     pub fn delete(&self, name: &str) -> Result<()> {
         let key = self.key(name)?;
         self.ensure_bucket()?;
-        let reply = self.transport().send(Command::DeleteObject, &key, &[])?;
-        if reply.status == 404 {
-            return Ok(());
-        }
-        reply.check(&format!("DELETE {key}")).map(|_| ())
+        self.objects().delete(&key)
     }
 
     fn info(&self, name: &str) -> Result<ObjectInfo> {
         let key = self.key(name)?;
-        self.head(&key)?
-            .ok_or_else(|| Error::NotFound(format!("File does not exist: {key}")))
+        self.head(&key)?.ok_or_else(|| not_found(&key))
     }
 
     /// The object's size in bytes (as stored: a gzipped object's compressed size).
@@ -297,8 +168,7 @@ impl Storage {
     /// `(directories, files)` directly under `path` (delimiter `/`; the directory
     /// marker object itself is left out), as django-storages' `listdir`.
     pub fn listdir(&self, path: &str) -> Result<(Vec<String>, Vec<String>)> {
-        names::check_characters(path)?;
-        let mut prefix = names::safe_join(&self.config().location, &[&names::clean_name(path)])?;
+        let mut prefix = names::object_key(&self.config().location, path)?;
         if !prefix.is_empty() && !prefix.ends_with('/') {
             prefix.push('/');
         }
@@ -306,61 +176,20 @@ impl Storage {
         let (mut dirs, mut files) = (Vec::new(), Vec::new());
         let mut marker: Option<String> = None;
         loop {
-            let command = Command::ListObjects {
-                prefix: prefix.clone(),
-                delimiter: Some("/".into()),
-                marker: marker.clone(),
-                max_keys: None,
-            };
-            let operation = format!("LIST {}/{prefix}", self.config().bucket_name);
-            let page: ListPage = self.listing(command, &operation)?;
-            let mut last = None;
-            for entry in page.common_prefixes {
-                let dir = entry.prefix.strip_prefix(&prefix).unwrap_or(&entry.prefix);
+            let page = self.objects().list_page(&prefix, marker.as_deref())?;
+            for dir in page.prefixes {
+                let dir = dir.strip_prefix(&prefix).unwrap_or(&dir);
                 dirs.push(dir.trim_end_matches('/').to_string());
-                last = last.max(Some(entry.prefix.clone()));
             }
-            for entry in page.contents {
-                if entry.key != prefix {
-                    files.push(
-                        entry
-                            .key
-                            .strip_prefix(&prefix)
-                            .unwrap_or(&entry.key)
-                            .to_string(),
-                    );
-                }
-                last = last.max(Some(entry.key.clone()));
+            for key in page.keys.into_iter().filter(|key| *key != prefix) {
+                files.push(key.strip_prefix(&prefix).unwrap_or(&key).to_string());
             }
-            if page.is_truncated.as_deref() != Some("true") {
+            if page.next_marker.is_none() || page.next_marker == marker {
                 break;
             }
-            let next = page.next_marker.or(last);
-            if next.is_none() || next == marker {
-                break;
-            }
-            marker = next;
+            marker = page.next_marker;
         }
         Ok((dirs, files))
-    }
-
-    /// One page of a bucket listing, parsed.
-    fn listing<T: serde::de::DeserializeOwned>(
-        &self,
-        command: Command<'_>,
-        operation: &str,
-    ) -> Result<T> {
-        let text = self
-            .transport()
-            .send(command, "/", &[])?
-            .check(operation)?
-            .text(operation)?;
-        quick_xml::de::from_str(&text).map_err(|error| {
-            crate::error::S3Failure::malformed(
-                operation,
-                format!("the listing could not be parsed: {error}"),
-            )
-        })
     }
 
     /// Multipart uploads begun under `AWS_LOCATION` and neither completed nor aborted, as
@@ -374,33 +203,19 @@ impl Storage {
         } else {
             format!("{}/", location.trim_end_matches('/'))
         };
-        let (mut found, mut key_marker, mut upload_id_marker) = (Vec::new(), None, None);
+        let (mut found, mut markers) = (Vec::new(), (None, None));
         loop {
-            let command = Command::ListMultipartUploads {
-                prefix: Some(&prefix),
-                delimiter: None,
-                key_marker: key_marker.clone(),
-                upload_id_marker: upload_id_marker.clone(),
-                max_uploads: None,
-            };
-            let operation = format!(
-                "ListMultipartUploads {}/{prefix}",
-                self.config().bucket_name
-            );
-            let page: UploadsPage = self.listing(command, &operation)?;
-            for upload in page.uploads {
-                let name = upload
-                    .key
-                    .strip_prefix(&prefix)
-                    .unwrap_or(&upload.key)
-                    .to_string();
-                found.push((name, upload.upload_id));
+            let page = self
+                .objects()
+                .list_uploads_page(&prefix, markers.0, markers.1)?;
+            for (key, upload_id) in page.uploads {
+                let name = key.strip_prefix(&prefix).unwrap_or(&key).to_string();
+                found.push((name, upload_id));
             }
-            if page.is_truncated.as_deref() != Some("true") || page.next_key_marker.is_none() {
+            let Some((key_marker, upload_id_marker)) = page.next else {
                 break;
-            }
-            key_marker = page.next_key_marker;
-            upload_id_marker = page.next_upload_id_marker;
+            };
+            markers = (Some(key_marker), upload_id_marker);
         }
         Ok(found)
     }
@@ -416,75 +231,42 @@ impl Storage {
         names::available_name(&name, max_length, |candidate| self.exists(candidate))
     }
 
-    /// The content type and headers for writing `key` (object parameters, guessed type and
-    /// encoding, default ACL, encryption).
-    pub(crate) fn write_params(&self, key: &str) -> Result<WriteParams> {
+    /// django-storages' `_get_write_parameters`: `AWS_S3_OBJECT_PARAMETERS`, then the
+    /// guessed `ContentType` and `ContentEncoding` unless a type is given, the default
+    /// ACL and server-side encryption unless the parameters say otherwise.
+    fn object_parameters(&self, key: &str) -> Map<String, Json> {
         let config = self.config();
-        let mut headers = params::headers_for(&config.object_parameters, false)?;
-        let explicit_type = headers
-            .iter()
-            .position(|(name, _)| name == "content-type")
-            .map(|index| headers.remove(index).1);
-        let content_type = match explicit_type {
-            Some(content_type) => content_type,
-            None => {
-                let (guessed, encoding) = content_type::guess(key);
-                if let Some(encoding) = encoding {
-                    headers.retain(|(name, _)| name != "content-encoding");
-                    headers.push(("content-encoding".into(), encoding.into()));
-                }
-                guessed.unwrap_or_else(|| "application/octet-stream".into())
+        let mut params = config.object_parameters.clone();
+        if !params.contains_key("ContentType") {
+            let (guessed, encoding) = content_type::guess(key);
+            let guessed = guessed.unwrap_or_else(|| "application/octet-stream".into());
+            params.insert("ContentType".into(), guessed.into());
+            if let Some(encoding) = encoding {
+                params.insert("ContentEncoding".into(), encoding.into());
             }
-        };
-        let mut write = WriteParams {
-            content_type,
-            headers,
-        };
+        }
         if let Some(acl) = &config.default_acl {
-            if !write.has("x-amz-acl") {
-                write.headers.push(("x-amz-acl".into(), acl.clone()));
-            }
+            params.entry("ACL").or_insert_with(|| acl.clone().into());
         }
-        if config.encryption && !write.has("x-amz-server-side-encryption") {
-            write
-                .headers
-                .push(("x-amz-server-side-encryption".into(), "AES256".into()));
+        if config.encryption {
+            params
+                .entry("ServerSideEncryption")
+                .or_insert_with(|| "AES256".into());
         }
-        Ok(write)
+        params
     }
 
-    /// Whether saved content of this type is gzipped (AWS_IS_GZIPPED).
-    fn gzips(&self, write: &WriteParams) -> bool {
+    /// Whether saved content with these parameters is gzipped (AWS_IS_GZIPPED).
+    fn gzips(&self, params: &Map<String, Json>) -> bool {
+        let content_type = params.get("ContentType").and_then(Json::as_str);
         self.config().gzip
-            && !write.has("content-encoding")
-            && self
-                .config()
-                .gzip_content_types
-                .contains(&write.content_type)
-    }
-
-    /// One PUT of a whole body; with `create_only`, `If-None-Match: *`.
-    pub(crate) fn put(
-        &self,
-        key: &str,
-        body: &[u8],
-        write: &WriteParams,
-        create_only: bool,
-    ) -> Result<()> {
-        let mut headers = write.headers.clone();
-        if create_only {
-            headers.push(("if-none-match".into(), "*".into()));
-        }
-        let command = Command::PutObject {
-            content: body,
-            content_type: &write.content_type,
-            custom_headers: None,
-            multipart: None,
-        };
-        self.transport()
-            .send(command, key, &headers)?
-            .check(&format!("PUT {key}"))
-            .map(|_| ())
+            && !params.contains_key("ContentEncoding")
+            && content_type.is_some_and(|content_type| {
+                self.config()
+                    .gzip_content_types
+                    .iter()
+                    .any(|gzipped| gzipped == content_type)
+            })
     }
 
     /// Saves `content` under `name` (or the available name Django's rules give) and
@@ -536,13 +318,12 @@ impl Storage {
         names::validate_file_name(&name)?;
         let mut key = self.key(&name)?;
         self.ensure_bucket()?;
-        let mut write = self.write_params(&key)?;
-        let gzip = self.gzips(&write);
+        let mut params = self.object_parameters(&key);
+        let gzip = self.gzips(&params);
         if gzip {
-            write
-                .headers
-                .push(("content-encoding".into(), "gzip".into()));
+            params.insert("ContentEncoding".into(), "gzip".into());
         }
+        let write = WriteParameters::from_parameters(&params)?;
         let total = if gzip { None } else { size };
         let mut reader: Box<dyn Read + '_> = if gzip {
             Box::new(GzEncoder::new(&mut content, flate2::Compression::best()))
@@ -555,14 +336,14 @@ impl Storage {
         read_up_to(&mut reader, threshold, &mut first)?;
         if first.len() < threshold {
             for _ in 0..CREATE_ONLY_ATTEMPTS {
-                match self.put(&key, &first, &write, create_only) {
+                match self.objects().put(&key, &first, &write, create_only) {
                     Err(Error::AlreadyExists(_)) if create_only => {
                         (name, key) = self.next_name(&name)?;
                     }
                     other => {
                         other?;
                         let done = first.len() as u64;
-                        self.report(&name, Direction::Upload, done, Some(done));
+                        self.reporter(&name, Direction::Upload, None).finished(done);
                         return Ok(name);
                     }
                 }
@@ -600,18 +381,6 @@ impl Storage {
         Err(self.gave_up(&name))
     }
 
-    /// Reports progress, if a callback is set.
-    pub(crate) fn report(&self, name: &str, direction: Direction, done: u64, total: Option<u64>) {
-        if let Some(progress) = self.progress() {
-            progress(&Transfer {
-                name,
-                direction,
-                done,
-                total,
-            });
-        }
-    }
-
     fn next_name(&self, name: &str) -> Result<(String, String)> {
         let next = names::alternative_of(name);
         log::debug(|| format!("create-only save: '{name}' was taken meanwhile; trying '{next}'"));
@@ -626,7 +395,7 @@ impl Storage {
     }
 
     /// A spool for content, rolling to disk above AWS_S3_MAX_MEMORY_SIZE (0: never).
-    pub(crate) fn spool(&self) -> tempfile::SpooledTempFile {
+    fn spool(&self) -> tempfile::SpooledTempFile {
         let max = match self.config().max_memory_size {
             0 => usize::MAX,
             size => size as usize,
@@ -644,14 +413,22 @@ impl Storage {
         &self,
         key: &str,
         name: &str,
-        write: &WriteParams,
+        write: &WriteParameters,
         mut part: Vec<u8>,
         reader: &mut dyn Read,
         chunk: usize,
         total: Option<u64>,
         create_only: bool,
     ) -> Result<()> {
-        let mut upload = Uploader::start(self, key, name, write, total)?;
+        let progress = self.reporter(name, Direction::Upload, total);
+        let concurrency = self.config().max_concurrency;
+        let mut upload = Uploader::start(
+            self.inner.objects.clone(),
+            key,
+            write,
+            concurrency,
+            progress,
+        )?;
         loop {
             if let Err(error) = read_up_to(reader, chunk, &mut part) {
                 upload.abort();
@@ -675,7 +452,34 @@ impl Storage {
     /// Opens `name`: `"r"`/`"rb"` to read (a missing object fails here), `"w"`/`"wb"` to
     /// write (committed by `close`).
     pub fn open(&self, name: &str, mode: &str) -> Result<S3File> {
-        S3File::open(self.clone(), name, mode)
+        let mode = Mode::parse(mode)?;
+        let key = self.key(name)?;
+        let name = names::clean_name(name);
+        if mode == Mode::Write {
+            self.ensure_bucket()?;
+            let write = WriteParameters::from_parameters(&self.object_parameters(&key))?;
+            let target = WriteTarget {
+                objects: self.inner.objects.clone(),
+                key,
+                write,
+                read: self.inner.read.clone(),
+                part_size: self.config().file_buffer_size,
+                concurrency: self.config().max_concurrency,
+                progress: self.reporter(&name, Direction::Upload, None),
+            };
+            return Ok(S3File::for_writing(name, target));
+        }
+        let info = self.head(&key)?.ok_or_else(|| not_found(&key))?;
+        let object = ObjectRef {
+            objects: self.inner.objects.clone(),
+            key: key.clone(),
+            etag: info.etag.clone(),
+            read: self.inner.read.clone(),
+        };
+        let progress = self.reporter(&name, Direction::Download, Some(info.size));
+        let reader = RangedReader::new(object, info.size, progress);
+        let gzip = self.config().gzip && info.content_encoding.as_deref() == Some("gzip");
+        S3File::for_reading(name, key, info.size, reader, gzip)
     }
 
     /// The URL of `name`, as `url(name)` in django-storages.
@@ -685,12 +489,7 @@ impl Storage {
 
     /// `url(name, parameters, expire, http_method)`.
     pub fn url_with(&self, name: &str, options: &UrlOptions) -> Result<String> {
-        names::check_characters(name)?;
-        let key = names::safe_join(&self.config().location, &[&names::clean_name(name)])?;
-        if key.len() > names::MAX_KEY_BYTES {
-            names::check_key(&key, name)?;
-        }
-        let bucket = self.transport().signing_bucket()?;
-        url::build(self.config(), &bucket, &key, options)
+        let key = names::object_key(&self.config().location, name)?;
+        object_urls::build(self.config(), self.objects(), &key, options)
     }
 }

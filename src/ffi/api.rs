@@ -13,9 +13,9 @@ use super::{
 use crate::error::ResultCode;
 use crate::file::S3File;
 use crate::log::{self, Level};
+use crate::object_urls::UrlOptions;
 use crate::settings::Settings;
 use crate::storage::Storage;
-use crate::url::UrlOptions;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::io::SeekFrom;
 use std::sync::Arc;

@@ -19,7 +19,7 @@
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::log;
-use s3::creds::Credentials;
+use rust_s3::creds::Credentials;
 use serde::Deserialize;
 use std::sync::Mutex;
 use std::time::Duration;

@@ -2,7 +2,8 @@
 //! `Metadata`, ...) and the S3 request headers they become.
 //!
 //! `AWS_S3_OBJECT_PARAMETERS` uses these names; the legacy `AWS_HEADERS` uses the header
-//! names, and is translated back through the same table.
+//! names, and is translated back through the same table. The layers above speak only in
+//! boto3 names; [`WriteParameters`] and [`ReadParameters`] carry the headers they become.
 
 use crate::error::{Error, Result};
 use base64::Engine as _;
@@ -159,6 +160,55 @@ pub fn from_legacy_headers(headers: &Map<String, Value>) -> Result<Map<String, V
 /// True for parameters whose values must not be shown.
 pub fn is_secret_param(name: &str) -> bool {
     name == "SSECustomerKey"
+}
+
+/// How an object is written: its content type and the headers of its other parameters.
+#[derive(Clone)]
+pub(crate) struct WriteParameters {
+    /// The object's Content-Type.
+    pub content_type: String,
+    /// Headers of the other parameters (ACL, Cache-Control, metadata, encryption...).
+    headers: Vec<(String, String)>,
+}
+
+impl WriteParameters {
+    /// From boto3 PutObject parameters; `ContentType` (required here) becomes the type.
+    pub fn from_parameters(params: &Map<String, Value>) -> Result<WriteParameters> {
+        let mut rest = params.clone();
+        let content_type = match rest.remove("ContentType") {
+            Some(value) => header_text("ContentType", &value)?,
+            None => "application/octet-stream".to_string(),
+        };
+        Ok(WriteParameters {
+            content_type,
+            headers: headers_for(&rest, false)?,
+        })
+    }
+
+    /// The headers of a create request (PUT, CreateMultipartUpload).
+    pub(crate) fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+}
+
+/// What every read of an object repeats (the SSE-C key of an encrypted object).
+#[derive(Clone, Default)]
+pub(crate) struct ReadParameters {
+    headers: Vec<(String, String)>,
+}
+
+impl ReadParameters {
+    /// The read parameters among boto3 PutObject parameters.
+    pub fn from_parameters(params: &Map<String, Value>) -> Result<ReadParameters> {
+        Ok(ReadParameters {
+            headers: headers_for(params, true)?,
+        })
+    }
+
+    /// The headers of a read request (HEAD, GET).
+    pub(crate) fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
 }
 
 #[cfg(test)]

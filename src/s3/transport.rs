@@ -9,16 +9,16 @@
 //! Failures come back as [`Reply`] with the status; [`Reply::check`] turns an error
 //! status into our [`Error`], with the S3 error `Code` parsed from the XML body.
 
+use super::credentials::CredentialSource;
 use crate::config::{AddressingStyle, Config, Verify};
-use crate::credentials::CredentialSource;
 use crate::error::{Error, Result, S3Failure};
 use crate::log;
 use http::HeaderMap;
 use rand::Rng;
-use s3::command::Command;
-use s3::error::S3Error;
-use s3::request::{Request, ResponseData};
-use s3::{Bucket, Region};
+use rust_s3::command::Command;
+use rust_s3::error::S3Error;
+use rust_s3::request::{Request, ResponseData};
+use rust_s3::{Bucket, Region};
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::Arc;
