@@ -64,7 +64,7 @@ pub fn settings(data: &[u8]) {
         }
     }
     let _ = settings.set("AWS_STORAGE_BUCKET_NAME", &second);
-    let _ = settings.resolve();
+    let _ = crate::config::Config::resolve(&settings);
     let _ = format!("{settings:?}");
 }
 

@@ -1,9 +1,10 @@
 //! Settings by their Django names: parsing, validation, defaults, legacy translation.
 //!
-//! [`Settings`] holds what the caller set (each value checked for shape as it is set);
-//! [`Settings::resolve`] applies Django's defaults, the legacy-settings migration and the
-//! cross-key checks, giving the typed [`Config`] that the rest of the library reads.
-//! Secrets never reach `Debug` output or an error message.
+//! [`Settings`] holds what the caller set. Each value is checked here, once, when it is
+//! set: its shape and the values its key can take (also inside `AWS_S3_CLIENT_CONFIG`
+//! and `AWS_S3_TRANSFER_CONFIG`). `Config::resolve` then applies Django's defaults, the
+//! legacy-settings migration and the cross-key checks. Secrets never reach `Debug`
+//! output or an error message.
 
 use crate::error::{Error, Result};
 use crate::log;
@@ -144,6 +145,50 @@ pub const DEFAULT_GZIP_CONTENT_TYPES: &[&str] = &[
     "image/svg+xml",
 ];
 
+/// How bucket names reach the server (`AWS_S3_ADDRESSING_STYLE`, botocore's
+/// `s3.addressing_style`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AddressingStyle {
+    /// `https://endpoint/bucket/key`.
+    Path,
+    /// `https://bucket.endpoint/key`.
+    Virtual,
+    /// botocore's default: virtual on AWS, path on a custom endpoint.
+    Auto,
+}
+
+impl AddressingStyle {
+    /// `"path"`, `"virtual"` or `"auto"`.
+    pub fn parse(text: &str) -> std::result::Result<AddressingStyle, String> {
+        match text {
+            "path" => Ok(AddressingStyle::Path),
+            "virtual" => Ok(AddressingStyle::Virtual),
+            "auto" => Ok(AddressingStyle::Auto),
+            _ => Err(format!("must be 'virtual', 'path' or 'auto', not {text:?}")),
+        }
+    }
+}
+
+/// Which signature query-string URLs carry (`AWS_S3_SIGNATURE_VERSION`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SignatureVersion {
+    /// Legacy SigV2 (`"s3"`).
+    V2,
+    /// SigV4 (`"s3v4"`, the default).
+    V4,
+}
+
+impl SignatureVersion {
+    /// `"s3"` or `"s3v4"`.
+    pub fn parse(text: &str) -> std::result::Result<SignatureVersion, String> {
+        match text {
+            "s3" => Ok(SignatureVersion::V2),
+            "s3v4" => Ok(SignatureVersion::V4),
+            _ => Err(format!("must be 's3' or 's3v4', not {text:?}")),
+        }
+    }
+}
+
 /// A parsed setting value.
 #[derive(Clone, PartialEq)]
 pub(crate) enum Value {
@@ -250,12 +295,12 @@ fn check_value(name: &str, value: &Value) -> Result<()> {
             "AWS_LOCATION cannot begin with a leading slash. Found '{text}'. Use '{}' instead.",
             text.trim_start_matches('/')
         ))),
-        "AWS_S3_ADDRESSING_STYLE" if text != "virtual" && text != "path" => Err(Error::Config(
-            format!("AWS_S3_ADDRESSING_STYLE must be 'virtual' or 'path', not {text:?}"),
-        )),
-        "AWS_S3_SIGNATURE_VERSION" if text != "s3" && text != "s3v4" => Err(Error::Config(
-            format!("AWS_S3_SIGNATURE_VERSION must be 's3' or 's3v4', not {text:?}"),
-        )),
+        "AWS_S3_ADDRESSING_STYLE" => AddressingStyle::parse(text)
+            .map(|_| ())
+            .map_err(|why| Error::Config(format!("AWS_S3_ADDRESSING_STYLE {why}"))),
+        "AWS_S3_SIGNATURE_VERSION" => SignatureVersion::parse(text)
+            .map(|_| ())
+            .map_err(|why| Error::Config(format!("AWS_S3_SIGNATURE_VERSION {why}"))),
         "AWS_S3_URL_PROTOCOL" if !text.ends_with(':') => Err(Error::Config(format!(
             "AWS_S3_URL_PROTOCOL must end in ':' (e.g. 'https:'), not {text:?}"
         ))),
@@ -295,9 +340,59 @@ fn check_dict(name: &str, map: &Map<String, Json>) -> Result<()> {
                 ))
             }
         }
-        "AWS_S3_TRANSFER_CONFIG" => check_known(name, map, TRANSFER_KEYS),
-        "AWS_S3_CLIENT_CONFIG" => check_known(name, map, CLIENT_KEYS),
+        "AWS_S3_TRANSFER_CONFIG" => check_transfer_config(map),
+        "AWS_S3_CLIENT_CONFIG" => check_client_config(map),
         _ => Ok(()),
+    }
+}
+
+/// `AWS_S3_TRANSFER_CONFIG`: known options; sizes and counts positive integers.
+fn check_transfer_config(map: &Map<String, Json>) -> Result<()> {
+    let name = "AWS_S3_TRANSFER_CONFIG";
+    check_known(name, map, TRANSFER_KEYS)?;
+    for option in [
+        "multipart_threshold",
+        "multipart_chunksize",
+        "max_concurrency",
+    ] {
+        if let Some(value) = map.get(option) {
+            if value.as_u64().filter(|v| *v > 0).is_none() {
+                return Err(Error::Config(format!(
+                    "{name}: {option} must be a positive integer"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `AWS_S3_CLIENT_CONFIG`: known options, each of the shape botocore's `Config` takes.
+fn check_client_config(map: &Map<String, Json>) -> Result<()> {
+    let name = "AWS_S3_CLIENT_CONFIG";
+    check_known(name, map, CLIENT_KEYS)?;
+    let fail = |why: String| Err(Error::Config(format!("{name}: {why}")));
+    for option in ["connect_timeout", "read_timeout"] {
+        if let Some(value) = map.get(option) {
+            if value.as_f64().filter(|secs| *secs > 0.0).is_none() {
+                return fail(format!("{option} must be a positive number of seconds"));
+            }
+        }
+    }
+    let style = map.get("s3").and_then(|s3| s3.get("addressing_style"));
+    if let Some(style) = style {
+        if let Err(why) = AddressingStyle::parse(style.as_str().unwrap_or_default()) {
+            return fail(format!("s3.addressing_style {why}"));
+        }
+    }
+    if let Some(version) = map.get("signature_version") {
+        if let Err(why) = SignatureVersion::parse(version.as_str().unwrap_or_default()) {
+            return fail(format!("signature_version {why}"));
+        }
+    }
+    match map.get("proxies") {
+        Some(Json::Object(proxies)) if proxies.values().all(Json::is_string) => Ok(()),
+        Some(_) => fail("proxies must map schemes to proxy URLs (strings)".into()),
+        None => Ok(()),
     }
 }
 
@@ -398,6 +493,10 @@ impl Settings {
             _ => None,
         }
     }
+    /// The first of `names` that is set.
+    pub(crate) fn first_string(&self, names: &[&str]) -> Option<String> {
+        names.iter().find_map(|name| self.string(name))
+    }
     pub(crate) fn flag(&self, name: &str, default: bool) -> bool {
         match self.get(name) {
             Some(Value::Bool(flag)) => *flag,
@@ -458,7 +557,7 @@ pub(crate) fn redacted_json(dict: &Map<String, Json>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{region_from_host, AddressingStyle, Verify};
+    use crate::config::{region_from_host, Config, Verify};
 
     fn with(pairs: &[(&str, &str)]) -> Result<Settings> {
         let mut settings = Settings::new();
@@ -470,7 +569,7 @@ mod tests {
     }
 
     fn config_error(pairs: &[(&str, &str)]) -> String {
-        match with(pairs).and_then(|settings| settings.resolve()) {
+        match with(pairs).and_then(|settings| Config::resolve(&settings)) {
             Err(Error::Config(message)) => message,
             other => panic!("expected a config error, got {:?}", other.map(|_| ())),
         }
@@ -478,7 +577,7 @@ mod tests {
 
     #[test]
     fn defaults_are_djangos_except_acls() {
-        let config = with(&[]).unwrap().resolve().unwrap();
+        let config = Config::resolve(&with(&[]).unwrap()).unwrap();
         assert!(config.file_overwrite);
         assert!(config.querystring_auth);
         assert_eq!(config.querystring_expire, 3600);
@@ -507,8 +606,7 @@ mod tests {
             ("AWS_DEFAULT_ACL", "None"),
             ("AWS_S3_VERIFY", "False"),
         ])
-        .unwrap()
-        .resolve()
+        .and_then(|settings| Config::resolve(&settings))
         .unwrap();
         assert!(!config.file_overwrite && !config.querystring_auth);
         assert_eq!(config.querystring_expire, 60);
@@ -516,8 +614,7 @@ mod tests {
         assert_eq!(config.object_parameters["CacheControl"], "max-age=86400");
         assert_eq!(config.verify, Verify::Off);
         let config = with(&[("GZIP_CONTENT_TYPES", r#"["a/b"]"#)])
-            .unwrap()
-            .resolve()
+            .and_then(|settings| Config::resolve(&settings))
             .unwrap();
         assert_eq!(config.gzip_content_types, vec!["a/b"]);
     }
@@ -554,15 +651,9 @@ mod tests {
     fn cross_key_checks() {
         assert!(config_error(&[("AWS_CLOUDFRONT_KEY", "k")]).contains("AWS_CLOUDFRONT_KEY_ID"));
         assert!(config_error(&[("AWS_CLOUDFRONT_KEY_ID", "id")]).contains("AWS_CLOUDFRONT_KEY"));
-        let message = config_error(&[
-            ("AWS_S3_SESSION_PROFILE", "p"),
-            ("AWS_S3_ACCESS_KEY_ID", "a"),
-            ("AWS_S3_SECRET_ACCESS_KEY", "s"),
-        ]);
-        assert!(message.contains("AWS_S3_SESSION_PROFILE"), "{message}");
         let mut settings = Settings::new();
         settings.set("AWS_LOCATION", "x").unwrap();
-        let message = settings.resolve().unwrap_err().to_string();
+        let message = Config::resolve(&settings).unwrap_err().to_string();
         assert!(message.contains("AWS_STORAGE_BUCKET_NAME"), "{message}");
     }
 
@@ -580,20 +671,34 @@ mod tests {
             ("S3_USE_SIGV4", "True"),
             ("AWS_S3_SECURE_URLS", "False"),
         ])
-        .unwrap()
-        .resolve()
+        .and_then(|settings| Config::resolve(&settings))
         .unwrap();
         assert_eq!(config.object_parameters["CacheControl"], "max-age=86400");
         assert_eq!(config.region_name.as_deref(), Some("eu-west-1"));
         assert_eq!(config.addressing_style, AddressingStyle::Virtual);
+        let client_wins = with(&[
+            ("AWS_S3_ADDRESSING_STYLE", "virtual"),
+            (
+                "AWS_S3_CLIENT_CONFIG",
+                r#"{"s3": {"addressing_style": "path"}, "signature_version": "s3"}"#,
+            ),
+            ("AWS_S3_SIGNATURE_VERSION", "s3v4"),
+        ])
+        .and_then(|settings| Config::resolve(&settings))
+        .unwrap();
+        // AWS_S3_CLIENT_CONFIG wins, as in django-storages (it replaces the client's config).
+        assert_eq!(client_wins.addressing_style, AddressingStyle::Path);
+        assert_eq!(
+            client_wins.signature_version,
+            crate::settings::SignatureVersion::V2
+        );
         assert_eq!(config.proxies["https"], "127.0.0.1:3128");
         assert_eq!(config.url_protocol, "http:");
         let config = with(&[
             ("AWS_S3_HOST", "s3.eu-central-1.amazonaws.com"),
             ("AWS_S3_PORT", "8443"),
         ])
-        .unwrap()
-        .resolve()
+        .and_then(|settings| Config::resolve(&settings))
         .unwrap();
         assert_eq!(
             config.endpoint_url.as_deref(),
@@ -644,7 +749,7 @@ mod tests {
             ),
         ])
         .unwrap();
-        let shown = format!("{settings:?} {:?}", settings.resolve().unwrap());
+        let shown = format!("{settings:?} {:?}", Config::resolve(&settings).unwrap());
         for secret in ["TOPSECRETVALUE", "TOKENSECRET", "SSECSECRET"] {
             assert!(!shown.contains(secret), "{shown}");
         }

@@ -67,7 +67,7 @@ fn not_found(key: &str) -> Error {
 impl Storage {
     /// Creates a storage from settings (validated and resolved; nothing is sent yet).
     pub fn new(settings: &Settings) -> Result<Storage> {
-        let config = settings.resolve()?;
+        let config = Config::resolve(settings)?;
         if let Some(pem) = &config.cloudfront_key {
             cloudfront::check_key(pem)?;
         }

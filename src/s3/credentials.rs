@@ -2,8 +2,8 @@
 //! temporary ones fresh.
 //!
 //! 1. `AWS_S3_ACCESS_KEY_ID`/`AWS_S3_SECRET_ACCESS_KEY`, then `AWS_ACCESS_KEY_ID`/
-//!    `AWS_SECRET_ACCESS_KEY` (settings, then environment; resolved in `settings`), with
-//!    `AWS_SESSION_TOKEN`/`AWS_SECURITY_TOKEN`;
+//!    `AWS_SECRET_ACCESS_KEY` (settings, then the environment, as django-storages'
+//!    `lookup_env`), with `AWS_SESSION_TOKEN`/`AWS_SECURITY_TOKEN`;
 //! 2. `AWS_S3_SESSION_PROFILE` from the shared credentials file
 //!    (`AWS_SHARED_CREDENTIALS_FILE` honoured);
 //! 3. otherwise boto3's chain: the `AWS_PROFILE` (or `default`) profile of that file, the
@@ -52,6 +52,59 @@ struct EndpointCredentials {
     expiration: Option<String>,
 }
 
+/// Keys and profile from the settings, else from the environment (django-storages reads
+/// both): keys come in pairs, and never together with a profile.
+struct StaticKeys {
+    access: Option<String>,
+    secret: Option<String>,
+    token: Option<String>,
+    profile: Option<String>,
+}
+
+fn setting_or_env(setting: &Option<String>, names: &[&str]) -> Option<String> {
+    setting
+        .clone()
+        .or_else(|| names.iter().find_map(|name| env(name)))
+}
+
+impl StaticKeys {
+    fn resolve(config: &Config) -> Result<StaticKeys> {
+        let keys = StaticKeys {
+            access: setting_or_env(
+                &config.access_key,
+                &["AWS_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"],
+            ),
+            secret: setting_or_env(
+                &config.secret_key,
+                &["AWS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"],
+            ),
+            token: setting_or_env(
+                &config.security_token,
+                &["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"],
+            ),
+            profile: setting_or_env(&config.session_profile, &["AWS_S3_SESSION_PROFILE"]),
+        };
+        if keys.profile.is_some() && (keys.access.is_some() || keys.secret.is_some()) {
+            return Err(Error::Config(
+                "AWS_S3_SESSION_PROFILE/session_profile should not be provided with \
+                 AWS_S3_ACCESS_KEY_ID/access_key and AWS_S3_SECRET_ACCESS_KEY/secret_key"
+                    .into(),
+            ));
+        }
+        if keys.access.is_some() != keys.secret.is_some() {
+            let missing = if keys.access.is_some() {
+                "AWS_S3_SECRET_ACCESS_KEY (or AWS_SECRET_ACCESS_KEY)"
+            } else {
+                "AWS_S3_ACCESS_KEY_ID (or AWS_ACCESS_KEY_ID)"
+            };
+            return Err(Error::Config(format!(
+                "{missing} is missing: keys must be set in pairs"
+            )));
+        }
+        Ok(keys)
+    }
+}
+
 fn fixed(credentials: Credentials) -> CredentialSource {
     CredentialSource {
         endpoint: None,
@@ -62,18 +115,19 @@ fn fixed(credentials: Credentials) -> CredentialSource {
 impl CredentialSource {
     /// Finds the credentials for a configuration (see the module documentation).
     pub fn resolve(config: &Config) -> Result<CredentialSource> {
-        if let (Some(access), Some(secret)) = (&config.access_key, &config.secret_key) {
+        let keys = StaticKeys::resolve(config)?;
+        if let (Some(access), Some(secret)) = (&keys.access, &keys.secret) {
             let credentials = Credentials::new(
                 Some(access),
                 Some(secret),
                 None,
-                config.security_token.as_deref(),
+                keys.token.as_deref(),
                 None,
             )
             .map_err(|error| Error::Config(format!("credentials: {error}")))?;
             return Ok(fixed(credentials));
         }
-        if let Some(profile) = &config.session_profile {
+        if let Some(profile) = &keys.profile {
             let credentials = Credentials::from_profile(Some(profile)).map_err(|error| {
                 Error::Config(format!(
                     "AWS_S3_SESSION_PROFILE: profile '{profile}' could not be read from the \
@@ -260,4 +314,41 @@ fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
     )
     .map_err(|error| Error::Config(format!("credentials: {error}")))?;
     Ok((credentials, expiry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        let mut settings = Settings::new();
+        settings.set("AWS_STORAGE_BUCKET_NAME", "bucket").unwrap();
+        for (key, value) in pairs {
+            settings.set(key, value).unwrap();
+        }
+        Config::resolve(&settings).unwrap()
+    }
+
+    #[test]
+    fn keys_come_in_pairs_and_not_with_a_profile() {
+        let error = StaticKeys::resolve(&config(&[
+            ("AWS_S3_SESSION_PROFILE", "p"),
+            ("AWS_S3_ACCESS_KEY_ID", "a"),
+            ("AWS_S3_SECRET_ACCESS_KEY", "s"),
+        ]))
+        .err()
+        .unwrap();
+        assert!(
+            error.to_string().contains("AWS_S3_SESSION_PROFILE"),
+            "{error}"
+        );
+        let error = StaticKeys::resolve(&config(&[("AWS_S3_ACCESS_KEY_ID", "a")]))
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("AWS_S3_SECRET_ACCESS_KEY"),
+            "{error}"
+        );
+    }
 }
