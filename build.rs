@@ -12,8 +12,9 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=CI");
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable and valid");
+    config.after_includes = Some(version_macros());
     let bindings = cbindgen::Builder::new()
         .with_crate(&crate_dir)
         .with_config(config)
@@ -30,4 +31,21 @@ fn main() {
             std::fs::write(&committed, new).expect("include/s3storage.h can be written");
         }
     }
+}
+
+/// The compile-time version macros, from Cargo.toml's version.
+fn version_macros() -> String {
+    let part = |name: &str| std::env::var(name).expect("cargo sets the version");
+    let (major, minor, patch) = (
+        part("CARGO_PKG_VERSION_MAJOR"),
+        part("CARGO_PKG_VERSION_MINOR"),
+        part("CARGO_PKG_VERSION_PATCH"),
+    );
+    format!(
+        "\n/** The major version of this header. */\n#define S3STORAGE_VERSION_MAJOR {major}\n\
+         /** The minor version of this header. */\n#define S3STORAGE_VERSION_MINOR {minor}\n\
+         /** The patch version of this header. */\n#define S3STORAGE_VERSION_PATCH {patch}\n\
+         /** The version of this header as a string, as s3storage_version() gives it. */\n\
+         #define S3STORAGE_VERSION_STRING \"{major}.{minor}.{patch}\"\n"
+    )
 }

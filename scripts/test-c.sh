@@ -8,25 +8,49 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${S3STORAGE_TEST_ENDPOINT:?run through scripts/test.sh}"
 
+target=${CARGO_TARGET_DIR:-$PWD/target}
 passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-ko() { failed=$((failed + 1)); echo "FAIL $1"; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
-cargo build --quiet
-make --quiet -C examples-c PROFILE=debug all >/dev/null
+# check NAME COMMAND...: runs COMMAND (a shell function or program) with its output in
+# $tmp/check.log; a failure prints the command, its exit code and the tail of its output.
+check() {
+  local name=$1; shift
+  local status=0
+  "$@" > "$tmp/check.log" 2>&1 || status=$?
+  if [ "$status" = 0 ]; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name"
+    echo "     command: $*"
+    echo "     exit code: $status"
+    echo "     output (last 40 lines):"
+    tail -40 "$tmp/check.log" | sed 's/^/     | /'
+  fi
+}
+
+build() {
+  cargo build --quiet && make --quiet -C examples-c PROFILE=debug all
+}
+check "build the library and the examples" build
 
 export AWS_STORAGE_BUCKET_NAME=s3storage-c-tests AWS_AUTO_CREATE_BUCKET=True \
   AWS_S3_ENDPOINT_URL="$S3STORAGE_TEST_ENDPOINT" AWS_S3_REGION_NAME=us-east-1 \
   AWS_ACCESS_KEY_ID="$S3STORAGE_TEST_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3STORAGE_TEST_SECRET_KEY"
 bin=examples-c/build
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 echo "upload example content" > "$tmp/local.txt"
 
-# run NAME BINARY [ARGS...]: runs with a fresh AWS_LOCATION, output in $tmp/NAME.out
+# run NAME BINARY [ARGS...]: runs with a fresh AWS_LOCATION, output in $tmp/NAME.out and
+# .err; on failure both are shown (through check's log).
 run() {
   local name=$1; shift
-  AWS_LOCATION="c-$name-$$-$RANDOM" "$@" > "$tmp/$name.out" 2> "$tmp/$name.err"
+  local status=0
+  AWS_LOCATION="c-$name-$$-$RANDOM" "$@" > "$tmp/$name.out" 2> "$tmp/$name.err" || status=$?
+  if [ "$status" != 0 ]; then
+    echo "$* exited with $status"; cat "$tmp/$name.out"; tail -40 "$tmp/$name.err"
+  fi
+  return "$status"
 }
 
 check_output() {
@@ -52,52 +76,51 @@ check_output() {
 
 args_for() { [ "$1" = upload ] && echo "$tmp/local.txt uploads/local.txt" || true; }
 
+# run_checked NAME BINARY [ARGS...]: runs, then checks the output of example NAME.
+run_checked() {
+  local example=$1 binary=$2; shift 2
+  run "$example" "$bin/$binary" "$@" || return
+  if ! check_output "$example" "$binary"; then
+    echo "unexpected output of $binary:"; cat "$tmp/$example.out" "$tmp/$example.err"
+    return 1
+  fi
+}
+
 for example in quickstart fieldfile threads upload; do
   for variant in "" -static; do
-    name="$example$variant"
     # shellcheck disable=SC2046
-    if run "$example" "$bin/$name" $(args_for "$example") && check_output "$example" "$name"; then
-      ok "$name"
-    else
-      ko "$name"; cat "$tmp/$example.out" "$tmp/$example.err"
-    fi
+    check "$example$variant" run_checked "$example" "$example$variant" $(args_for "$example")
   done
 done
-if run smoke-cxx "$bin/smoke-cxx" && check_output smoke-cxx smoke-cxx; then ok smoke-cxx; else ko smoke-cxx; cat "$tmp/smoke-cxx.out" "$tmp/smoke-cxx.err"; fi
+check smoke-cxx run_checked smoke-cxx smoke-cxx
 
 # valgrind memcheck: zero errors, zero bytes definitely lost.
 for name in quickstart fieldfile threads upload quickstart-static fieldfile-static threads-static upload-static smoke-cxx; do
   example=${name%-static}
   # shellcheck disable=SC2046
-  if run "vg-$example" valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite \
-       --error-exitcode=99 "$bin/$name" $(args_for "$example"); then
-    ok "valgrind $name"
-  else
-    ko "valgrind $name"; tail -40 "$tmp/vg-$example.err"
-  fi
+  check "valgrind $name" run "vg-$example" valgrind --quiet --leak-check=full \
+    --errors-for-leak-kinds=definite --error-exitcode=99 "$bin/$name" $(args_for "$example")
 done
 
-# make install + pkg-config.
-prefix="$tmp/prefix"
-if make --quiet -C examples-c PROFILE=debug install PREFIX="$prefix" >/dev/null &&
-   PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cc -std=c11 -Wall -Werror -Iexamples-c \
-     examples-c/quickstart.c -o "$tmp/quickstart-installed" \
-     $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs s3storage) &&
-   run installed "$tmp/quickstart-installed" && check_output quickstart quickstart-installed &&
-   diff -q examples-c/expected/quickstart.txt "$tmp/installed.out" >/dev/null &&
-   ldd "$tmp/quickstart-installed" | grep -q "$prefix/lib/libs3storage.so"; then
-  ok "make install + pkg-config"
-else
-  ko "make install + pkg-config"
-fi
+# make install + pkg-config: build the quickstart against the installed copy only.
+installed() {
+  local prefix="$tmp/prefix" pc="$tmp/prefix/lib/pkgconfig"
+  make --quiet -C examples-c PROFILE=debug install PREFIX="$prefix"
+  # shellcheck disable=SC2046
+  cc -std=c11 -Wall -Werror -Iexamples-c examples-c/quickstart.c -o "$tmp/quickstart-installed" \
+    $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs s3storage)
+  run installed "$tmp/quickstart-installed"
+  diff -u examples-c/expected/quickstart.txt "$tmp/installed.out"
+  ldd "$tmp/quickstart-installed" | grep "$prefix/lib/libs3storage.so"
+}
+check "make install + pkg-config" installed
 
 # Python ctypes.
-if S3STORAGE_LIB="$PWD/target/debug/libs3storage.so" AWS_LOCATION="py-$$" \
-     python3 tests/python/test_ctypes.py; then
-  ok "python ctypes"
-else
-  ko "python ctypes"
-fi
+python_ctypes() {
+  S3STORAGE_LIB="$target/debug/libs3storage.so" AWS_LOCATION="py-$$" \
+    python3 tests/python/test_ctypes.py
+}
+check "python ctypes" python_ctypes
 
 echo "c: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -6,13 +6,36 @@
 
 use std::fmt;
 
-/// The stable numeric result codes of the C API (see `API.md`).
-#[repr(i32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ResultCode {
+/// Declares [`ResultCode`] from one table: variant, value and meaning, written once.
+macro_rules! result_codes {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $value:literal,)+) => {
+        /// The stable numeric result codes of the C API (see `API.md`). A value never
+        /// changes meaning; new codes are added at the end.
+        #[repr(i32)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ResultCode {
+            $($(#[doc = $doc])+ $variant = $value,)+
+        }
+
+        impl ResultCode {
+            /// Every code, in the order of the table.
+            pub const ALL: &'static [ResultCode] = &[$(ResultCode::$variant),+];
+
+            /// The code for a raw integer, if it is one of ours.
+            pub fn from_i32(value: i32) -> Option<ResultCode> {
+                match value {
+                    $($value => Some(ResultCode::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+result_codes! {
     /// Success.
     Ok = 0,
-    /// NULL pointer, non-UTF-8 string, bad mode, bad whence.
+    /// NULL pointer, non-UTF-8 string, bad mode, bad whence, bad length.
     InvalidArgument = 1,
     /// Improperly configured (Django's `ImproperlyConfigured`).
     Config = 2,
@@ -34,50 +57,6 @@ pub enum ResultCode {
     BadState = 10,
     /// A panic was caught at the C boundary.
     Panic = 255,
-}
-
-impl ResultCode {
-    /// The C constant's name, e.g. `"S3STORAGE_ERR_NOT_FOUND"`.
-    pub fn name(self) -> &'static str {
-        self.c_name().to_str().expect("ASCII names")
-    }
-
-    /// The C constant's name as a static C string.
-    pub fn c_name(self) -> &'static std::ffi::CStr {
-        match self {
-            ResultCode::Ok => c"S3STORAGE_OK",
-            ResultCode::InvalidArgument => c"S3STORAGE_ERR_INVALID_ARGUMENT",
-            ResultCode::Config => c"S3STORAGE_ERR_CONFIG",
-            ResultCode::SuspiciousName => c"S3STORAGE_ERR_SUSPICIOUS_NAME",
-            ResultCode::NotFound => c"S3STORAGE_ERR_NOT_FOUND",
-            ResultCode::AlreadyExists => c"S3STORAGE_ERR_ALREADY_EXISTS",
-            ResultCode::AccessDenied => c"S3STORAGE_ERR_ACCESS_DENIED",
-            ResultCode::Network => c"S3STORAGE_ERR_NETWORK",
-            ResultCode::Server => c"S3STORAGE_ERR_SERVER",
-            ResultCode::Io => c"S3STORAGE_ERR_IO",
-            ResultCode::BadState => c"S3STORAGE_ERR_BAD_STATE",
-            ResultCode::Panic => c"S3STORAGE_ERR_PANIC",
-        }
-    }
-
-    /// The code for a raw integer, if it is one of ours.
-    pub fn from_i32(value: i32) -> Option<ResultCode> {
-        const ALL: [ResultCode; 12] = [
-            ResultCode::Ok,
-            ResultCode::InvalidArgument,
-            ResultCode::Config,
-            ResultCode::SuspiciousName,
-            ResultCode::NotFound,
-            ResultCode::AlreadyExists,
-            ResultCode::AccessDenied,
-            ResultCode::Network,
-            ResultCode::Server,
-            ResultCode::Io,
-            ResultCode::BadState,
-            ResultCode::Panic,
-        ];
-        ALL.into_iter().find(|code| *code as i32 == value)
-    }
 }
 
 /// What S3 said when it refused a request.
@@ -208,12 +187,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_round_trip_and_have_names() {
-        for value in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255] {
-            let code = ResultCode::from_i32(value).unwrap();
-            assert_eq!(code as i32, value);
-            assert!(code.name().starts_with("S3STORAGE_"));
+    fn codes_round_trip() {
+        for code in ResultCode::ALL {
+            assert_eq!(ResultCode::from_i32(*code as i32), Some(*code));
         }
+        assert_eq!(ResultCode::ALL.len(), 12);
         assert_eq!(ResultCode::from_i32(11), None);
     }
 

@@ -6,15 +6,30 @@
 
 use std::sync::{Arc, RwLock};
 
-/// How important a log line is.
-#[repr(i32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// Something failed.
+/// Declares [`Level`] from one table: variant, value and meaning, written once.
+macro_rules! levels {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $value:literal,)+) => {
+        /// How important a log line is.
+        #[repr(i32)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum Level {
+            $($(#[doc = $doc])+ $variant = $value,)+
+        }
+
+        impl Level {
+            /// Every level, most important first.
+            pub const ALL: &'static [Level] = &[$(Level::$variant),+];
+        }
+    };
+}
+
+levels! {
+    /// Something failed that the caller was not told of (an upload that could not be
+    /// aborted and may be left on the server).
     Error = 1,
     /// Something works but should be changed (a legacy setting, a retry).
     Warn = 2,
-    /// Noteworthy events.
+    /// Noteworthy events (renewed credentials).
     Info = 3,
     /// Each request, for debugging.
     Debug = 4,

@@ -173,10 +173,14 @@ impl Uploader {
     pub fn abort(mut self) {
         self.join();
         if let Err(error) = self.objects.abort(&self.key, &self.upload_id) {
-            crate::log::warn(&format!(
-                "AbortMultipartUpload {}: could not abort: {error}",
-                self.key
-            ));
+            crate::log::emit(
+                crate::log::Level::Error,
+                &format!(
+                    "AbortMultipartUpload {} (upload id {}): could not abort, the upload may \
+                     be left on the server (Storage::incomplete_uploads lists it): {error}",
+                    self.key, self.upload_id
+                ),
+            );
         }
     }
 }

@@ -38,6 +38,19 @@ const FILEPATH_SAFE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'-');
 
+impl UrlOptions {
+    /// `parameters` from a JSON object's text (`None`: no parameters).
+    pub fn parse_parameters(json: Option<&str>) -> Result<Option<Map<String, Value>>> {
+        match json.map(serde_json::from_str::<Value>) {
+            None => Ok(None),
+            Some(Ok(Value::Object(map))) => Ok(Some(map)),
+            Some(_) => Err(Error::InvalidArgument(
+                "parameters_json must be a JSON object".into(),
+            )),
+        }
+    }
+}
+
 /// Python's `quote_plus` safe set (space becomes `+` separately).
 const QUERY_SAFE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')

@@ -62,3 +62,65 @@ fn header_declares_every_api_function() {
     }
     assert!(header.contains("#ifndef S3STORAGE_H") && header.contains("extern \"C\""));
 }
+
+#[test]
+fn version_macros_are_the_library_version() {
+    let header =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/s3storage.h"))
+            .unwrap();
+    let define = |name: &str| {
+        let prefix = format!("#define {name} ");
+        header
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("{name} missing"))
+            .trim_matches('"')
+            .to_string()
+    };
+    let library = unsafe { std::ffi::CStr::from_ptr(s3storage::ffi::s3storage_version()) };
+    let library = library.to_str().unwrap();
+    assert_eq!(define("S3STORAGE_VERSION_STRING"), library);
+    let parts = [
+        define("S3STORAGE_VERSION_MAJOR"),
+        define("S3STORAGE_VERSION_MINOR"),
+        define("S3STORAGE_VERSION_PATCH"),
+    ];
+    assert_eq!(parts.join("."), library);
+    assert_eq!(library, env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn every_function_is_documented_like_sqlite3_h() {
+    let header =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/s3storage.h"))
+            .unwrap();
+    let (mut block, mut checked) = (String::new(), 0);
+    for line in header.lines() {
+        if line.starts_with("/**") {
+            block.clear();
+        }
+        block.push_str(line);
+        block.push('\n');
+        let code = !line.starts_with([' ', '/', '#', '*']);
+        let declares = code && line.contains("s3storage_") && line.contains('(');
+        if declares && !line.starts_with("typedef") {
+            let function = line.split('(').next().unwrap();
+            checked += 1;
+            assert!(block.contains("*/"), "{function}: no /** */ block");
+            let returns_code = line.starts_with("int ");
+            if returns_code {
+                assert!(block.contains("@return"), "{function}: no @return");
+                assert!(block.contains("S3STORAGE_"), "{function}: no result codes");
+            }
+            let takes_args = !line.contains("(void)");
+            if takes_args && !line.starts_with("void ") {
+                assert!(block.contains("@param"), "{function}: no @param");
+            }
+        }
+    }
+    assert!(checked >= 28, "only {checked} declarations found");
+    assert!(
+        !header.contains("API.md"),
+        "the header refers to a document outside it"
+    );
+}

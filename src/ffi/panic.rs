@@ -5,7 +5,7 @@
 //! for pointers, nothing for `void`.
 
 use crate::error::ResultCode;
-use std::ffi::{c_char, c_int};
+use std::ffi::c_int;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// What a function returns when its body panicked.
@@ -52,9 +52,4 @@ pub(crate) fn boundary<T: Fallback>(body: impl FnOnce() -> T) -> T {
             T::on_panic()
         }
     }
-}
-
-/// Pointer to a static C string for a `&'static CStr`.
-pub(crate) fn static_cstr(text: &'static std::ffi::CStr) -> *const c_char {
-    text.as_ptr()
 }

@@ -19,7 +19,6 @@ use rust_s3::command::Command;
 use rust_s3::error::S3Error;
 use rust_s3::request::{Request, ResponseData};
 use rust_s3::{Bucket, Region};
-use std::collections::HashMap;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
@@ -174,37 +173,7 @@ impl Transport {
         }
         bucket.set_request_timeout(None);
 
-        let tls = match &config.verify {
-            Verify::Default => ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
-                .build(),
-            Verify::Off => ureq::tls::TlsConfig::builder()
-                .disable_verification(true)
-                .build(),
-            Verify::CaBundle(path) => {
-                let pem = std::fs::read(path).map_err(|error| {
-                    Error::Config(format!(
-                        "AWS_S3_VERIFY: cannot read CA bundle {}: {error}",
-                        path.display()
-                    ))
-                })?;
-                let certs = ureq::tls::parse_pem(&pem)
-                    .filter_map(|item| match item {
-                        Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>();
-                if certs.is_empty() {
-                    return Err(Error::Config(format!(
-                        "AWS_S3_VERIFY: {} holds no PEM certificate",
-                        path.display()
-                    )));
-                }
-                ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)))
-                    .build()
-            }
-        };
+        let tls = tls_config(&config.verify)?;
         let mut builder = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -340,6 +309,42 @@ impl Transport {
             }
         }
     }
+}
+
+/// TLS as `AWS_S3_VERIFY` says: the platform's roots, none, or a CA bundle file.
+fn tls_config(verify: &Verify) -> Result<ureq::tls::TlsConfig> {
+    let tls = match verify {
+        Verify::Default => ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .build(),
+        Verify::Off => ureq::tls::TlsConfig::builder()
+            .disable_verification(true)
+            .build(),
+        Verify::CaBundle(path) => {
+            let pem = std::fs::read(path).map_err(|error| {
+                Error::Config(format!(
+                    "AWS_S3_VERIFY: cannot read CA bundle {}: {error}",
+                    path.display()
+                ))
+            })?;
+            let certs = ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                    _ => None,
+                })
+                .collect::<Vec<_>>();
+            if certs.is_empty() {
+                return Err(Error::Config(format!(
+                    "AWS_S3_VERIFY: {} holds no PEM certificate",
+                    path.display()
+                )));
+            }
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)))
+                .build()
+        }
+    };
+    Ok(tls)
 }
 
 /// Whether a reply is a transient failure worth another attempt (SDK standard mode):
@@ -506,57 +511,30 @@ impl Signed<'_> {
     }
 }
 
-fn to_s3_error(error: SendError) -> S3Error {
-    match error {
-        SendError::Build(message) => S3Error::HttpFailWithBody(0, message),
-        SendError::Transport(error) => S3Error::Io(std::io::Error::other(error.to_string())),
-    }
-}
-
 impl Request for Signed<'_> {
     type Response = Reply;
     type HeaderMap = HeaderMap;
 
+    // rust-s3's `Request` trait requires these senders, but this crate never calls them:
+    // it uses the trait only to build and sign (`headers`, `url`, `request_body`) and
+    // sends with `Signed::send` through the storage's pooled agent.
     fn response(&self) -> std::result::Result<Reply, S3Error> {
-        self.send().map_err(to_s3_error)
+        unreachable!("s3storage sends with Signed::send, never through rust-s3")
     }
 
-    fn response_data(&self, etag: bool) -> std::result::Result<ResponseData, S3Error> {
-        let reply = self.response()?;
-        let status = reply.status;
-        let headers: HashMap<String, String> = reply
-            .headers
-            .iter()
-            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
-            .collect();
-        let body = if etag {
-            headers
-                .get("etag")
-                .cloned()
-                .unwrap_or_default()
-                .into_bytes()
-        } else {
-            let mut body = reply.body;
-            body.with_config()
-                .limit(u64::MAX)
-                .read_to_vec()
-                .map_err(|error| S3Error::Io(std::io::Error::other(error.to_string())))?
-        };
-        Ok(ResponseData::new(body.into(), status, headers))
+    fn response_data(&self, _etag: bool) -> std::result::Result<ResponseData, S3Error> {
+        unreachable!("s3storage sends with Signed::send, never through rust-s3")
     }
 
     fn response_data_to_writer<T: std::io::Write + Send + ?Sized>(
         &self,
-        writer: &mut T,
+        _writer: &mut T,
     ) -> std::result::Result<u16, S3Error> {
-        let mut reply = self.response()?;
-        std::io::copy(&mut reply.body.as_reader(), writer)?;
-        Ok(reply.status)
+        unreachable!("s3storage sends with Signed::send, never through rust-s3")
     }
 
     fn response_header(&self) -> std::result::Result<(HeaderMap, u16), S3Error> {
-        let reply = self.response()?;
-        Ok((reply.headers, reply.status))
+        unreachable!("s3storage sends with Signed::send, never through rust-s3")
     }
 
     fn datetime(&self) -> OffsetDateTime {

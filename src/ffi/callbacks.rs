@@ -1,0 +1,113 @@
+//! The two callbacks a C program can set: the process-wide log callback and a storage's
+//! progress callback. Both carry the caller's userdata through [`Userdata`].
+
+use super::panic::boundary;
+use super::storage::s3storage;
+use super::{try_ref, Userdata, S3STORAGE_OK};
+use crate::log::{self, Level};
+use crate::progress::{Direction, ProgressFn, Transfer};
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::sync::Arc;
+
+/// The log callback's type.
+///
+/// @param level    S3STORAGE_LOG_ERROR, _WARN, _INFO or _DEBUG.
+/// @param message  the line, borrowed for the call; never contains a secret.
+/// @param userdata the pointer given to s3storage_set_log_callback().
+pub type s3storage_log_callback =
+    Option<unsafe extern "C" fn(level: c_int, message: *const c_char, userdata: *mut c_void)>;
+
+/// `total` of a progress report whose size is not known (yet).
+pub const S3STORAGE_SIZE_UNKNOWN: u64 = u64::MAX;
+/// Progress `direction`: to S3 (save, save_file, writes).
+pub const S3STORAGE_UPLOAD: c_int = 0;
+/// Progress `direction`: from S3 (reads).
+pub const S3STORAGE_DOWNLOAD: c_int = 1;
+
+/// The progress callback's type.
+///
+/// @param name      the name being transferred (without AWS_LOCATION), borrowed for the call.
+/// @param direction S3STORAGE_UPLOAD or S3STORAGE_DOWNLOAD.
+/// @param done      bytes transferred so far.
+/// @param total     bytes in all, or S3STORAGE_SIZE_UNKNOWN.
+/// @param userdata  the pointer given to s3storage_set_progress_callback().
+pub type s3storage_progress_callback = Option<
+    unsafe extern "C" fn(
+        name: *const c_char,
+        direction: c_int,
+        done: u64,
+        total: u64,
+        userdata: *mut c_void,
+    ),
+>;
+
+/// A C string for a callback argument (NUL bytes shown as `\0`).
+fn c_text(text: &str) -> CString {
+    CString::new(text.replace('\0', "\\0")).unwrap_or_default()
+}
+
+type LogFn = unsafe extern "C" fn(c_int, *const c_char, *mut c_void);
+type ProgressCFn = unsafe extern "C" fn(*const c_char, c_int, u64, u64, *mut c_void);
+
+/// The library's logger that calls a C log callback.
+fn logger(callback: LogFn, userdata: Userdata) -> log::Logger {
+    Arc::new(move |level: Level, message: &str| {
+        let text = c_text(message);
+        let userdata = userdata;
+        // SAFETY: the callback and userdata were given for exactly this use.
+        unsafe { callback(level as c_int, text.as_ptr(), userdata.0) }
+    })
+}
+
+/// A progress callback of the safe API that calls a C progress callback.
+fn progress(callback: ProgressCFn, userdata: Userdata) -> ProgressFn {
+    Arc::new(move |transfer: &Transfer<'_>| {
+        let name = c_text(transfer.name);
+        let direction = match transfer.direction {
+            Direction::Upload => S3STORAGE_UPLOAD,
+            Direction::Download => S3STORAGE_DOWNLOAD,
+        };
+        let total = transfer.total.unwrap_or(S3STORAGE_SIZE_UNKNOWN);
+        let userdata = userdata;
+        // SAFETY: the callback and userdata were given for exactly this use.
+        unsafe { callback(name.as_ptr(), direction, transfer.done, total, userdata.0) }
+    })
+}
+
+/// Sets the process-wide log callback, or with NULL removes it. It receives the
+/// library's records: warnings (legacy settings, retries), errors no call could report
+/// (an upload that could not be aborted), and with S3STORAGE_LOG_DEBUG one line per
+/// request. It may be called from several threads at once, and must be thread-safe.
+///
+/// @param callback the function to call, or NULL.
+/// @param userdata passed back unchanged to every call; the caller keeps it valid until
+///        the callback is replaced or removed.
+#[no_mangle]
+pub extern "C" fn s3storage_set_log_callback(
+    callback: s3storage_log_callback,
+    userdata: *mut c_void,
+) {
+    boundary(|| log::set_logger(callback.map(|callback| logger(callback, Userdata(userdata)))))
+}
+
+/// Sets the progress callback of a storage (and of every file opened from it), or with
+/// NULL removes it. It reports saves, save_file and writes per part, and reads per range,
+/// possibly from the library's worker threads, so it must be thread-safe.
+///
+/// @param storage  the storage.
+/// @param callback the function to call, or NULL.
+/// @param userdata passed back unchanged; kept valid by the caller while the callback is set.
+/// @return S3STORAGE_OK, or S3STORAGE_ERR_INVALID_ARGUMENT if storage is NULL.
+#[no_mangle]
+pub extern "C" fn s3storage_set_progress_callback(
+    storage: *const s3storage,
+    callback: s3storage_progress_callback,
+    userdata: *mut c_void,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let progress = callback.map(|callback| progress(callback, Userdata(userdata)));
+        storage.0.set_progress(progress);
+        S3STORAGE_OK
+    })
+}

@@ -1,0 +1,329 @@
+//! `s3storage`: one bucket's storage, and the operations of Django's `default_storage`.
+//!
+//! Every function here that takes a name blocks on the network (one or more requests;
+//! transient failures are retried as `AWS_S3_CLIENT_CONFIG`'s `retries` say) and may be
+//! called from any number of threads on the same storage at once.
+
+use super::panic::boundary;
+use super::settings::s3storage_settings;
+use super::{
+    code_of, into_handle, opt_out, owned_string, owned_strv, take_handle, try_bytes, try_mut,
+    try_ok, try_opt_str, try_ref, try_str, S3STORAGE_OK,
+};
+use crate::object_urls::UrlOptions;
+use crate::storage::Storage;
+use std::ffi::{c_char, c_int, c_void};
+
+/// A storage: one bucket, its settings and its connection pool. Thread-safe: any number
+/// of threads may use one storage at once. Made by s3storage_new(), freed by s3storage_free().
+pub struct s3storage(pub(crate) Storage);
+
+/// Creates a storage from settings: resolves and validates them and finds the
+/// credentials (which may ask a container or instance metadata endpoint); sends nothing
+/// to S3 yet.
+///
+/// @param settings the settings; only read, and still the caller's afterwards.
+/// @param out      OUT: the new storage, the caller's to free with s3storage_free().
+///                 Unchanged on failure.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_CONFIG naming the setting that is missing or
+///         inconsistent; S3STORAGE_ERR_INVALID_ARGUMENT for a NULL argument.
+#[no_mangle]
+pub extern "C" fn s3storage_new(
+    settings: *const s3storage_settings,
+    out: *mut *mut s3storage,
+) -> c_int {
+    boundary(|| {
+        let settings = try_ref!(settings, "settings");
+        let out = try_mut!(out, "out");
+        let storage = try_ok!(Storage::new(&settings.0));
+        *out = into_handle(s3storage(storage));
+        S3STORAGE_OK
+    })
+}
+
+/// Frees a storage. Files opened from it stay valid until they are closed. NULL does
+/// nothing. No other thread may use the storage during or after this call.
+///
+/// @param storage a handle from s3storage_new(), or NULL; not used afterwards.
+#[no_mangle]
+pub extern "C" fn s3storage_free(storage: *mut s3storage) {
+    boundary(|| drop(take_handle(storage)))
+}
+
+/// Whether an object exists under `name` (one HEAD request).
+///
+/// @param storage the storage.
+/// @param name    the name (relative to AWS_LOCATION); borrowed.
+/// @param out     OUT: true if it exists, false on HTTP 404. Unchanged on failure.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_ACCESS_DENIED (HTTP 403), _NETWORK, _SERVER;
+///         S3STORAGE_ERR_SUSPICIOUS_NAME for a name outside AWS_LOCATION (nothing is sent);
+///         S3STORAGE_ERR_INVALID_ARGUMENT for NULL or non-UTF-8 arguments.
+#[no_mangle]
+pub extern "C" fn s3storage_exists(
+    storage: *const s3storage,
+    name: *const c_char,
+    out: *mut bool,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let out = try_mut!(out, "out");
+        *out = try_ok!(storage.0.exists(name));
+        S3STORAGE_OK
+    })
+}
+
+/// Deletes the object under `name`; a name with no object is not an error.
+///
+/// @param storage the storage.
+/// @param name    the name; borrowed.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_ACCESS_DENIED, _NETWORK, _SERVER,
+///         _SUSPICIOUS_NAME, _INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn s3storage_delete(storage: *const s3storage, name: *const c_char) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        code_of(storage.0.delete(name))
+    })
+}
+
+/// The size of the object under `name`, in bytes as stored (a gzipped object's
+/// compressed size). One HEAD request.
+///
+/// @param storage the storage.
+/// @param name    the name; borrowed.
+/// @param out     OUT: the size. Unchanged on failure.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_NOT_FOUND if there is no such object;
+///         _ACCESS_DENIED, _NETWORK, _SERVER, _SUSPICIOUS_NAME, _INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn s3storage_size(
+    storage: *const s3storage,
+    name: *const c_char,
+    out: *mut u64,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let out = try_mut!(out, "out");
+        *out = try_ok!(storage.0.size(name));
+        S3STORAGE_OK
+    })
+}
+
+/// The last-modified time of the object under `name`. One HEAD request.
+///
+/// @param storage          the storage.
+/// @param name             the name; borrowed.
+/// @param out_unix_seconds OUT: seconds since the Unix epoch (UTC). Unchanged on failure.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_NOT_FOUND; _ACCESS_DENIED, _NETWORK, _SERVER
+///         (also when the reply carries no valid Last-Modified), _SUSPICIOUS_NAME,
+///         _INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn s3storage_modified_time(
+    storage: *const s3storage,
+    name: *const c_char,
+    out_unix_seconds: *mut i64,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let out = try_mut!(out_unix_seconds, "out_unix_seconds");
+        let modified = try_ok!(storage.0.modified_time(name));
+        *out = match modified.duration_since(std::time::UNIX_EPOCH) {
+            Ok(after) => after.as_secs() as i64,
+            Err(before) => -(before.duration().as_secs() as i64),
+        };
+        S3STORAGE_OK
+    })
+}
+
+/// The URL of `name` as django-storages builds it: presigned for AWS_QUERYSTRING_EXPIRE
+/// seconds by default, plain with AWS_QUERYSTRING_AUTH False, on AWS_S3_CUSTOM_DOMAIN
+/// (CloudFront-signed with AWS_CLOUDFRONT_KEY) when set. Computed locally: sends nothing.
+///
+/// @param storage the storage.
+/// @param name    the name; borrowed.
+/// @param out     OUT: the URL, the caller's to free with s3storage_string_free().
+///                Unchanged on failure.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_SUSPICIOUS_NAME, _CONFIG (unusable credentials),
+///         _INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn s3storage_url(
+    storage: *const s3storage,
+    name: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let out = try_mut!(out, "out");
+        *out = owned_string(&try_ok!(storage.0.url(name)));
+        S3STORAGE_OK
+    })
+}
+
+/// url(name, parameters, expire, http_method) of django-storages. Sends nothing.
+///
+/// @param storage         the storage.
+/// @param name            the name; borrowed.
+/// @param parameters_json NULL, or a JSON object: GetObject parameters by their boto3
+///                        names ("ResponseContentDisposition", "VersionId", ...) for S3
+///                        URLs, or raw query parameters (in the caller's order) with a
+///                        custom domain; borrowed.
+/// @param expire_seconds  the URL's lifetime; < 0 means AWS_QUERYSTRING_EXPIRE.
+/// @param http_method     NULL (GET), "GET", "HEAD", "PUT" or "DELETE"; borrowed.
+/// @param out             OUT: the URL, the caller's to free with s3storage_string_free().
+///                        Unchanged on failure.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_INVALID_ARGUMENT (bad JSON, an unknown parameter,
+///         a bad method, an expiry SigV4 cannot carry); _SUSPICIOUS_NAME, _CONFIG.
+#[no_mangle]
+pub extern "C" fn s3storage_url_ex(
+    storage: *const s3storage,
+    name: *const c_char,
+    parameters_json: *const c_char,
+    expire_seconds: i64,
+    http_method: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let parameters = try_opt_str!(parameters_json, "parameters_json");
+        let http_method = try_opt_str!(http_method, "http_method");
+        let out = try_mut!(out, "out");
+        let options = UrlOptions {
+            parameters: try_ok!(UrlOptions::parse_parameters(parameters)),
+            expire: u64::try_from(expire_seconds).ok(),
+            http_method: http_method.map(str::to_string),
+        };
+        *out = owned_string(&try_ok!(storage.0.url_with(name, &options)));
+        S3STORAGE_OK
+    })
+}
+
+/// Django's get_available_name: with AWS_S3_FILE_OVERWRITE True (the default) the
+/// cleaned name, truncated to `max_length`; with False, a name no object has yet (the
+/// name itself, or with "_" and 7 random characters before the extension), which may
+/// take one HEAD request per candidate.
+///
+/// @param storage    the storage.
+/// @param name       the wanted name; borrowed.
+/// @param max_length the longest acceptable name in characters; 0 for no limit.
+/// @param out        OUT: the name, the caller's to free with s3storage_string_free().
+///                   Unchanged on failure.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_SUSPICIOUS_NAME (also when no name fits
+///         max_length); _ACCESS_DENIED, _NETWORK, _SERVER, _INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn s3storage_get_available_name(
+    storage: *const s3storage,
+    name: *const c_char,
+    max_length: usize,
+    out: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let out = try_mut!(out, "out");
+        let max_length = (max_length > 0).then_some(max_length);
+        *out = owned_string(&try_ok!(storage.0.get_available_name(name, max_length)));
+        S3STORAGE_OK
+    })
+}
+
+/// Stores the name a save used in the optional OUT pointer.
+fn give_saved_name(saved_name: *mut *mut c_char, name: &str) -> c_int {
+    if let Some(out) = opt_out(saved_name) {
+        *out = owned_string(name);
+    }
+    S3STORAGE_OK
+}
+
+/// Saves `len` bytes under `name`, or under the name get_available_name picks when
+/// AWS_S3_FILE_OVERWRITE is False (then the write is create-only: an object another
+/// writer creates meanwhile is never overwritten; another name is chosen). Content over
+/// the multipart threshold goes up in parallel parts. Nothing partial is ever stored:
+/// on failure no object is created and no multipart upload is left.
+///
+/// @param storage    the storage.
+/// @param name       the wanted name; borrowed.
+/// @param data       `len` bytes to store (NULL allowed when len is 0); borrowed.
+/// @param len        the number of bytes.
+/// @param saved_name OUT, optional: the name used (without AWS_LOCATION), the caller's
+///                   to free with s3storage_string_free(); NULL to ignore it. Unchanged
+///                   on failure.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_ACCESS_DENIED, _NETWORK, _SERVER;
+///         _ALREADY_EXISTS if no free name was found; _SUSPICIOUS_NAME; _INVALID_ARGUMENT
+///         (NULL, non-UTF-8, a length no buffer can have).
+#[no_mangle]
+pub extern "C" fn s3storage_save(
+    storage: *const s3storage,
+    name: *const c_char,
+    data: *const c_void,
+    len: usize,
+    saved_name: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let data = try_bytes!(data, len, "data");
+        let saved = try_ok!(storage.0.save_sized(name, data, Some(len as u64), None));
+        give_saved_name(saved_name, &saved)
+    })
+}
+
+/// Saves the local file at `local_path` under `name`, as s3storage_save() does; the file
+/// is streamed, never loaded whole.
+///
+/// @param storage    the storage.
+/// @param name       the wanted name; borrowed.
+/// @param local_path the file to read; borrowed.
+/// @param saved_name OUT, optional: as for s3storage_save().
+/// @return as s3storage_save(), and S3STORAGE_ERR_IO when the local file cannot be read.
+#[no_mangle]
+pub extern "C" fn s3storage_save_file(
+    storage: *const s3storage,
+    name: *const c_char,
+    local_path: *const c_char,
+    saved_name: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let local_path = try_str!(local_path, "local_path");
+        let saved = try_ok!(storage.0.save_file(name, local_path));
+        give_saved_name(saved_name, &saved)
+    })
+}
+
+/// The directories and files directly under `path`, as django-storages' listdir
+/// (one listing request per 1000 entries).
+///
+/// @param storage the storage.
+/// @param path    the directory ("" for the top of AWS_LOCATION); borrowed.
+/// @param dirs    OUT, optional: a NULL-terminated array of directory names, the caller's
+///                to free with s3storage_strv_free(); NULL to skip it.
+/// @param files   OUT, optional: likewise for file names.
+///                Both are unchanged on failure.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_ACCESS_DENIED, _NETWORK, _SERVER,
+///         _SUSPICIOUS_NAME, _INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn s3storage_listdir(
+    storage: *const s3storage,
+    path: *const c_char,
+    dirs: *mut *mut *mut c_char,
+    files: *mut *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let path = try_str!(path, "path");
+        let (found_dirs, found_files) = try_ok!(storage.0.listdir(path));
+        if let Some(out) = opt_out(dirs) {
+            *out = owned_strv(&found_dirs);
+        }
+        if let Some(out) = opt_out(files) {
+            *out = owned_strv(&found_files);
+        }
+        S3STORAGE_OK
+    })
+}
