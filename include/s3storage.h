@@ -468,6 +468,50 @@ int s3storage_save_file(const s3storage *storage,
 int s3storage_listdir(const s3storage *storage, const char *path, char ***dirs, char ***files);
 
 /**
+ * s3storage_save() with per-save object parameters and Django's max_length: what
+ * django-storages takes from get_object_parameters(name) and content.content_type.
+ *
+ * @param storage     the storage.
+ * @param name        the wanted name; borrowed.
+ * @param data        `len` bytes to store (NULL allowed when len is 0); borrowed.
+ * @param len         the number of bytes.
+ * @param params_json NULL, or a JSON object of boto3 PutObject parameters
+ *                    ("ContentType", "ContentDisposition", "CacheControl", "Metadata",
+ *                    "ACL", ...) merged over AWS_S3_OBJECT_PARAMETERS; an explicit
+ *                    ContentType wins over the type guessed from the name. Borrowed.
+ * @param max_length  the longest acceptable name in characters; 0 for no limit.
+ * @param saved_name  OUT, optional: as for s3storage_save().
+ * @return as s3storage_save(); S3STORAGE_ERR_INVALID_ARGUMENT naming the problem for
+ *         bad JSON or an unknown parameter, before anything is sent.
+ */
+int s3storage_save_ex(const s3storage *storage,
+                      const char *name,
+                      const void *data,
+                      size_t len,
+                      const char *params_json,
+                      size_t max_length,
+                      char **saved_name);
+
+/**
+ * s3storage_save_file() with per-save object parameters and max_length, as
+ * s3storage_save_ex().
+ *
+ * @param storage     the storage.
+ * @param name        the wanted name; borrowed.
+ * @param local_path  the file to read (streamed); borrowed.
+ * @param params_json NULL, or a JSON object of boto3 PutObject parameters; borrowed.
+ * @param max_length  the longest acceptable name in characters; 0 for no limit.
+ * @param saved_name  OUT, optional: as for s3storage_save().
+ * @return as s3storage_save_ex(), and S3STORAGE_ERR_IO when the file cannot be read.
+ */
+int s3storage_save_file_ex(const s3storage *storage,
+                           const char *name,
+                           const char *local_path,
+                           const char *params_json,
+                           size_t max_length,
+                           char **saved_name);
+
+/**
  * Opens `name`. Read modes send one HEAD request, so a missing object fails here; bytes
  * are fetched lazily by ranges as they are read. Write modes send nothing until a part
  * fills or the file is closed; s3storage_file_close() commits the object.
@@ -485,6 +529,26 @@ int s3storage_open(const s3storage *storage,
                    const char *name,
                    const char *mode,
                    s3storage_file **out);
+
+/**
+ * s3storage_open() with per-file object parameters for a write mode.
+ *
+ * @param storage     the storage.
+ * @param name        the name; borrowed.
+ * @param mode        "r", "rb", "w" or "wb"; borrowed.
+ * @param params_json NULL, or (write modes only) a JSON object of boto3 PutObject
+ *                    parameters merged over AWS_S3_OBJECT_PARAMETERS, as for
+ *                    s3storage_save_ex(); borrowed.
+ * @param out         OUT: the file, the caller's to close with s3storage_file_close()
+ *                    or s3storage_file_abort(). Unchanged on failure.
+ * @return as s3storage_open(); S3STORAGE_ERR_INVALID_ARGUMENT for bad JSON, an unknown
+ *         parameter, or parameters with a read mode.
+ */
+int s3storage_open_ex(const s3storage *storage,
+                      const char *name,
+                      const char *mode,
+                      const char *params_json,
+                      s3storage_file **out);
 
 /**
  * Reads up to `cap` bytes at the current position of a read-mode file. Reads may be
@@ -507,12 +571,17 @@ int s3storage_file_read(s3storage_file *file, void *buf, size_t cap, size_t *nre
  * Appends `len` bytes to a write-mode file. Full parts (AWS_S3_FILE_BUFFER_SIZE) go up
  * in parallel as they fill, so this blocks while every upload worker is busy.
  *
+ * If it fails, the bytes were not accepted and the file is failed: its multipart
+ * upload is aborted, every later s3storage_file_write() and s3storage_file_close()
+ * returns the same code, and nothing is committed.
+ *
  * @param file the file.
  * @param data `len` bytes (NULL allowed when len is 0); borrowed.
  * @param len  the number of bytes.
  * @return S3STORAGE_OK; S3STORAGE_ERR_BAD_STATE (read-mode or closed file);
- *         _NETWORK, _SERVER, _ACCESS_DENIED when a part could not be uploaded;
- *         _INVALID_ARGUMENT (NULL, a length no buffer can have).
+ *         _NETWORK, _SERVER, _ACCESS_DENIED when a part or the start of the upload
+ *         failed (now or in an earlier write); _INVALID_ARGUMENT (NULL, a length no
+ *         buffer can have; the file is not failed by these).
  */
 int s3storage_file_write(s3storage_file *file, const void *data, size_t len);
 
@@ -543,14 +612,28 @@ int s3storage_file_size(s3storage_file *file, uint64_t *out);
  * Closes a file and frees its handle, whatever the result. In write mode this commits
  * the object: the remaining bytes go up (as one PUT, or as the last part and the
  * completion of a multipart upload; a file never written creates an empty object only
- * if none exists). On failure nothing is stored and any multipart upload is aborted.
+ * if none exists). On failure nothing is stored and any multipart upload is aborted;
+ * a file whose write failed earlier returns that failure and commits nothing. It never
+ * reports success after a failure.
  *
  * @param file a handle from s3storage_open(), or NULL (then S3STORAGE_OK); not used
  *             afterwards.
  * @return S3STORAGE_OK; in write mode S3STORAGE_ERR_NETWORK, _SERVER, _ACCESS_DENIED
- *         when the object could not be committed.
+ *         when the object could not be committed (or an earlier write failed).
  */
 int s3storage_file_close(s3storage_file *file);
+
+/**
+ * Closes a file without committing it and frees its handle: what was written is
+ * discarded and any multipart upload is aborted (a read-mode file is simply closed).
+ * Blocks for the AbortMultipartUpload request when an upload was started.
+ *
+ * @param file a handle from s3storage_open(), or NULL (then S3STORAGE_OK); not used
+ *             afterwards.
+ * @return S3STORAGE_OK; S3STORAGE_ERR_NETWORK, _SERVER or _ACCESS_DENIED if the abort
+ *         request failed (the upload may be left on the server; nothing was committed).
+ */
+int s3storage_file_abort(s3storage_file *file);
 
 /**
  * Frees a string returned by this library (a URL, a name). NULL does nothing.

@@ -264,11 +264,9 @@ pub fn guess(name: &str) -> (Option<String>, Option<&'static str>) {
         let (b, e) = splitext(&owned);
         (base, ext) = (b.to_string(), e.to_string());
     }
+    // Python's encodings_map is case-sensitive: "X.GZ" is a gzip file, not gzip-encoded.
     let mut encoding = None;
-    if let Some((_, name)) = ENCODINGS
-        .iter()
-        .find(|(suffix, _)| *suffix == ext || *suffix == ext.to_ascii_lowercase())
-    {
+    if let Some((_, name)) = ENCODINGS.iter().find(|(suffix, _)| *suffix == ext) {
         encoding = Some(*name);
         let (b, e) = splitext(&base);
         (base, ext) = (b.to_string(), e.to_string());
@@ -309,5 +307,17 @@ mod tests {
             (Some("image/svg+xml".into()), Some("gzip"))
         );
         assert_eq!(guess("a.bz2"), (None, Some("bzip2")));
+    }
+
+    #[test]
+    fn compression_suffixes_are_case_sensitive_as_in_python() {
+        // Python 3.11: mimetypes.guess_type("X.GZ") == ("application/gzip", None).
+        assert_eq!(guess("X.GZ").1, None);
+        assert_eq!(guess("a.tar.GZ").1, None);
+        assert_eq!(guess("a.BZ2"), (None, None));
+        assert_eq!(
+            guess("a.TGZ"),
+            (Some("application/x-tar".into()), Some("gzip"))
+        );
     }
 }

@@ -98,7 +98,7 @@ impl fmt::Display for S3Failure {
 }
 
 /// Every error of the library.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum Error {
     /// A caller passed something unusable (bad mode, bad whence, bad JSON...).
     #[error("invalid argument: {0}")]

@@ -16,7 +16,7 @@ use crate::log;
 use crate::multipart::Uploader;
 use crate::progress::Reporter;
 use crate::reader::RangedReader;
-use crate::s3::{ObjectStore, ReadParameters, WriteParameters};
+use crate::s3::{ObjectStore, Overwrite, ReadParameters, WriteParameters};
 use flate2::read::MultiGzDecoder;
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -88,10 +88,39 @@ struct Writing {
     written: u64,
 }
 
+impl Writing {
+    /// Takes `data`, handing every full part to the upload (started with the first).
+    /// On an error the caller fails the file, so nothing of it is ever committed.
+    fn accept(&mut self, data: &[u8]) -> Result<()> {
+        self.buffer.extend_from_slice(data);
+        self.written += data.len() as u64;
+        let part_size = self.target.part_size;
+        while self.buffer.len() >= part_size {
+            if self.upload.is_none() {
+                let target = &self.target;
+                self.upload = Some(Uploader::start(
+                    target.objects.clone(),
+                    &target.key,
+                    &target.write,
+                    target.concurrency,
+                    target.progress.clone(),
+                )?);
+            }
+            let rest = self.buffer.split_off(part_size);
+            let part = std::mem::replace(&mut self.buffer, rest);
+            self.upload.as_mut().expect("started above").submit(part)?;
+        }
+        Ok(())
+    }
+}
+
 #[allow(clippy::large_enum_variant)] // one per open file; boxing buys nothing
 enum State {
     Reading(Reading),
     Writing(Writing),
+    /// A write, part, start or commit failed: every later write and close says so, and
+    /// nothing will be committed (any multipart upload was aborted).
+    Failed(Error),
     Closed,
 }
 
@@ -251,6 +280,7 @@ impl S3File {
         match &self.state {
             State::Reading(reading) => Ok(reading.size),
             State::Writing(writing) => Ok(writing.written),
+            State::Failed(error) => Err(error.clone()),
             State::Closed => Err(self.closed_error()),
         }
     }
@@ -273,7 +303,7 @@ impl S3File {
     fn reading(&mut self) -> Result<&mut Reading> {
         match &mut self.state {
             State::Reading(reading) => Ok(reading),
-            State::Writing(_) => Err(Error::BadState(format!(
+            State::Writing(_) | State::Failed(_) => Err(Error::BadState(format!(
                 "File '{}' was not opened in read mode.",
                 self.name
             ))),
@@ -313,44 +343,37 @@ impl S3File {
     }
 
     /// Appends `data` (write mode); full parts go up in parallel as they fill.
+    ///
+    /// If this fails (a part, or the start of the multipart upload), the bytes are not
+    /// accepted and the file is failed: the upload is aborted, and every later `write`
+    /// and `close` returns the same error. Nothing is ever committed from it.
     pub fn write_bytes(&mut self, data: &[u8]) -> Result<()> {
-        let name = self.name.clone();
         let writing = match &mut self.state {
             State::Writing(writing) => writing,
+            State::Failed(error) => return Err(error.clone()),
             State::Reading(_) => {
                 return Err(Error::BadState(format!(
-                    "File '{name}' was not opened in write mode."
+                    "File '{}' was not opened in write mode.",
+                    self.name
                 )))
             }
             State::Closed => return Err(self.closed_error()),
         };
-        writing.buffer.extend_from_slice(data);
-        writing.written += data.len() as u64;
-        let part_size = writing.target.part_size;
-        while writing.buffer.len() >= part_size {
-            if writing.upload.is_none() {
-                let target = &writing.target;
-                writing.upload = Some(Uploader::start(
-                    target.objects.clone(),
-                    &target.key,
-                    &target.write,
-                    target.concurrency,
-                    target.progress.clone(),
-                )?);
-            }
-            let rest = writing.buffer.split_off(part_size);
-            let part = std::mem::replace(&mut writing.buffer, rest);
-            let upload = writing.upload.as_mut().expect("started above");
-            if let Err(error) = upload.submit(part) {
-                // Nothing more can be committed: abort now, report here and at close.
-                if let Some(upload) = writing.upload.take() {
-                    upload.abort();
-                }
-                self.state = State::Closed;
-                return Err(error);
+        match writing.accept(data) {
+            Ok(()) => Ok(()),
+            Err(error) => Err(self.fail(error)),
+        }
+    }
+
+    /// Makes the file failed with `error` (aborting any upload) and gives the error back.
+    fn fail(&mut self, error: Error) -> Error {
+        if let State::Writing(writing) = std::mem::replace(&mut self.state, State::Closed) {
+            if let Some(upload) = writing.upload {
+                upload.discard();
             }
         }
-        Ok(())
+        self.state = State::Failed(error.clone());
+        error
     }
 
     /// Django's `File.chunks(chunk_size)`: rewinds, then yields pieces of `size` bytes.
@@ -365,13 +388,33 @@ impl S3File {
     }
 
     /// Closes the file. In write mode this commits the object and reports any failure
-    /// (the upload is then aborted, nothing is stored). Closing twice is fine.
+    /// (the upload is then aborted, nothing is stored). A file whose write failed
+    /// returns that failure here and commits nothing. Closing twice is fine.
     pub fn close(&mut self) -> Result<()> {
-        let state = std::mem::replace(&mut self.state, State::Closed);
-        let State::Writing(writing) = state else {
-            return Ok(());
-        };
-        self.commit(writing)
+        match std::mem::replace(&mut self.state, State::Closed) {
+            State::Writing(writing) => match self.commit(writing) {
+                Ok(()) => Ok(()),
+                Err(error) => Err(self.fail(error)),
+            },
+            State::Failed(error) => {
+                self.state = State::Failed(error.clone());
+                Err(error)
+            }
+            State::Reading(_) | State::Closed => Ok(()),
+        }
+    }
+
+    /// Closes the file without committing anything: what was written is discarded and
+    /// any multipart upload is aborted. An error says the abort itself failed (the
+    /// upload may be left on the server; `Storage::incomplete_uploads` lists it).
+    pub fn abort(&mut self) -> Result<()> {
+        match std::mem::replace(&mut self.state, State::Closed) {
+            State::Writing(Writing {
+                upload: Some(upload),
+                ..
+            }) => upload.abort(),
+            _ => Ok(()),
+        }
     }
 
     fn commit(&self, writing: Writing) -> Result<()> {
@@ -380,15 +423,20 @@ impl S3File {
             Some(mut upload) => {
                 if !writing.buffer.is_empty() {
                     if let Err(error) = upload.submit(writing.buffer) {
-                        upload.abort();
+                        upload.discard();
                         return Err(error);
                     }
                 }
-                upload.finish(false)
+                upload.finish(Overwrite::Allowed)
             }
             None if writing.written > 0 => {
                 let objects = &target.objects;
-                objects.put(&target.key, &writing.buffer, &target.write, false)?;
+                objects.put(
+                    &target.key,
+                    &writing.buffer,
+                    &target.write,
+                    Overwrite::Allowed,
+                )?;
                 target.progress.finished(writing.written);
                 Ok(())
             }
@@ -398,7 +446,7 @@ impl S3File {
                 if objects.head(&target.key, &target.read)?.is_some() {
                     return Ok(());
                 }
-                match objects.put(&target.key, &[], &target.write, true) {
+                match objects.put(&target.key, &[], &target.write, Overwrite::Refused) {
                     Err(Error::AlreadyExists(_)) => Ok(()),
                     other => other,
                 }
@@ -415,7 +463,7 @@ impl Drop for S3File {
                 self.name, writing.written
             ));
             if let Some(upload) = writing.upload {
-                upload.abort();
+                upload.discard();
             }
         }
     }
@@ -462,7 +510,8 @@ impl Write for S3File {
 
     /// Parts go up as they fill; there is nothing else to flush before `close`.
     fn flush(&mut self) -> io::Result<()> {
-        match self.state {
+        match &self.state {
+            State::Failed(error) => Err(error.clone().into()),
             State::Closed => Err(self.closed_error().into()),
             _ => Ok(()),
         }

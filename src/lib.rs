@@ -25,6 +25,7 @@
 
 mod cloudfront;
 mod config;
+mod content;
 mod content_type;
 mod error;
 pub mod ffi;
@@ -47,4 +48,4 @@ pub use names::{clean_name, safe_join};
 pub use object_urls::UrlOptions;
 pub use progress::{Direction, ProgressFn, Transfer};
 pub use settings::Settings;
-pub use storage::Storage;
+pub use storage::{SaveOptions, Storage};

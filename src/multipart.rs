@@ -7,9 +7,11 @@
 //! failure the upload is aborted, so none is left behind, and the first error is
 //! returned from `finish` (or from the next `submit`).
 
+use crate::content::read_up_to;
 use crate::error::{Error, Result};
 use crate::progress::Reporter;
-use crate::s3::{ObjectStore, UploadedPart, WriteParameters};
+use crate::s3::{ObjectStore, Overwrite, UploadedPart, WriteParameters};
+use std::io::Read;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -26,6 +28,7 @@ pub(crate) struct Uploader {
     objects: Arc<ObjectStore>,
     key: String,
     upload_id: String,
+    write: Arc<WriteParameters>,
     concurrency: usize,
     progress: Reporter,
     next_part: u32,
@@ -49,6 +52,7 @@ impl Uploader {
             objects,
             key: key.to_string(),
             upload_id,
+            write: Arc::new(write.clone()),
             concurrency: concurrency.max(1),
             progress,
             next_part: 1,
@@ -66,10 +70,11 @@ impl Uploader {
         let (sender, receiver) = sync_channel::<(u32, Vec<u8>)>(0);
         let receiver = Arc::new(Mutex::new(receiver));
         for _ in 0..self.concurrency {
-            let (objects, key, upload_id, progress) = (
+            let (objects, key, upload_id, write, progress) = (
                 self.objects.clone(),
                 self.key.clone(),
                 self.upload_id.clone(),
+                self.write.clone(),
                 self.progress.clone(),
             );
             let (receiver, shared) = (receiver.clone(), self.shared.clone());
@@ -84,7 +89,7 @@ impl Uploader {
                 {
                     continue; // the upload is lost: drain without sending
                 }
-                match objects.upload_part(&key, &upload_id, number, &data) {
+                match objects.upload_part(&key, &upload_id, (number, &data), &write) {
                     Ok(part) => {
                         shared
                             .parts
@@ -148,37 +153,72 @@ impl Uploader {
         }
     }
 
-    /// Waits for every part, then completes the upload; with `create_only`, fails with
-    /// `AlreadyExists` if the key exists (`If-None-Match: *`). On any failure the upload
-    /// is aborted.
-    pub fn finish(mut self, create_only: bool) -> Result<()> {
+    /// Uploads `part` and the rest of `reader` as parts of at least `part_size` bytes
+    /// (in parallel), then completes; on any failure the upload is aborted.
+    pub fn upload_all(
+        mut self,
+        mut part: Vec<u8>,
+        reader: &mut dyn Read,
+        part_size: usize,
+        overwrite: Overwrite,
+    ) -> Result<()> {
+        let mut send = || loop {
+            read_up_to(reader, part_size, &mut part)?;
+            if part.is_empty() && self.part_count() > 0 {
+                return Ok(());
+            }
+            let last = part.len() < part_size;
+            self.submit(std::mem::take(&mut part))?;
+            if last {
+                return Ok(());
+            }
+        };
+        match send() {
+            Ok(()) => self.finish(overwrite),
+            Err(error) => {
+                self.discard();
+                Err(error)
+            }
+        }
+    }
+
+    /// Waits for every part, then completes the upload; with `Overwrite::Refused`, fails
+    /// with `AlreadyExists` if the key exists. On any failure the upload is aborted.
+    pub fn finish(mut self, overwrite: Overwrite) -> Result<()> {
         self.join();
         if let Some(error) = self.failure() {
-            self.abort();
+            self.discard();
             return Err(error);
         }
         let parts =
             std::mem::take(&mut *self.shared.parts.lock().unwrap_or_else(|p| p.into_inner()));
-        let result = self
-            .objects
-            .complete(&self.key, &self.upload_id, parts, create_only);
+        let result =
+            self.objects
+                .complete(&self.key, &self.upload_id, parts, (&self.write, overwrite));
         if let Err(error) = result {
-            self.abort();
+            self.discard();
             return Err(error);
         }
         Ok(())
     }
 
-    /// Stops the workers and aborts the upload (a failure to abort is logged).
-    pub fn abort(mut self) {
+    /// Stops the workers and aborts the upload.
+    pub fn abort(mut self) -> Result<()> {
         self.join();
-        if let Err(error) = self.objects.abort(&self.key, &self.upload_id) {
+        self.objects.abort(&self.key, &self.upload_id, &self.write)
+    }
+
+    /// Aborts the upload after a failure the caller is told of; an abort that fails too
+    /// is logged as an error, since nobody else will hear of the upload left behind.
+    pub fn discard(self) {
+        let (key, upload_id) = (self.key.clone(), self.upload_id.clone());
+        if let Err(error) = self.abort() {
             crate::log::emit(
                 crate::log::Level::Error,
                 &format!(
-                    "AbortMultipartUpload {} (upload id {}): could not abort, the upload may \
-                     be left on the server (Storage::incomplete_uploads lists it): {error}",
-                    self.key, self.upload_id
+                    "AbortMultipartUpload {key} (upload id {upload_id}): could not abort, the \
+                     upload may be left on the server (Storage::incomplete_uploads lists it): \
+                     {error}"
                 ),
             );
         }

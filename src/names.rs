@@ -314,13 +314,6 @@ pub fn alternative_name(root: &str, ext: &str) -> String {
     format!("{root}_{}{ext}", random_suffix())
 }
 
-/// The alternative of a full name (directory kept), for a create-only save that lost a race.
-pub fn alternative_of(name: &str) -> String {
-    let (dir, file) = split_dir(name);
-    let (root, ext) = split_root_ext(file);
-    join_dir(dir, &alternative_name(root, ext))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

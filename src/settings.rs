@@ -585,7 +585,6 @@ mod tests {
         assert_eq!(config.default_acl, None);
         assert_eq!(config.bucket_acl, None);
         assert_eq!(config.url_protocol, "https:");
-        assert_eq!(config.max_memory_size, 0);
         assert_eq!(config.file_buffer_size, 5 * 1024 * 1024);
         assert_eq!(config.gzip_content_types.len(), 5);
         assert!(!config.gzip);

@@ -4,8 +4,9 @@
 
 use crate::cloudfront;
 use crate::config::Config;
+use crate::content::{read_up_to, Content};
 use crate::content_type;
-use crate::error::{from_io, Error, Result};
+use crate::error::{Error, Result};
 use crate::file::{Mode, S3File, WriteTarget};
 use crate::log;
 use crate::multipart::Uploader;
@@ -13,17 +14,65 @@ use crate::names;
 use crate::object_urls::{self, UrlOptions};
 use crate::progress::{Direction, ProgressFn, ProgressSlot, Reporter};
 use crate::reader::{ObjectRef, RangedReader};
-use crate::s3::{ObjectInfo, ObjectStore, ReadParameters, WriteParameters};
-use crate::settings::Settings;
+use crate::s3::object_parameters;
+use crate::s3::{ObjectInfo, ObjectStore, Overwrite, ReadParameters, WriteParameters};
+use crate::settings::{redacted_json, Settings};
 use flate2::read::GzEncoder;
 use serde_json::{Map, Value as Json};
 use std::fmt;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 /// How many times a create-only save tries a new name after losing a race.
 const CREATE_ONLY_ATTEMPTS: usize = 100;
+
+/// Per-save options: django-storages' `get_object_parameters(name)` and the content's
+/// `content_type`, and Django's `max_length`.
+#[derive(Clone, Default)]
+pub struct SaveOptions {
+    /// boto3 PutObject parameters (`ContentType`, `ContentDisposition`, `CacheControl`,
+    /// `Metadata`, `ACL`, ...) merged over `AWS_S3_OBJECT_PARAMETERS`; an explicit
+    /// `ContentType` wins over the type guessed from the name.
+    pub parameters: Option<Map<String, Json>>,
+    /// The longest acceptable name, in characters.
+    pub max_length: Option<usize>,
+}
+
+impl SaveOptions {
+    /// Options from a JSON object's text (`None`: no parameters); bad JSON or an unknown
+    /// parameter is `InvalidArgument` naming it.
+    pub fn from_json(parameters: Option<&str>, max_length: Option<usize>) -> Result<SaveOptions> {
+        let parameters = match parameters.map(serde_json::from_str::<Json>) {
+            None => None,
+            Some(Ok(Json::Object(map))) => {
+                object_parameters::validate_request(&map, "params_json")?;
+                Some(map)
+            }
+            Some(_) => {
+                return Err(Error::InvalidArgument(
+                    "params_json must be a JSON object of boto3 PutObject parameters, such as \
+                     {\"ContentType\": \"text/plain\"}"
+                        .into(),
+                ))
+            }
+        };
+        Ok(SaveOptions {
+            parameters,
+            max_length,
+        })
+    }
+}
+
+impl fmt::Debug for SaveOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parameters = self.parameters.as_ref().map(redacted_json);
+        f.debug_struct("SaveOptions")
+            .field("parameters", &parameters)
+            .field("max_length", &self.max_length)
+            .finish()
+    }
+}
 
 /// A configured S3 storage. Cheap to clone; safe to share between threads.
 #[derive(Clone)]
@@ -48,16 +97,6 @@ impl fmt::Debug for Storage {
             .field("config", &self.inner.config)
             .finish()
     }
-}
-
-/// Reads until `buffer` holds `limit` bytes or the reader ends.
-pub(crate) fn read_up_to(reader: &mut dyn Read, limit: usize, buffer: &mut Vec<u8>) -> Result<()> {
-    let start = buffer.len();
-    reader
-        .take((limit - start.min(limit)) as u64)
-        .read_to_end(buffer)
-        .map_err(|error| from_io("reading the content to save", error))?;
-    Ok(())
 }
 
 fn not_found(key: &str) -> Error {
@@ -234,9 +273,16 @@ impl Storage {
     /// django-storages' `_get_write_parameters`: `AWS_S3_OBJECT_PARAMETERS`, then the
     /// guessed `ContentType` and `ContentEncoding` unless a type is given, the default
     /// ACL and server-side encryption unless the parameters say otherwise.
-    fn object_parameters(&self, key: &str) -> Map<String, Json> {
+    fn object_parameters(
+        &self,
+        key: &str,
+        per_save: Option<&Map<String, Json>>,
+    ) -> Map<String, Json> {
         let config = self.config();
         let mut params = config.object_parameters.clone();
+        if let Some(per_save) = per_save {
+            params.extend(per_save.clone());
+        }
         if !params.contains_key("ContentType") {
             let (guessed, encoding) = content_type::guess(key);
             let guessed = guessed.unwrap_or_else(|| "application/octet-stream".into());
@@ -275,23 +321,10 @@ impl Storage {
     /// Content is streamed: parts of `multipart_chunksize` go up in parallel, so a large
     /// source is never held in memory whole. With `AWS_S3_FILE_OVERWRITE=False` the write
     /// is create-only: if another writer takes the name first, another available name is
-    /// chosen, so nothing is overwritten.
+    /// chosen, so nothing is overwritten (a reader's bytes are then also copied to a
+    /// temporary file on disk, to be sent again under the new name).
     pub fn save<R: Read>(&self, name: &str, content: R) -> Result<String> {
-        self.save_sized(name, content, None, None)
-    }
-
-    /// Saves a local file (streamed), as `save`.
-    pub fn save_file(&self, name: &str, path: impl AsRef<std::path::Path>) -> Result<String> {
-        let path = path.as_ref();
-        let file = std::fs::File::open(path)
-            .map_err(|error| Error::io(&format!("opening {}", path.display()), error))?;
-        let size = file.metadata().ok().map(|metadata| metadata.len());
-        self.save_sized(
-            name,
-            std::io::BufReader::with_capacity(1 << 20, file),
-            size,
-            None,
-        )
+        self.save_with(name, content, &SaveOptions::default())
     }
 
     /// `save` with Django's `max_length` for the chosen name.
@@ -301,163 +334,169 @@ impl Storage {
         content: R,
         max_length: Option<usize>,
     ) -> Result<String> {
-        self.save_sized(name, content, None, max_length)
+        let options = SaveOptions {
+            max_length,
+            ..SaveOptions::default()
+        };
+        self.save_with(name, content, &options)
     }
 
-    /// `save` knowing the content's size (for progress reports).
-    pub(crate) fn save_sized<R: Read>(
+    /// `save` with per-save object parameters and `max_length`.
+    pub fn save_with<R: Read>(
         &self,
         name: &str,
         mut content: R,
-        size: Option<u64>,
-        max_length: Option<usize>,
+        options: &SaveOptions,
     ) -> Result<String> {
+        self.check_save(name, options)?;
+        let replayable = !self.config().file_overwrite;
+        let temp_dir = self.config().temp_dir.as_deref();
+        let content = Content::stream(&mut content, replayable, temp_dir)?;
+        self.save_content(name, content, None, options)
+    }
+
+    /// Saves a local file (streamed, never loaded whole), as `save`.
+    pub fn save_file(&self, name: &str, path: impl AsRef<std::path::Path>) -> Result<String> {
+        self.save_file_with(name, path, &SaveOptions::default())
+    }
+
+    /// `save_file` with per-save object parameters and `max_length`.
+    pub fn save_file_with(
+        &self,
+        name: &str,
+        path: impl AsRef<std::path::Path>,
+        options: &SaveOptions,
+    ) -> Result<String> {
+        self.check_save(name, options)?;
+        let path = path.as_ref();
+        let file = std::fs::File::open(path)
+            .map_err(|error| Error::io(&format!("opening {}", path.display()), error))?;
+        let size = file.metadata().ok().map(|metadata| metadata.len());
+        self.save_content(name, Content::file(file), size, options)
+    }
+
+    /// `save` of a buffer (read again from memory after a lost create-only race).
+    pub(crate) fn save_bytes(
+        &self,
+        name: &str,
+        data: &[u8],
+        options: &SaveOptions,
+    ) -> Result<String> {
+        self.check_save(name, options)?;
+        let size = Some(data.len() as u64);
+        self.save_content(name, Content::bytes(data), size, options)
+    }
+
+    /// What a save checks before it reads or sends anything.
+    fn check_save(&self, name: &str, options: &SaveOptions) -> Result<()> {
         names::check_characters(name)?;
         names::validate_file_name(&name.replace('\\', "/"))?;
-        let mut name = self.get_available_name(name, max_length)?;
+        match &options.parameters {
+            Some(params) => object_parameters::validate_request(params, "object parameters"),
+            None => Ok(()),
+        }
+    }
+
+    /// Django's `Storage.save`: picks the name, uploads; after a lost create-only race,
+    /// picks again from the original name (as Django's `get_available_name` does, with
+    /// `max_length`) and sends the content again.
+    fn save_content(
+        &self,
+        original: &str,
+        mut content: Content<'_>,
+        size: Option<u64>,
+        options: &SaveOptions,
+    ) -> Result<String> {
+        let mut name = self.get_available_name(original, options.max_length)?;
         names::validate_file_name(&name)?;
-        let mut key = self.key(&name)?;
         self.ensure_bucket()?;
-        let mut params = self.object_parameters(&key);
+        let overwrite = match self.config().file_overwrite {
+            true => Overwrite::Allowed,
+            false => Overwrite::Refused,
+        };
+        for attempt in 0..CREATE_ONLY_ATTEMPTS {
+            if attempt > 0 {
+                content.rewind()?;
+            }
+            match self.upload(&name, &mut content, size, options, overwrite) {
+                Err(Error::AlreadyExists(_)) if overwrite == Overwrite::Refused => {
+                    let taken = std::mem::take(&mut name);
+                    name = self.get_available_name(original, options.max_length)?;
+                    log::debug(|| {
+                        format!("create-only save: '{taken}' was taken meanwhile; trying '{name}'")
+                    });
+                }
+                other => return other.map(|()| name),
+            }
+        }
+        Err(Error::AlreadyExists(format!(
+            "could not find a free name for '{original}' after {CREATE_ONLY_ATTEMPTS} attempts"
+        )))
+    }
+
+    /// One upload of `content` under `name`: a single PUT below the multipart threshold,
+    /// parallel parts above it.
+    fn upload(
+        &self,
+        name: &str,
+        content: &mut Content<'_>,
+        size: Option<u64>,
+        options: &SaveOptions,
+        overwrite: Overwrite,
+    ) -> Result<()> {
+        let key = self.key(name)?;
+        let mut params = self.object_parameters(&key, options.parameters.as_ref());
         let gzip = self.gzips(&params);
         if gzip {
             params.insert("ContentEncoding".into(), "gzip".into());
         }
         let write = WriteParameters::from_parameters(&params)?;
-        let total = if gzip { None } else { size };
-        let mut reader: Box<dyn Read + '_> = if gzip {
-            Box::new(GzEncoder::new(&mut content, flate2::Compression::best()))
-        } else {
-            Box::new(&mut content)
+        let mut reader: Box<dyn Read + '_> = match gzip {
+            true => Box::new(GzEncoder::new(content, flate2::Compression::best())),
+            false => Box::new(content),
         };
-        let create_only = !self.config().file_overwrite;
         let threshold = self.config().multipart_threshold as usize;
         let mut first = Vec::new();
         read_up_to(&mut reader, threshold, &mut first)?;
         if first.len() < threshold {
-            for _ in 0..CREATE_ONLY_ATTEMPTS {
-                match self.objects().put(&key, &first, &write, create_only) {
-                    Err(Error::AlreadyExists(_)) if create_only => {
-                        (name, key) = self.next_name(&name)?;
-                    }
-                    other => {
-                        other?;
-                        let done = first.len() as u64;
-                        self.reporter(&name, Direction::Upload, None).finished(done);
-                        return Ok(name);
-                    }
-                }
-            }
-            return Err(self.gave_up(&name));
+            self.objects().put(&key, &first, &write, overwrite)?;
+            let reporter = self.reporter(name, Direction::Upload, None);
+            reporter.finished(first.len() as u64);
+            return Ok(());
         }
-        let chunk = self.config().multipart_chunksize as usize;
-        if !create_only {
-            self.upload_parts(&key, &name, &write, first, &mut reader, chunk, total, false)?;
-            return Ok(name);
-        }
-        // Create-only and large: keep the content so it can go up again under another name.
-        let mut spool = self.spool();
-        std::io::copy(&mut first.as_slice(), &mut spool)
-            .and_then(|_| std::io::copy(&mut reader, &mut spool))
-            .map_err(|error| from_io("spooling the content to save", error))?;
-        for _ in 0..CREATE_ONLY_ATTEMPTS {
-            spool
-                .seek(SeekFrom::Start(0))
-                .map_err(|e| Error::io("rewinding the spool", e))?;
-            match self.upload_parts(
-                &key,
-                &name,
-                &write,
-                Vec::new(),
-                &mut spool,
-                chunk,
-                total,
-                true,
-            ) {
-                Err(Error::AlreadyExists(_)) => (name, key) = self.next_name(&name)?,
-                other => return other.map(|_| name),
-            }
-        }
-        Err(self.gave_up(&name))
-    }
-
-    fn next_name(&self, name: &str) -> Result<(String, String)> {
-        let next = names::alternative_of(name);
-        log::debug(|| format!("create-only save: '{name}' was taken meanwhile; trying '{next}'"));
-        let key = self.key(&next)?;
-        Ok((next, key))
-    }
-
-    fn gave_up(&self, name: &str) -> Error {
-        Error::AlreadyExists(format!(
-            "could not find a free name for '{name}' after {CREATE_ONLY_ATTEMPTS} attempts"
-        ))
-    }
-
-    /// A spool for content, rolling to disk above AWS_S3_MAX_MEMORY_SIZE (0: never).
-    fn spool(&self) -> tempfile::SpooledTempFile {
-        let max = match self.config().max_memory_size {
-            0 => usize::MAX,
-            size => size as usize,
-        };
-        match &self.config().temp_dir {
-            Some(dir) => tempfile::SpooledTempFile::new_in(max, dir),
-            None => tempfile::SpooledTempFile::new(max),
-        }
-    }
-
-    /// Uploads `first` and the rest of `reader` as parts of `chunk` bytes (in parallel),
-    /// then completes.
-    #[allow(clippy::too_many_arguments)]
-    fn upload_parts(
-        &self,
-        key: &str,
-        name: &str,
-        write: &WriteParameters,
-        mut part: Vec<u8>,
-        reader: &mut dyn Read,
-        chunk: usize,
-        total: Option<u64>,
-        create_only: bool,
-    ) -> Result<()> {
+        let total = if gzip { None } else { size };
         let progress = self.reporter(name, Direction::Upload, total);
         let concurrency = self.config().max_concurrency;
-        let mut upload = Uploader::start(
-            self.inner.objects.clone(),
-            key,
-            write,
-            concurrency,
-            progress,
-        )?;
-        loop {
-            if let Err(error) = read_up_to(reader, chunk, &mut part) {
-                upload.abort();
-                return Err(error);
-            }
-            if part.is_empty() && upload.part_count() > 0 {
-                break;
-            }
-            let last = part.len() < chunk;
-            if let Err(error) = upload.submit(std::mem::take(&mut part)) {
-                upload.abort();
-                return Err(error);
-            }
-            if last {
-                break;
-            }
-        }
-        upload.finish(create_only)
+        let objects = self.inner.objects.clone();
+        let upload = Uploader::start(objects, &key, &write, concurrency, progress)?;
+        let chunk = self.config().multipart_chunksize as usize;
+        upload.upload_all(first, &mut reader, chunk, overwrite)
     }
 
     /// Opens `name`: `"r"`/`"rb"` to read (a missing object fails here), `"w"`/`"wb"` to
     /// write (committed by `close`).
     pub fn open(&self, name: &str, mode: &str) -> Result<S3File> {
+        self.open_with(name, mode, &SaveOptions::default())
+    }
+
+    /// `open` with per-file object parameters for a write mode (`options.parameters`,
+    /// as for `save_with`); a read mode takes none.
+    pub fn open_with(&self, name: &str, mode: &str, options: &SaveOptions) -> Result<S3File> {
         let mode = Mode::parse(mode)?;
         let key = self.key(name)?;
         let name = names::clean_name(name);
+        if let Some(params) = &options.parameters {
+            if mode == Mode::Read {
+                return Err(Error::InvalidArgument(
+                    "object parameters apply to write modes only".into(),
+                ));
+            }
+            object_parameters::validate_request(params, "object parameters")?;
+        }
         if mode == Mode::Write {
             self.ensure_bucket()?;
-            let write = WriteParameters::from_parameters(&self.object_parameters(&key))?;
+            let params = self.object_parameters(&key, options.parameters.as_ref());
+            let write = WriteParameters::from_parameters(&params)?;
             let target = WriteTarget {
                 objects: self.inner.objects.clone(),
                 key,

@@ -6,10 +6,11 @@
 use super::panic::boundary;
 use super::storage::s3storage;
 use super::{
-    bytes_mut_from, code_of, into_handle, take_handle, try_bytes, try_c, try_mut, try_ok, try_ref,
-    try_str, S3STORAGE_OK,
+    bytes_mut_from, code_of, into_handle, take_handle, try_bytes, try_c, try_mut, try_ok,
+    try_opt_str, try_ref, try_str, S3STORAGE_OK,
 };
 use crate::file::S3File;
+use crate::storage::SaveOptions;
 use std::ffi::{c_char, c_int, c_void};
 use std::io::SeekFrom;
 
@@ -47,6 +48,39 @@ pub extern "C" fn s3storage_open(
     })
 }
 
+/// s3storage_open() with per-file object parameters for a write mode.
+///
+/// @param storage     the storage.
+/// @param name        the name; borrowed.
+/// @param mode        "r", "rb", "w" or "wb"; borrowed.
+/// @param params_json NULL, or (write modes only) a JSON object of boto3 PutObject
+///                    parameters merged over AWS_S3_OBJECT_PARAMETERS, as for
+///                    s3storage_save_ex(); borrowed.
+/// @param out         OUT: the file, the caller's to close with s3storage_file_close()
+///                    or s3storage_file_abort(). Unchanged on failure.
+/// @return as s3storage_open(); S3STORAGE_ERR_INVALID_ARGUMENT for bad JSON, an unknown
+///         parameter, or parameters with a read mode.
+#[no_mangle]
+pub extern "C" fn s3storage_open_ex(
+    storage: *const s3storage,
+    name: *const c_char,
+    mode: *const c_char,
+    params_json: *const c_char,
+    out: *mut *mut s3storage_file,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let mode = try_str!(mode, "mode");
+        let params = try_opt_str!(params_json, "params_json");
+        let out = try_mut!(out, "out");
+        let options = try_ok!(SaveOptions::from_json(params, None));
+        let file = try_ok!(storage.0.open_with(name, mode, &options));
+        *out = into_handle(s3storage_file(file));
+        S3STORAGE_OK
+    })
+}
+
 /// Reads up to `cap` bytes at the current position of a read-mode file. Reads may be
 /// short: fewer than `cap` bytes (but at least one) before the end; 0 only at the end.
 /// A connection cut or stalled mid-body is resumed from where it stopped.
@@ -79,12 +113,17 @@ pub extern "C" fn s3storage_file_read(
 /// Appends `len` bytes to a write-mode file. Full parts (AWS_S3_FILE_BUFFER_SIZE) go up
 /// in parallel as they fill, so this blocks while every upload worker is busy.
 ///
+/// If it fails, the bytes were not accepted and the file is failed: its multipart
+/// upload is aborted, every later s3storage_file_write() and s3storage_file_close()
+/// returns the same code, and nothing is committed.
+///
 /// @param file the file.
 /// @param data `len` bytes (NULL allowed when len is 0); borrowed.
 /// @param len  the number of bytes.
 /// @return S3STORAGE_OK; S3STORAGE_ERR_BAD_STATE (read-mode or closed file);
-///         _NETWORK, _SERVER, _ACCESS_DENIED when a part could not be uploaded;
-///         _INVALID_ARGUMENT (NULL, a length no buffer can have).
+///         _NETWORK, _SERVER, _ACCESS_DENIED when a part or the start of the upload
+///         failed (now or in an earlier write); _INVALID_ARGUMENT (NULL, a length no
+///         buffer can have; the file is not failed by these).
 #[no_mangle]
 pub extern "C" fn s3storage_file_write(
     file: *mut s3storage_file,
@@ -156,16 +195,34 @@ pub extern "C" fn s3storage_file_size(file: *mut s3storage_file, out: *mut u64) 
 /// Closes a file and frees its handle, whatever the result. In write mode this commits
 /// the object: the remaining bytes go up (as one PUT, or as the last part and the
 /// completion of a multipart upload; a file never written creates an empty object only
-/// if none exists). On failure nothing is stored and any multipart upload is aborted.
+/// if none exists). On failure nothing is stored and any multipart upload is aborted;
+/// a file whose write failed earlier returns that failure and commits nothing. It never
+/// reports success after a failure.
 ///
 /// @param file a handle from s3storage_open(), or NULL (then S3STORAGE_OK); not used
 ///             afterwards.
 /// @return S3STORAGE_OK; in write mode S3STORAGE_ERR_NETWORK, _SERVER, _ACCESS_DENIED
-///         when the object could not be committed.
+///         when the object could not be committed (or an earlier write failed).
 #[no_mangle]
 pub extern "C" fn s3storage_file_close(file: *mut s3storage_file) -> c_int {
     boundary(|| match take_handle(file) {
         Some(mut file) => code_of(file.0.close()),
+        None => S3STORAGE_OK,
+    })
+}
+
+/// Closes a file without committing it and frees its handle: what was written is
+/// discarded and any multipart upload is aborted (a read-mode file is simply closed).
+/// Blocks for the AbortMultipartUpload request when an upload was started.
+///
+/// @param file a handle from s3storage_open(), or NULL (then S3STORAGE_OK); not used
+///             afterwards.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_NETWORK, _SERVER or _ACCESS_DENIED if the abort
+///         request failed (the upload may be left on the server; nothing was committed).
+#[no_mangle]
+pub extern "C" fn s3storage_file_abort(file: *mut s3storage_file) -> c_int {
+    boundary(|| match take_handle(file) {
+        Some(mut file) => code_of(file.0.abort()),
         None => S3STORAGE_OK,
     })
 }

@@ -11,7 +11,7 @@ use super::{
     try_ok, try_opt_str, try_ref, try_str, S3STORAGE_OK,
 };
 use crate::object_urls::UrlOptions;
-use crate::storage::Storage;
+use crate::storage::{SaveOptions, Storage};
 use std::ffi::{c_char, c_int, c_void};
 
 /// A storage: one bucket, its settings and its connection pool. Thread-safe: any number
@@ -267,7 +267,7 @@ pub extern "C" fn s3storage_save(
         let storage = try_ref!(storage, "storage");
         let name = try_str!(name, "name");
         let data = try_bytes!(data, len, "data");
-        let saved = try_ok!(storage.0.save_sized(name, data, Some(len as u64), None));
+        let saved = try_ok!(storage.0.save_bytes(name, data, &SaveOptions::default()));
         give_saved_name(saved_name, &saved)
     })
 }
@@ -325,5 +325,77 @@ pub extern "C" fn s3storage_listdir(
             *out = owned_strv(&found_files);
         }
         S3STORAGE_OK
+    })
+}
+
+/// s3storage_save() with per-save object parameters and Django's max_length: what
+/// django-storages takes from get_object_parameters(name) and content.content_type.
+///
+/// @param storage     the storage.
+/// @param name        the wanted name; borrowed.
+/// @param data        `len` bytes to store (NULL allowed when len is 0); borrowed.
+/// @param len         the number of bytes.
+/// @param params_json NULL, or a JSON object of boto3 PutObject parameters
+///                    ("ContentType", "ContentDisposition", "CacheControl", "Metadata",
+///                    "ACL", ...) merged over AWS_S3_OBJECT_PARAMETERS; an explicit
+///                    ContentType wins over the type guessed from the name. Borrowed.
+/// @param max_length  the longest acceptable name in characters; 0 for no limit.
+/// @param saved_name  OUT, optional: as for s3storage_save().
+/// @return as s3storage_save(); S3STORAGE_ERR_INVALID_ARGUMENT naming the problem for
+///         bad JSON or an unknown parameter, before anything is sent.
+#[no_mangle]
+pub extern "C" fn s3storage_save_ex(
+    storage: *const s3storage,
+    name: *const c_char,
+    data: *const c_void,
+    len: usize,
+    params_json: *const c_char,
+    max_length: usize,
+    saved_name: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let data = try_bytes!(data, len, "data");
+        let params = try_opt_str!(params_json, "params_json");
+        let options = try_ok!(SaveOptions::from_json(
+            params,
+            (max_length > 0).then_some(max_length)
+        ));
+        let saved = try_ok!(storage.0.save_bytes(name, data, &options));
+        give_saved_name(saved_name, &saved)
+    })
+}
+
+/// s3storage_save_file() with per-save object parameters and max_length, as
+/// s3storage_save_ex().
+///
+/// @param storage     the storage.
+/// @param name        the wanted name; borrowed.
+/// @param local_path  the file to read (streamed); borrowed.
+/// @param params_json NULL, or a JSON object of boto3 PutObject parameters; borrowed.
+/// @param max_length  the longest acceptable name in characters; 0 for no limit.
+/// @param saved_name  OUT, optional: as for s3storage_save().
+/// @return as s3storage_save_ex(), and S3STORAGE_ERR_IO when the file cannot be read.
+#[no_mangle]
+pub extern "C" fn s3storage_save_file_ex(
+    storage: *const s3storage,
+    name: *const c_char,
+    local_path: *const c_char,
+    params_json: *const c_char,
+    max_length: usize,
+    saved_name: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let local_path = try_str!(local_path, "local_path");
+        let params = try_opt_str!(params_json, "params_json");
+        let options = try_ok!(SaveOptions::from_json(
+            params,
+            (max_length > 0).then_some(max_length)
+        ));
+        let saved = try_ok!(storage.0.save_file_with(name, local_path, &options));
+        give_saved_name(saved_name, &saved)
     })
 }

@@ -17,5 +17,5 @@ mod transport;
 
 pub(crate) use credentials::CredentialSource;
 pub(crate) use object_parameters::{ReadParameters, WriteParameters};
-pub(crate) use objects::{ObjectBody, ObjectInfo, ObjectStore, UploadedPart};
+pub(crate) use objects::{ObjectBody, ObjectInfo, ObjectStore, Overwrite, UploadedPart};
 pub(crate) use presign::UrlRequest;

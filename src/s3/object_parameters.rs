@@ -3,7 +3,8 @@
 //!
 //! `AWS_S3_OBJECT_PARAMETERS` uses these names; the legacy `AWS_HEADERS` uses the header
 //! names, and is translated back through the same table. The layers above speak only in
-//! boto3 names; [`WriteParameters`] and [`ReadParameters`] carry the headers they become.
+//! boto3 names; [`WriteParameters`] and [`ReadParameters`] carry the headers they become
+//! for each kind of request.
 
 use crate::error::{Error, Result};
 use base64::Engine as _;
@@ -51,15 +52,39 @@ const HEADERS: &[(&str, &str)] = &[
     ("ObjectLockLegalHoldStatus", "x-amz-object-lock-legal-hold"),
     ("ExpectedBucketOwner", "x-amz-expected-bucket-owner"),
     ("RequestPayer", "x-amz-request-payer"),
-    ("ChecksumAlgorithm", "x-amz-sdk-checksum-algorithm"),
 ];
 
-/// The SSE-C arguments, which reads (HEAD, GET) must repeat.
+/// Which request a set of headers is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// PUT and CreateMultipartUpload: every parameter.
+    Create,
+    /// HEAD, GET and UploadPart of an existing object: the SSE-C key, RequestPayer and
+    /// ExpectedBucketOwner (boto3's download arguments; s3transfer's part arguments).
+    Access,
+    /// CompleteMultipartUpload and AbortMultipartUpload: RequestPayer, ExpectedBucketOwner.
+    Upload,
+}
+
+/// The SSE-C arguments, which every access to an encrypted object must repeat.
 const SSE_C: &[&str] = &[
     "SSECustomerAlgorithm",
     "SSECustomerKey",
     "SSECustomerKeyMD5",
 ];
+
+/// Arguments that every request on an object or an upload carries.
+const EVERY_REQUEST: &[&str] = &["RequestPayer", "ExpectedBucketOwner"];
+
+impl Purpose {
+    fn takes(self, name: &str) -> bool {
+        match self {
+            Purpose::Create => true,
+            Purpose::Access => SSE_C.contains(&name) || EVERY_REQUEST.contains(&name),
+            Purpose::Upload => EVERY_REQUEST.contains(&name),
+        }
+    }
+}
 
 /// Canned ACLs S3 knows.
 pub const CANNED_ACLS: &[&str] = &[
@@ -74,62 +99,92 @@ pub const CANNED_ACLS: &[&str] = &[
 ];
 
 /// A JSON value as the header text boto3 would send.
-fn header_text(key: &str, value: &Value) -> Result<String> {
+fn header_text(key: &str, value: &Value) -> std::result::Result<String, String> {
     match value {
         Value::String(text) => Ok(text.clone()),
         Value::Bool(flag) => Ok(flag.to_string()),
         Value::Number(number) => Ok(number.to_string()),
-        _ => Err(Error::Config(format!(
-            "AWS_S3_OBJECT_PARAMETERS: '{key}' must be a string, number or boolean"
-        ))),
+        _ => Err(format!("'{key}' must be a string, number or boolean")),
     }
 }
 
-/// Checks a parameters object: known names, right shapes.
+/// Checks `AWS_S3_OBJECT_PARAMETERS`: known names, right shapes (a `Config` error).
 pub fn validate(params: &Map<String, Value>) -> Result<()> {
-    headers_for(params, false).map(|_| ())
+    headers_for(params, Purpose::Create)
+        .map(|_| ())
+        .map_err(|why| Error::Config(format!("AWS_S3_OBJECT_PARAMETERS: {why}")))
 }
 
-/// The request headers for a write (`for_read == false`) or for a read of an SSE-C object.
-pub fn headers_for(params: &Map<String, Value>, for_read: bool) -> Result<Vec<(String, String)>> {
+/// Checks per-save parameters given by a caller (an `InvalidArgument` error naming them).
+pub fn validate_request(params: &Map<String, Value>, what: &str) -> Result<()> {
+    headers_for(params, Purpose::Create)
+        .map(|_| ())
+        .map_err(|why| Error::InvalidArgument(format!("{what}: {why}")))
+}
+
+/// The metadata headers of `Metadata`.
+fn metadata_headers(value: &Value) -> std::result::Result<Vec<(String, String)>, String> {
+    let Value::Object(metadata) = value else {
+        return Err("'Metadata' must be an object of strings".into());
+    };
+    metadata
+        .iter()
+        .map(|(name, text)| {
+            let header = format!("x-amz-meta-{}", name.to_ascii_lowercase());
+            Ok((header, header_text(name, text)?))
+        })
+        .collect()
+}
+
+/// The SSE-C key headers: boto3 base64-encodes the key and adds its MD5 for the caller.
+fn sse_customer_key(raw: &str, with_md5: bool) -> Vec<(String, String)> {
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut headers = vec![(
+        "x-amz-server-side-encryption-customer-key".to_string(),
+        engine.encode(raw.as_bytes()),
+    )];
+    if with_md5 {
+        headers.push((
+            "x-amz-server-side-encryption-customer-key-md5".into(),
+            engine.encode(md5::compute(raw.as_bytes()).0),
+        ));
+    }
+    headers
+}
+
+/// The request headers of the parameters that a request for `purpose` carries.
+fn headers_for(
+    params: &Map<String, Value>,
+    purpose: Purpose,
+) -> std::result::Result<Vec<(String, String)>, String> {
     let mut headers = Vec::new();
     for (key, value) in params {
-        if for_read && !SSE_C.contains(&key.as_str()) {
+        if key == "ChecksumAlgorithm" {
+            return Err(
+                "'ChecksumAlgorithm' is not supported: every upload is already \
+                 checked end to end with Content-MD5 and a signed SHA-256; remove it"
+                    .into(),
+            );
+        }
+        let known = key == "Metadata"
+            || key == "SSECustomerKey"
+            || HEADERS.iter().any(|(name, _)| name == key);
+        if !known {
+            return Err(format!(
+                "unknown object parameter '{key}' (expected boto3 PutObject names such as \
+                 CacheControl, ContentDisposition, Metadata, ACL)"
+            ));
+        }
+        if !purpose.takes(key) {
             continue;
         }
         if key == "Metadata" {
-            let Value::Object(metadata) = value else {
-                return Err(Error::Config(
-                    "AWS_S3_OBJECT_PARAMETERS: 'Metadata' must be an object of strings".into(),
-                ));
-            };
-            for (name, text) in metadata {
-                headers.push((
-                    format!("x-amz-meta-{}", name.to_ascii_lowercase()),
-                    header_text(name, text)?,
-                ));
-            }
+            headers.extend(metadata_headers(value)?);
         } else if key == "SSECustomerKey" {
-            // boto3 base64-encodes the key and adds its MD5 for the caller.
-            let raw = header_text(key, value)?;
-            let engine = base64::engine::general_purpose::STANDARD;
-            headers.push((
-                "x-amz-server-side-encryption-customer-key".into(),
-                engine.encode(raw.as_bytes()),
-            ));
-            if !params.contains_key("SSECustomerKeyMD5") {
-                headers.push((
-                    "x-amz-server-side-encryption-customer-key-md5".into(),
-                    engine.encode(md5::compute(raw.as_bytes()).0),
-                ));
-            }
+            let with_md5 = !params.contains_key("SSECustomerKeyMD5");
+            headers.extend(sse_customer_key(&header_text(key, value)?, with_md5));
         } else if let Some((_, header)) = HEADERS.iter().find(|(name, _)| name == key) {
             headers.push((header.to_string(), header_text(key, value)?));
-        } else {
-            return Err(Error::Config(format!(
-                "AWS_S3_OBJECT_PARAMETERS: unknown object parameter '{key}' (expected boto3 \
-                 PutObject names such as CacheControl, ContentDisposition, Metadata, ACL)"
-            )));
         }
     }
     Ok(headers)
@@ -162,50 +217,72 @@ pub fn is_secret_param(name: &str) -> bool {
     name == "SSECustomerKey"
 }
 
-/// How an object is written: its content type and the headers of its other parameters.
+/// How an object is written: its content type and the headers of its other parameters,
+/// for each request of the write. No `Debug`: the headers may hold an SSE-C key.
 #[derive(Clone)]
 pub(crate) struct WriteParameters {
     /// The object's Content-Type.
     pub content_type: String,
-    /// Headers of the other parameters (ACL, Cache-Control, metadata, encryption...).
-    headers: Vec<(String, String)>,
+    /// PUT / CreateMultipartUpload: every other parameter.
+    create: Vec<(String, String)>,
+    /// HEAD and UploadPart of the object: SSE-C, RequestPayer, ExpectedBucketOwner.
+    access: ReadParameters,
+    /// CompleteMultipartUpload / AbortMultipartUpload: RequestPayer, ExpectedBucketOwner.
+    upload: Vec<(String, String)>,
+}
+
+fn config_error(why: String) -> Error {
+    Error::Config(format!("AWS_S3_OBJECT_PARAMETERS: {why}"))
 }
 
 impl WriteParameters {
-    /// From boto3 PutObject parameters; `ContentType` (required here) becomes the type.
+    /// From boto3 PutObject parameters (checked before); `ContentType` becomes the type.
     pub fn from_parameters(params: &Map<String, Value>) -> Result<WriteParameters> {
         let mut rest = params.clone();
         let content_type = match rest.remove("ContentType") {
-            Some(value) => header_text("ContentType", &value)?,
+            Some(value) => header_text("ContentType", &value).map_err(config_error)?,
             None => "application/octet-stream".to_string(),
         };
         Ok(WriteParameters {
             content_type,
-            headers: headers_for(&rest, false)?,
+            create: headers_for(&rest, Purpose::Create).map_err(config_error)?,
+            access: ReadParameters::from_parameters(params)?,
+            upload: headers_for(&rest, Purpose::Upload).map_err(config_error)?,
         })
     }
 
     /// The headers of a create request (PUT, CreateMultipartUpload).
-    pub(crate) fn headers(&self) -> &[(String, String)] {
-        &self.headers
+    pub(crate) fn create_headers(&self) -> &[(String, String)] {
+        &self.create
+    }
+
+    /// What a HEAD or an UploadPart of the object repeats.
+    pub(crate) fn access(&self) -> &ReadParameters {
+        &self.access
+    }
+
+    /// The headers of CompleteMultipartUpload and AbortMultipartUpload.
+    pub(crate) fn upload_headers(&self) -> &[(String, String)] {
+        &self.upload
     }
 }
 
-/// What every read of an object repeats (the SSE-C key of an encrypted object).
+/// What every access to an existing object repeats (HEAD, GET, UploadPart): the SSE-C
+/// key of an encrypted object, RequestPayer and ExpectedBucketOwner. No `Debug`.
 #[derive(Clone, Default)]
 pub(crate) struct ReadParameters {
     headers: Vec<(String, String)>,
 }
 
 impl ReadParameters {
-    /// The read parameters among boto3 PutObject parameters.
+    /// The access parameters among boto3 PutObject parameters.
     pub fn from_parameters(params: &Map<String, Value>) -> Result<ReadParameters> {
         Ok(ReadParameters {
-            headers: headers_for(params, true)?,
+            headers: headers_for(params, Purpose::Access).map_err(config_error)?,
         })
     }
 
-    /// The headers of a read request (HEAD, GET).
+    /// The headers of an access request.
     pub(crate) fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
@@ -224,7 +301,7 @@ mod tests {
     fn params_become_headers() {
         let params = map(json!({"CacheControl": "max-age=86400", "ACL": "private",
             "Metadata": {"Owner": "me"}, "BucketKeyEnabled": true}));
-        let mut headers = headers_for(&params, false).unwrap();
+        let mut headers = headers_for(&params, Purpose::Create).unwrap();
         headers.sort();
         assert_eq!(
             headers,
@@ -243,6 +320,7 @@ mod tests {
     #[test]
     fn unknown_param_is_a_config_error() {
         let error = validate(&map(json!({"CacheKontrol": "x"}))).unwrap_err();
+        assert_eq!(error.code(), crate::ResultCode::Config);
         assert!(error.to_string().contains("CacheKontrol"));
     }
 
@@ -250,9 +328,39 @@ mod tests {
     fn sse_c_is_encoded_and_repeated_on_reads() {
         let params = map(json!({"SSECustomerAlgorithm": "AES256",
             "SSECustomerKey": "0123456789abcdef0123456789abcdef", "CacheControl": "x"}));
-        let headers = headers_for(&params, true).unwrap();
+        let headers = headers_for(&params, Purpose::Access).unwrap();
         assert_eq!(headers.len(), 3);
         assert!(headers.iter().all(|(h, _)| h.contains("customer")));
+    }
+
+    #[test]
+    fn every_request_carries_payer_and_owner() {
+        let params = map(
+            json!({"RequestPayer": "requester", "ExpectedBucketOwner": "111",
+            "SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k", "ACL": "private"}),
+        );
+        let write = WriteParameters::from_parameters(&params).unwrap();
+        let names = |headers: &[(String, String)]| {
+            let mut names: Vec<String> = headers.iter().map(|(h, _)| h.clone()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(
+            names(write.upload_headers()),
+            ["x-amz-expected-bucket-owner", "x-amz-request-payer"]
+        );
+        assert_eq!(names(write.access().headers()).len(), 5);
+        assert!(names(write.create_headers()).contains(&"x-amz-acl".to_string()));
+        assert!(!names(write.access().headers()).contains(&"x-amz-acl".to_string()));
+    }
+
+    #[test]
+    fn checksum_algorithm_is_refused_not_sent_alone() {
+        let error = validate(&map(json!({"ChecksumAlgorithm": "CRC32"}))).unwrap_err();
+        assert!(error.to_string().contains("ChecksumAlgorithm"), "{error}");
+        let error = validate_request(&map(json!({"Nope": 1})), "params_json").unwrap_err();
+        assert_eq!(error.code(), crate::ResultCode::InvalidArgument);
+        assert!(error.to_string().contains("params_json") && error.to_string().contains("Nope"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! turning S3's status codes, headers and XML into our types and errors.
 
 use super::object_parameters::{ReadParameters, WriteParameters};
-use super::transport::{xml_field, Transport};
+use super::transport::{xml_field, Reply, Transport};
 use super::CredentialSource;
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
@@ -10,6 +10,7 @@ use rust_s3::command::{Command, Multipart};
 use rust_s3::serde_types::{CompleteMultipartUploadData, Part};
 use serde::Deserialize;
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 /// One bucket's objects, reached through a pooled, retrying, signing transport.
@@ -18,6 +19,18 @@ pub(crate) struct ObjectStore {
     bucket_name: String,
     /// The region a bucket created here is placed in (`None`: us-east-1).
     location_constraint: Option<String>,
+    /// False once the server refused `If-None-Match` (501, or 400 naming it): create-only
+    /// writes then check with HEAD first, as django-storages does.
+    conditional_writes: AtomicBool,
+}
+
+/// Whether a write may replace an existing object.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Overwrite {
+    /// A plain write: replaces whatever is there.
+    Allowed,
+    /// Create-only (`If-None-Match: *`): `AlreadyExists` if the key is taken.
+    Refused,
 }
 
 /// What a HEAD told about an object.
@@ -83,6 +96,8 @@ pub(crate) struct UploadedPart {
 
 #[derive(Deserialize)]
 struct ListBucketResult {
+    #[serde(rename = "EncodingType", default)]
+    encoding_type: Option<String>,
     #[serde(rename = "IsTruncated", default)]
     is_truncated: Option<String>,
     #[serde(rename = "NextMarker", default)]
@@ -126,12 +141,65 @@ struct UploadEntry {
 }
 
 /// The header list of a create-only request, or the plain one.
-fn with_condition(headers: &[(String, String)], create_only: bool) -> Vec<(String, String)> {
+fn with_condition(headers: &[(String, String)], overwrite: Overwrite) -> Vec<(String, String)> {
     let mut headers = headers.to_vec();
-    if create_only {
+    if overwrite == Overwrite::Refused {
         headers.push(("if-none-match".into(), "*".into()));
     }
     headers
+}
+
+/// Whether a reply says the server does not implement `If-None-Match` on writes.
+fn refuses_condition(reply: &Reply) -> bool {
+    let text = reply.error_text.as_deref().unwrap_or_default();
+    reply.status == 501
+        || (reply.status == 400 && text.to_ascii_lowercase().contains("if-none-match"))
+}
+
+/// Checks that a 206 reply holds the range asked for: `Content-Range: bytes a-b/n`.
+fn check_content_range(reply: &Reply, operation: &str, start: u64, end: u64) -> Result<()> {
+    if reply.status != 206 {
+        return Ok(());
+    }
+    let header = reply.header("content-range").unwrap_or_default();
+    let range = header
+        .strip_prefix("bytes ")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|range| range.split_once('-'))
+        .and_then(|(first, last)| Some((first.parse::<u64>().ok()?, last.parse::<u64>().ok()?)));
+    if range == Some((start, end - 1)) {
+        return Ok(());
+    }
+    Err(Error::Network(format!(
+        "{operation}: the reply's Content-Range {header:?} is not the range asked for"
+    )))
+}
+
+/// The root element of an XML document (`Error`, `CompleteMultipartUploadResult`...),
+/// without its namespace prefix.
+fn xml_root(text: &str) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_str(text);
+    loop {
+        match reader.read_event().ok()? {
+            quick_xml::events::Event::Start(start) | quick_xml::events::Event::Empty(start) => {
+                let name = start.local_name();
+                return Some(String::from_utf8_lossy(name.as_ref()).into_owned());
+            }
+            quick_xml::events::Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// A key (or prefix, or marker) of a listing sent with `encoding-type=url`.
+fn decode_listed(text: String, url_encoded: bool) -> Result<String> {
+    if !url_encoded {
+        return Ok(text);
+    }
+    percent_encoding::percent_decode_str(&text.replace('+', " "))
+        .decode_utf8()
+        .map(|decoded| decoded.into_owned())
+        .map_err(|_| S3Failure::malformed("LIST", format!("a listed key is not UTF-8: {text:?}")))
 }
 
 impl ObjectStore {
@@ -145,6 +213,7 @@ impl ObjectStore {
                 .region_name
                 .clone()
                 .filter(|region| region != "us-east-1"),
+            conditional_writes: AtomicBool::new(true),
         })
     }
 
@@ -161,12 +230,16 @@ impl ObjectStore {
         if reply.status == 404 {
             return Ok(None);
         }
-        let reply = reply.check(&format!("HEAD {key}"))?;
+        let operation = format!("HEAD {key}");
+        let reply = reply.check(&operation)?;
+        let size = reply
+            .header("content-length")
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| {
+                S3Failure::malformed(&operation, "the reply has no valid Content-Length")
+            })?;
         Ok(Some(ObjectInfo {
-            size: reply
-                .header("content-length")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0),
+            size,
             content_encoding: reply.header("content-encoding").map(str::to_string),
             modified: reply
                 .header("last-modified")
@@ -175,25 +248,61 @@ impl ObjectStore {
         }))
     }
 
-    /// One PUT of a whole body; `create_only` fails with `AlreadyExists` if the key exists.
+    /// One PUT of a whole body; with `Overwrite::Refused`, `AlreadyExists` if the key
+    /// is taken.
     pub fn put(
         &self,
         key: &str,
         body: &[u8],
         write: &WriteParameters,
-        create_only: bool,
+        overwrite: Overwrite,
     ) -> Result<()> {
+        let overwrite = self.check_first(key, write, overwrite)?;
         let command = Command::PutObject {
             content: body,
             content_type: &write.content_type,
             custom_headers: None,
             multipart: None,
         };
-        let headers = with_condition(write.headers(), create_only);
-        self.transport
-            .send(command, key, &headers)?
-            .check(&format!("PUT {key}"))
-            .map(|_| ())
+        let headers = with_condition(write.create_headers(), overwrite);
+        let reply = self.transport.send(command, key, &headers)?;
+        if overwrite == Overwrite::Refused && refuses_condition(&reply) {
+            self.conditional_writes_refused();
+            return self.put(key, body, write, Overwrite::Refused);
+        }
+        reply.check(&format!("PUT {key}")).map(|_| ())
+    }
+
+    /// Where the server cannot write conditionally, a create-only write checks with HEAD
+    /// first and then writes plainly (django-storages' way; not atomic).
+    fn check_first(
+        &self,
+        key: &str,
+        write: &WriteParameters,
+        overwrite: Overwrite,
+    ) -> Result<Overwrite> {
+        if overwrite == Overwrite::Allowed || self.conditional_writes.load(Ordering::Relaxed) {
+            return Ok(overwrite);
+        }
+        match self.head(key, write.access())? {
+            Some(_) => Err(Error::AlreadyExists(format!(
+                "{key} exists (checked with HEAD: the server cannot write conditionally)"
+            ))),
+            None => Ok(Overwrite::Allowed),
+        }
+    }
+
+    /// Notes, and says once per storage, that the server refused `If-None-Match`.
+    fn conditional_writes_refused(&self) {
+        if self.conditional_writes.swap(false, Ordering::Relaxed) {
+            crate::log::warn(&format!(
+                "the server of bucket {} refuses conditional writes (If-None-Match): with \
+                 AWS_S3_FILE_OVERWRITE=False each write is now checked with HEAD first, as \
+                 django-storages does, which cannot guarantee that a concurrent writer's \
+                 object is never overwritten",
+                self.bucket_name
+            ));
+        }
     }
 
     /// DELETE; a key that does not exist is not an error.
@@ -234,6 +343,7 @@ impl ObjectStore {
             }
             _ => reply.check(&operation)?,
         };
+        check_content_range(&reply, &operation, start, end)?;
         let skip = if reply.status == 200 { start } else { 0 };
         Ok(ObjectBody {
             body: reply.body.into_with_config().limit(u64::MAX).reader(),
@@ -241,7 +351,9 @@ impl ObjectStore {
         })
     }
 
-    /// One page of the keys under `prefix`, grouped by `/`, from `marker` on.
+    /// One page of the keys under `prefix`, grouped by `/`, from `marker` on. Keys are
+    /// asked for URL-encoded, so that any key (even one XML cannot carry) comes back
+    /// exactly. A truncated page whose marker does not advance is a server error.
     pub fn list_page(&self, prefix: &str, marker: Option<&str>) -> Result<ListPage> {
         let command = Command::ListObjects {
             prefix: prefix.to_string(),
@@ -250,14 +362,34 @@ impl ObjectStore {
             max_keys: None,
         };
         let operation = format!("LIST {}/{prefix}", self.bucket_name);
-        let page: ListBucketResult = self.listing(command, &operation)?;
-        let prefixes: Vec<String> = page.common_prefixes.into_iter().map(|p| p.prefix).collect();
-        let keys: Vec<String> = page.contents.into_iter().map(|entry| entry.key).collect();
+        let query = [("encoding-type", "url")];
+        let page: ListBucketResult = self.listing(command, &operation, &query)?;
+        let encoded = page.encoding_type.as_deref() == Some("url");
+        let decode = |text: String| decode_listed(text, encoded);
+        let prefixes = (page.common_prefixes.into_iter())
+            .map(|p| decode(p.prefix))
+            .collect::<Result<Vec<_>>>()?;
+        let keys = (page.contents.into_iter())
+            .map(|entry| decode(entry.key))
+            .collect::<Result<Vec<_>>>()?;
+        if page.is_truncated.as_deref() != Some("true") {
+            return Ok(ListPage {
+                prefixes,
+                keys,
+                next_marker: None,
+            });
+        }
         let last = prefixes.iter().chain(&keys).max().cloned();
-        let next_marker = match page.is_truncated.as_deref() {
-            Some("true") => page.next_marker.or(last),
-            _ => None,
-        };
+        let next_marker = page.next_marker.map(decode).transpose()?.or(last);
+        if next_marker.is_none() || next_marker.as_deref() <= marker {
+            return Err(S3Failure::malformed(
+                &operation,
+                format!(
+                    "the listing is truncated but its continuation marker {next_marker:?} \
+                     does not advance past {marker:?}"
+                ),
+            ));
+        }
         Ok(ListPage {
             prefixes,
             keys,
@@ -280,7 +412,7 @@ impl ObjectStore {
             max_uploads: None,
         };
         let operation = format!("ListMultipartUploads {}/{prefix}", self.bucket_name);
-        let page: ListMultipartUploadsResult = self.listing(command, &operation)?;
+        let page: ListMultipartUploadsResult = self.listing(command, &operation, &[])?;
         let next = match (page.is_truncated.as_deref(), page.next_key_marker) {
             (Some("true"), Some(key_marker)) => Some((key_marker, page.next_upload_id_marker)),
             _ => None,
@@ -300,10 +432,11 @@ impl ObjectStore {
         &self,
         command: Command<'_>,
         operation: &str,
+        query: &[(&str, &str)],
     ) -> Result<T> {
         let text = self
             .transport
-            .send(command, "/", &[])?
+            .send_query(command, "/", &[], query)?
             .check(operation)?
             .text(operation)?;
         quick_xml::de::from_str(&text).map_err(|error| {
@@ -322,7 +455,7 @@ impl ObjectStore {
         };
         let text = self
             .transport
-            .send(command, key, write.headers())?
+            .send(command, key, write.create_headers())?
             .check(&operation)?
             .text(&operation)?;
         xml_field(&text, "UploadId")
@@ -334,8 +467,8 @@ impl ObjectStore {
         &self,
         key: &str,
         upload_id: &str,
-        number: u32,
-        data: &[u8],
+        (number, data): (u32, &[u8]),
+        write: &WriteParameters,
     ) -> Result<UploadedPart> {
         let operation = format!("UploadPart {key} #{number}");
         let command = Command::PutObject {
@@ -344,7 +477,11 @@ impl ObjectStore {
             custom_headers: None,
             multipart: Some(Multipart::new(number, upload_id)),
         };
-        let reply = self.transport.send(command, key, &[])?.check(&operation)?;
+        let headers = write.access().headers();
+        let reply = self
+            .transport
+            .send(command, key, headers)?
+            .check(&operation)?;
         let etag = reply
             .header("etag")
             .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no ETag"))?
@@ -352,48 +489,65 @@ impl ObjectStore {
         Ok(UploadedPart { number, etag })
     }
 
-    /// CompleteMultipartUpload of `parts` (in any order); with `create_only`, fails with
-    /// `AlreadyExists` if the key exists. A 200 carrying an S3 `Error` is a failure.
+    /// CompleteMultipartUpload of `parts` (in any order); with `Overwrite::Refused`,
+    /// `AlreadyExists` if the key is taken. A 200 whose body is an S3 `Error` is retried
+    /// as the AWS SDKs do; one that is not the expected XML is a failure.
     pub fn complete(
         &self,
         key: &str,
         upload_id: &str,
         mut parts: Vec<UploadedPart>,
-        create_only: bool,
+        (write, overwrite): (&WriteParameters, Overwrite),
     ) -> Result<()> {
+        let overwrite = self.check_first(key, write, overwrite)?;
         parts.sort_by_key(|part| part.number);
-        let parts = parts
-            .into_iter()
+        let parts: Vec<Part> = (parts.into_iter())
             .map(|part| Part {
                 part_number: part.number,
                 etag: part.etag,
             })
             .collect();
         let operation = format!("CompleteMultipartUpload {key}");
-        let command = Command::CompleteMultipartUpload {
-            upload_id,
-            data: CompleteMultipartUploadData { parts },
-        };
-        let headers = with_condition(&[], create_only);
-        let reply = self.transport.send(command, key, &headers)?;
-        let text = reply.check(&operation)?.text(&operation)?;
-        // S3 may answer 200 with an error document once the body has started.
-        match xml_field(&text, "Code") {
-            Some(code) if text.contains("<Error>") => Err(Error::Server(S3Failure {
-                operation: operation.clone(),
-                status: 200,
-                message: xml_field(&text, "Message").unwrap_or_default(),
-                code,
-            })),
-            _ => Ok(()),
+        let headers = with_condition(write.upload_headers(), overwrite);
+        let mut attempt = 1;
+        loop {
+            let command = Command::CompleteMultipartUpload {
+                upload_id,
+                data: CompleteMultipartUploadData {
+                    parts: parts.clone(),
+                },
+            };
+            let reply = self.transport.send(command, key, &headers)?;
+            if overwrite == Overwrite::Refused && refuses_condition(&reply) {
+                self.conditional_writes_refused();
+                let parts = (parts.into_iter())
+                    .map(|part| UploadedPart {
+                        number: part.part_number,
+                        etag: part.etag,
+                    })
+                    .collect();
+                return self.complete(key, upload_id, parts, (write, Overwrite::Refused));
+            }
+            let text = reply.check(&operation)?.text(&operation)?;
+            match completion_error(&text, &operation) {
+                None => return Ok(()),
+                Some(error) if attempt >= self.max_attempts() => return Err(error),
+                Some(error) => {
+                    let reason = format!("HTTP 200 carrying an error ({error})");
+                    self.transport
+                        .pause_before_retry(&operation, &reason, attempt);
+                    attempt += 1;
+                }
+            }
         }
     }
 
     /// AbortMultipartUpload.
-    pub fn abort(&self, key: &str, upload_id: &str) -> Result<()> {
+    pub fn abort(&self, key: &str, upload_id: &str, write: &WriteParameters) -> Result<()> {
         let operation = format!("AbortMultipartUpload {key}");
+        let command = Command::AbortMultipartUpload { upload_id };
         self.transport
-            .send(Command::AbortMultipartUpload { upload_id }, key, &[])?
+            .send(command, key, write.upload_headers())?
             .check(&operation)
             .map(|_| ())
     }
@@ -426,5 +580,51 @@ impl ObjectStore {
             409 => Ok(()), // BucketAlreadyOwnedByYou / BucketAlreadyExists
             _ => Err(reply.into_error(&operation)),
         }
+    }
+}
+
+/// The failure a 200 reply to CompleteMultipartUpload stands for, if any: an `Error`
+/// document (S3 sends one when the completion fails after the reply began), or a body
+/// that is not `CompleteMultipartUploadResult`.
+fn completion_error(text: &str, operation: &str) -> Option<Error> {
+    match xml_root(text).as_deref() {
+        Some("CompleteMultipartUploadResult") => None,
+        Some("Error") => Some(Error::Server(S3Failure {
+            operation: operation.to_string(),
+            status: 200,
+            code: xml_field(text, "Code").unwrap_or_else(|| "InternalError".into()),
+            message: xml_field(text, "Message").unwrap_or_default(),
+        })),
+        _ => Some(S3Failure::malformed(
+            operation,
+            "the reply is not a CompleteMultipartUploadResult",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completion_replies_are_checked() {
+        let ok = r#"<?xml version="1.0"?><CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ETag>"x"</ETag></CompleteMultipartUploadResult>"#;
+        assert!(completion_error(ok, "C").is_none());
+        let error = r#"<?xml version="1.0"?><Error><Code>InternalError</Code><Message>boom</Message></Error>"#;
+        let failure = completion_error(error, "C").unwrap().to_string();
+        assert!(
+            failure.contains("InternalError") && failure.contains("boom"),
+            "{failure}"
+        );
+        let namespaced = r#"<s3:Error xmlns:s3="http://s3.amazonaws.com/doc/2006-03-01/"><s3:Code>SlowDown</s3:Code></s3:Error>"#;
+        assert!(completion_error(namespaced, "C").is_some());
+        assert!(completion_error("", "C").is_some());
+        assert!(completion_error("<html>gateway</html>", "C").is_some());
+    }
+
+    #[test]
+    fn listed_keys_are_decoded_only_when_encoded() {
+        assert_eq!(decode_listed("a%01b+c".into(), true).unwrap(), "a\u{1}b c");
+        assert_eq!(decode_listed("100%41".into(), false).unwrap(), "100%41");
     }
 }

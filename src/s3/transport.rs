@@ -126,6 +126,14 @@ pub(crate) fn xml_field(xml: &str, field: &str) -> Option<String> {
     }
 }
 
+/// One request to send: the command, the key, extra signed headers and query parameters.
+type Outgoing<'a> = (
+    Command<'a>,
+    &'a str,
+    &'a [(String, String)],
+    &'a [(&'a str, &'a str)],
+);
+
 /// What a failed attempt means for the next one.
 enum Attempt {
     Done(Reply),
@@ -218,6 +226,17 @@ impl Transport {
         key: &str,
         headers: &[(String, String)],
     ) -> Result<Reply> {
+        self.send_query(command, key, headers, &[])
+    }
+
+    /// `send` with extra (signed) query parameters.
+    pub fn send_query(
+        &self,
+        command: Command<'_>,
+        key: &str,
+        headers: &[(String, String)],
+        query: &[(&str, &str)],
+    ) -> Result<Reply> {
         let operation = describe(&command, key);
         let repeatable = !matches!(
             command,
@@ -225,7 +244,8 @@ impl Transport {
         );
         let mut attempt = 1;
         loop {
-            let outcome = self.attempt(command.clone(), key, headers, &operation, repeatable);
+            let request = (command.clone(), key, headers, query);
+            let outcome = self.attempt(request, &operation, repeatable);
             match outcome {
                 Attempt::Done(reply) => return Ok(reply),
                 Attempt::Fail(error) => return Err(error),
@@ -238,25 +258,28 @@ impl Transport {
                             ))),
                         };
                     }
-                    let delay = backoff(attempt);
-                    log::warn(&format!(
-                        "{operation}: {reason}; retrying in {} ms (attempt {} of {})",
-                        delay.as_millis(),
-                        attempt + 1,
-                        self.max_attempts
-                    ));
-                    std::thread::sleep(delay);
+                    self.pause_before_retry(&operation, &reason, attempt);
                     attempt += 1;
                 }
             }
         }
     }
 
+    /// Waits before attempt `attempt + 1` (exponential backoff with jitter) and says why.
+    pub fn pause_before_retry(&self, operation: &str, reason: &str, attempt: u32) {
+        let delay = backoff(attempt);
+        log::warn(&format!(
+            "{operation}: {reason}; retrying in {} ms (attempt {} of {})",
+            delay.as_millis(),
+            attempt + 1,
+            self.max_attempts
+        ));
+        std::thread::sleep(delay);
+    }
+
     fn attempt(
         &self,
-        command: Command<'_>,
-        key: &str,
-        headers: &[(String, String)],
+        (command, key, headers, query): Outgoing<'_>,
         operation: &str,
         repeatable: bool,
     ) -> Attempt {
@@ -277,6 +300,10 @@ impl Transport {
             extra.insert(name, value);
         }
         bucket.extra_headers = extra;
+        bucket.extra_query = query
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
         let signed = Signed {
             agent: &self.agent,
             bucket: &bucket,
