@@ -112,9 +112,15 @@ pub fn safe_join(base: &str, paths: &[&str]) -> Result<String> {
 /// The key of `name` under `location`: `safe_join(location, clean_name(name))`, the one
 /// place where a name's characters, an escape from the location and S3's length limit are
 /// checked. `""` (the root) and directory names are allowed: listing prefixes and URLs use
-/// them; [`file_key`] also refuses those.
+/// them; [`file_key`] also refuses those. Control characters other than NUL are allowed
+/// here, so that any key a listing returns can be read; names this library creates are
+/// held to [`check_new_name`].
 pub fn object_key(location: &str, name: &str) -> Result<String> {
-    check_characters(name)?;
+    if name.contains('\0') {
+        return Err(Error::SuspiciousName(format!(
+            "The name {name:?} contains a NUL character"
+        )));
+    }
     let key = safe_join(location, &[&clean_name(name)])?;
     if key.len() > MAX_KEY_BYTES {
         return Err(Error::SuspiciousName(format!(
@@ -145,8 +151,10 @@ pub fn file_key(location: &str, name: &str) -> Result<String> {
     Ok(key)
 }
 
-/// Refuses NUL and other control characters, which S3 keys and URLs cannot carry safely.
-pub fn check_characters(name: &str) -> Result<()> {
+/// Refuses NUL and other control characters in a name this library is to create: S3
+/// keys can hold them, but XML listings without `encoding-type=url`, logs and other
+/// clients handle them badly.
+pub fn check_new_name(name: &str) -> Result<()> {
     if let Some(bad) = name.chars().find(|c| c.is_control()) {
         return Err(Error::SuspiciousName(format!(
             "The name {name:?} contains the control character U+{:04X}",
@@ -501,7 +509,9 @@ mod tests {
         assert_eq!(object_key("media", "").unwrap(), "media/");
         assert_eq!(object_key("", "").unwrap(), "");
         assert!(file_key("", "a\u{0}b").is_err());
-        assert!(object_key("", "a\nb").is_err());
+        assert_eq!(object_key("", "a\u{1}b").unwrap(), "a\u{1}b");
+        assert!(check_new_name("a\nb").is_err());
+        assert!(check_new_name("a\u{0}b").is_err());
         assert!(file_key("", &"x".repeat(1025)).is_err());
         assert!(file_key("", &"x".repeat(1024)).is_ok());
         assert!(file_key("", &"é".repeat(513)).is_err());

@@ -166,6 +166,9 @@ mod tests {
             .as_object()
             .unwrap()
             .clone();
-        assert_eq!(urlencode(&params), "a+b=c%26d&version=10");
+        // Python's urlencode of a dict keeps the caller's order.
+        assert_eq!(urlencode(&params), "version=10&a+b=c%26d");
+        let params = serde_json::from_str(r#"{"v": "1", "a": "2"}"#).unwrap();
+        assert_eq!(urlencode(&params), "v=1&a=2");
     }
 }

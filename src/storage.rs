@@ -247,9 +247,10 @@ impl Storage {
             let page = self
                 .objects()
                 .list_uploads_page(&prefix, markers.0, markers.1)?;
-            for (key, upload_id) in page.uploads {
-                let name = key.strip_prefix(&prefix).unwrap_or(&key).to_string();
-                found.push((name, upload_id));
+            for upload in page.uploads {
+                let key = &upload.key;
+                let name = key.strip_prefix(&prefix).unwrap_or(key).to_string();
+                found.push((name, upload.upload_id));
             }
             let Some((key_marker, upload_id_marker)) = page.next else {
                 break;
@@ -262,7 +263,7 @@ impl Storage {
     /// Django's `get_available_name`: with overwrite, the cleaned name (truncated to
     /// `max_length`); without, a name no object has yet (`_` + 7 random characters).
     pub fn get_available_name(&self, name: &str, max_length: Option<usize>) -> Result<String> {
-        names::check_characters(name)?;
+        names::check_new_name(name)?;
         let name = names::clean_name(name);
         if self.config().file_overwrite {
             return names::available_overwrite_name(&name, max_length);
@@ -389,7 +390,7 @@ impl Storage {
 
     /// What a save checks before it reads or sends anything.
     fn check_save(&self, name: &str, options: &SaveOptions) -> Result<()> {
-        names::check_characters(name)?;
+        names::check_new_name(name)?;
         names::validate_file_name(&name.replace('\\', "/"))?;
         match &options.parameters {
             Some(params) => object_parameters::validate_request(params, "object parameters"),
@@ -483,6 +484,9 @@ impl Storage {
     /// as for `save_with`); a read mode takes none.
     pub fn open_with(&self, name: &str, mode: &str, options: &SaveOptions) -> Result<S3File> {
         let mode = Mode::parse(mode)?;
+        if mode == Mode::Write {
+            names::check_new_name(name)?;
+        }
         let key = self.key(name)?;
         let name = names::clean_name(name);
         if let Some(params) = &options.parameters {

@@ -470,12 +470,16 @@ fn suspicious_names_send_nothing() {
         "a\0b",
         "a\nb",
     ] {
-        let error = storage.exists(name).unwrap_err();
-        assert_eq!(
-            error.code(),
-            ResultCode::SuspiciousName,
-            "{name:?}: {error}"
-        );
+        // A control character (but NUL) is refused only in names this library creates:
+        // a key another client wrote with one can still be listed, read and deleted.
+        if name != "a\nb" {
+            let error = storage.exists(name).unwrap_err();
+            assert_eq!(
+                error.code(),
+                ResultCode::SuspiciousName,
+                "{name:?}: {error}"
+            );
+        }
         assert_eq!(
             storage.save(name, &b"x"[..]).unwrap_err().code(),
             ResultCode::SuspiciousName

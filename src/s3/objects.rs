@@ -78,10 +78,20 @@ pub(crate) struct ListPage {
     pub next_marker: Option<String>,
 }
 
+/// A multipart upload begun and not yet completed or aborted.
+pub(crate) struct PendingUpload {
+    /// Its key.
+    pub key: String,
+    /// Its id.
+    pub upload_id: String,
+    /// When it began, if the server said.
+    pub initiated: Option<SystemTime>,
+}
+
 /// One page of the multipart uploads in progress.
 pub(crate) struct UploadsPage {
-    /// `(key, upload id)` of each upload.
-    pub uploads: Vec<(String, String)>,
+    /// The uploads.
+    pub uploads: Vec<PendingUpload>,
     /// `(key marker, upload id marker)` of the next page, if truncated.
     pub next: Option<(String, Option<String>)>,
 }
@@ -138,6 +148,21 @@ struct UploadEntry {
     key: String,
     #[serde(rename = "UploadId")]
     upload_id: String,
+    #[serde(rename = "Initiated", default)]
+    initiated: Option<String>,
+}
+
+/// How far back (for clock skew) an upload whose creation reply was lost is looked for.
+const LOST_UPLOAD_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether a failed request may still have been carried out by the server (its reply
+/// was lost or unreadable).
+fn outcome_unknown(error: &Error) -> bool {
+    match error {
+        Error::Network(_) => true,
+        Error::Server(failure) => failure.status == 200,
+        _ => false,
+    }
 }
 
 /// The header list of a create-only request, or the plain one.
@@ -418,10 +443,16 @@ impl ObjectStore {
             _ => None,
         };
         Ok(UploadsPage {
-            uploads: page
-                .uploads
-                .into_iter()
-                .map(|upload| (upload.key, upload.upload_id))
+            uploads: (page.uploads.into_iter())
+                .map(|upload| PendingUpload {
+                    initiated: upload.initiated.as_deref().and_then(|text| {
+                        let format = &time::format_description::well_known::Rfc3339;
+                        let parsed = time::OffsetDateTime::parse(text, format).ok()?;
+                        Some(SystemTime::from(parsed))
+                    }),
+                    key: upload.key,
+                    upload_id: upload.upload_id,
+                })
                 .collect(),
             next,
         })
@@ -447,8 +478,42 @@ impl ObjectStore {
         })
     }
 
-    /// CreateMultipartUpload with the object's parameters; gives the upload id.
+    /// CreateMultipartUpload with the object's parameters; gives the upload id. If the
+    /// reply was lost after the request went out, the upload it may have begun is found
+    /// (this key, begun since just before the request) and aborted, so none is left.
     pub fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<String> {
+        let asked = SystemTime::now() - LOST_UPLOAD_WINDOW;
+        let outcome = self.initiate(key, write);
+        if let Err(error) = &outcome {
+            if outcome_unknown(error) {
+                self.abort_lost_uploads(key, asked, write);
+            }
+        }
+        outcome
+    }
+
+    /// Aborts the uploads of `key` begun since `since` (their ids were never seen).
+    fn abort_lost_uploads(&self, key: &str, since: SystemTime, write: &WriteParameters) {
+        let Ok(page) = self.list_uploads_page(key, None, None) else {
+            return;
+        };
+        let lost = (page.uploads.iter())
+            .filter(|upload| upload.key == key && upload.initiated.is_some_and(|at| at >= since));
+        for upload in lost {
+            let outcome = self.abort(key, &upload.upload_id, write);
+            crate::log::warn(&format!(
+                "CreateMultipartUpload {key}: the reply was lost; aborting the upload {} it \
+                 began: {}",
+                upload.upload_id,
+                match outcome {
+                    Ok(()) => "done".to_string(),
+                    Err(error) => error.to_string(),
+                }
+            ));
+        }
+    }
+
+    fn initiate(&self, key: &str, write: &WriteParameters) -> Result<String> {
         let operation = format!("CreateMultipartUpload {key}");
         let command = Command::InitiateMultipartUpload {
             content_type: &write.content_type,

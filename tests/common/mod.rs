@@ -2,6 +2,8 @@
 //! (started by `scripts/test.sh`, which exports `S3STORAGE_TEST_*`).
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use s3storage::{Settings, Storage};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

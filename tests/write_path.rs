@@ -1,0 +1,650 @@
+//! The write and read paths under faults, through the fault-injecting proxy, against the
+//! local server: a failed file is poisoned and never committed, abort discards, every
+//! request kind (start, part, complete, put, get, head, list) meets transient and
+//! persistent 5xx, resets, truncation, stalls and corruption, and replies are checked.
+//! Each test first asserts that its fault fired.
+
+mod common;
+
+use common::proxy::{read_all, storages, stream_write, Fault, FaultProxy, Matcher};
+use common::{pattern, settings, unique};
+use s3storage::{ResultCode, Storage};
+use std::io::Write;
+
+const MIB: usize = 1024 * 1024;
+
+/// The state a failed write must leave: no object, no multipart upload.
+fn assert_nothing_left(direct: &Storage, name: &str, what: &str) {
+    assert!(
+        !direct.exists(name).unwrap(),
+        "{what}: an object was stored"
+    );
+    let left = direct.incomplete_uploads().unwrap();
+    assert!(left.is_empty(), "{what}: uploads left open: {left:?}");
+}
+
+fn error_xml(code: &str) -> String {
+    format!("<?xml version=\"1.0\"?><Error><Code>{code}</Code><Message>injected</Message></Error>")
+}
+
+#[test]
+fn a_failed_start_poisons_the_file_and_nothing_is_committed() {
+    let proxy = FaultProxy::start();
+    let (storage, direct) = storages(&proxy);
+    proxy.add(
+        Matcher::Request("POST", "?uploads".into()),
+        Fault::Status503,
+        1000,
+    );
+    let mut file = storage.open("start.bin", "wb").unwrap();
+    let chunk = pattern(MIB, 1);
+    let mut first_error = None;
+    for _ in 0..12 {
+        if let Err(error) = file.write_bytes(&chunk) {
+            first_error = Some(error);
+            break;
+        }
+    }
+    let first = first_error.expect("a write must report the failed start");
+    assert_eq!(first.code(), ResultCode::Server, "{first}");
+    assert_eq!(file.size().unwrap_err().to_string(), first.to_string());
+    // Every later write and the close say the same; nothing is committed.
+    let again = file.write_bytes(&chunk).unwrap_err();
+    assert_eq!(again.to_string(), first.to_string());
+    let closed = file.close().unwrap_err();
+    assert_eq!(closed.to_string(), first.to_string());
+    assert_eq!(file.close().unwrap_err().code(), ResultCode::Server);
+    proxy.clear_fired("start");
+    assert_nothing_left(&direct, "start.bin", "failed start");
+}
+
+#[test]
+fn a_failed_part_poisons_the_file_and_the_upload_is_aborted() {
+    let proxy = FaultProxy::start();
+    let (storage, direct) = storages(&proxy);
+    proxy.add(
+        Matcher::Containing("partNumber=".into()),
+        Fault::ResetDuringBody,
+        1000,
+    );
+    let mut file = storage.open("part.bin", "wb").unwrap();
+    // The first part goes up in the background and fails after its attempts...
+    file.write_bytes(&pattern(6 * MIB, 2)).unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    // ...so the next write that hands over a part reports it, without taking its bytes.
+    let error = file.write_bytes(&pattern(5 * MIB, 3)).unwrap_err();
+    assert_eq!(error.code(), ResultCode::Network, "{error}");
+    assert_eq!(file.size().unwrap_err().to_string(), error.to_string());
+    // Every later write, however small, and the close say the same.
+    assert_eq!(
+        file.write_bytes(b"x").unwrap_err().to_string(),
+        error.to_string()
+    );
+    assert_eq!(file.close().unwrap_err().to_string(), error.to_string());
+    proxy.clear_fired("part");
+    assert_nothing_left(&direct, "part.bin", "failed part");
+    // A file that never learned of the failure before close reports it there.
+    proxy.add(
+        Matcher::Containing("partNumber=".into()),
+        Fault::Status503,
+        1000,
+    );
+    let error = stream_write(&storage, "part-late.bin", &pattern(16 * MIB, 4)).unwrap_err();
+    proxy.clear_fired("late part");
+    assert_eq!(error.code(), ResultCode::Server, "{error}");
+    assert_nothing_left(&direct, "part-late.bin", "failed part at close");
+}
+
+#[test]
+fn a_completion_refused_in_a_200_is_retried_or_reported() {
+    let proxy = FaultProxy::start();
+    let (storage, direct) = storages(&proxy);
+    let content = pattern(11 * MIB, 3);
+    let complete = || Matcher::Request("POST", "uploadId=".into());
+    // Transient: S3's 200 carrying an InternalError is retried as the SDKs do.
+    proxy.add(
+        complete(),
+        Fault::Respond(200, error_xml("InternalError")),
+        1,
+    );
+    stream_write(&storage, "complete-once.bin", &content).unwrap();
+    proxy.clear_met("complete once");
+    assert!(read_all(&direct, "complete-once.bin").unwrap() == content);
+    // Persistent: reported, and neither object nor upload is left.
+    proxy.add(
+        complete(),
+        Fault::Respond(200, error_xml("InternalError")),
+        1000,
+    );
+    let error = stream_write(&storage, "complete-never.bin", &content).unwrap_err();
+    proxy.clear_fired("complete never");
+    assert!(error.to_string().contains("InternalError"), "{error}");
+    assert_nothing_left(&direct, "complete-never.bin", "failed complete");
+    // A namespaced Error, or a body that is not a completion result, is a failure too.
+    for body in [
+        "<s3:Error xmlns:s3=\"http://s3.amazonaws.com/doc/2006-03-01/\"><s3:Code>SlowDown</s3:Code></s3:Error>",
+        "<html>proxy error</html>",
+    ] {
+        proxy.add(complete(), Fault::Respond(200, body.into()), 1000);
+        let error = stream_write(&storage, "complete-odd.bin", &content).unwrap_err();
+        proxy.clear_fired("odd completion");
+        assert_eq!(error.code(), ResultCode::Server, "{error}");
+        assert_nothing_left(&direct, "complete-odd.bin", "odd completion");
+    }
+}
+
+#[test]
+fn abort_discards_what_was_written() {
+    let proxy = FaultProxy::start();
+    let (storage, direct) = storages(&proxy);
+    let mut file = storage.open("aborted.bin", "wb").unwrap();
+    file.write_all(&pattern(12 * MIB, 4)).unwrap();
+    let before = proxy.requests();
+    file.abort().unwrap();
+    let sent: Vec<String> = proxy.seen()[before..]
+        .iter()
+        .map(|seen| seen.head[0].clone())
+        .collect();
+    assert!(
+        sent.iter()
+            .any(|line| line.starts_with("DELETE ") && line.contains("uploadId=")),
+        "no AbortMultipartUpload: {sent:?}"
+    );
+    assert!(file.closed());
+    assert_nothing_left(&direct, "aborted.bin", "abort");
+    // A small write (no upload started yet) is simply dropped.
+    let mut file = storage.open("aborted-small.bin", "wb").unwrap();
+    file.write_all(b"never").unwrap();
+    file.abort().unwrap();
+    assert!(!direct.exists("aborted-small.bin").unwrap());
+}
+
+/// The request kinds of the write and read paths, and the operation that makes each.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Start,
+    Part,
+    Complete,
+    Put,
+    Get,
+    Head,
+    List,
+}
+
+impl Kind {
+    fn matcher(self, name: &str) -> Matcher {
+        match self {
+            Kind::Start => Matcher::Request("POST", "?uploads".into()),
+            Kind::Part => Matcher::Containing("partNumber=".into()),
+            Kind::Complete => Matcher::Request("POST", "uploadId=".into()),
+            Kind::Put => Matcher::Request("PUT", format!("/{name} ")),
+            Kind::Get => Matcher::Request("GET", format!("/{name} ")),
+            Kind::Head => Matcher::Request("HEAD", format!("/{name} ")),
+            Kind::List => Matcher::Containing("delimiter=".into()),
+        }
+    }
+
+    /// This kind's corruption: a damaged body or a damaged reply.
+    fn corruption(self) -> Fault {
+        match self {
+            Kind::Start => Fault::Respond(
+                200,
+                "<InitiateMultipartUploadResult></InitiateMultipartUploadResult>".into(),
+            ),
+            Kind::Part | Kind::Put => Fault::CorruptBody,
+            Kind::Complete => Fault::Respond(200, error_xml("InternalError")),
+            Kind::Get => Fault::ShiftContentRange,
+            Kind::Head => Fault::DropHeader("content-length"),
+            Kind::List => Fault::Respond(
+                200,
+                "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>".into(),
+            ),
+        }
+    }
+}
+
+/// Runs the operation that makes requests of `kind` on `name`.
+fn operate(kind: Kind, storage: &Storage, name: &str, content: &[u8]) -> s3storage::Result<()> {
+    match kind {
+        Kind::Start | Kind::Part | Kind::Complete => stream_write(storage, name, content),
+        Kind::Put => storage.save(name, content).map(|_| ()),
+        Kind::Get => match read_all(storage, name) {
+            Ok(data) if data == content => Ok(()),
+            Ok(_) => panic!("{kind:?}: wrong bytes reached the caller"),
+            Err(error) => Err(error),
+        },
+        Kind::Head => match storage.size(name) {
+            Ok(size) if size == content.len() as u64 => Ok(()),
+            Ok(size) => panic!("{kind:?}: wrong size {size}"),
+            Err(error) => Err(error),
+        },
+        Kind::List => {
+            let (_, files) = storage.listdir("")?;
+            assert!(files.contains(&name.to_string()), "{files:?}");
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn every_request_kind_under_transient_and_persistent_faults() {
+    let proxy = FaultProxy::start();
+    let (storage, direct) = storages(&proxy);
+    let large = pattern(11 * MIB, 5);
+    let small = pattern(300_000, 6);
+    let kinds = [
+        Kind::Start,
+        Kind::Part,
+        Kind::Complete,
+        Kind::Put,
+        Kind::Get,
+        Kind::Head,
+        Kind::List,
+    ];
+    for kind in kinds {
+        let writes = matches!(kind, Kind::Start | Kind::Part | Kind::Complete | Kind::Put);
+        let content = if matches!(kind, Kind::Put) {
+            &small
+        } else {
+            &large
+        };
+        let faults = [
+            Fault::Status503,
+            Fault::ResetDuringBody,
+            Fault::TruncateResponse,
+            Fault::Stall,
+            kind.corruption(),
+        ];
+        for fault in faults {
+            for times in [1, 1000] {
+                let name = format!("{kind:?}-{fault:?}-{times}.bin").replace(['(', ')'], "");
+                if !writes {
+                    direct.save(&name, content.as_slice()).unwrap();
+                }
+                let what = format!("{kind:?} {fault:?} x{times}");
+                proxy.add(kind.matcher(&name), fault.clone(), times);
+                let outcome = operate(kind, &storage, &name, content);
+                proxy.clear_fired(&what);
+                check_outcome(&direct, &name, content, writes, times, outcome, &what);
+            }
+        }
+    }
+    // And afterwards the storage works again.
+    storage.save("after.txt", &b"fine"[..]).unwrap();
+    assert_eq!(read_all(&storage, "after.txt").unwrap(), b"fine");
+}
+
+/// A transient fault is retried to success or reported; a persistent one is reported.
+/// A failed write leaves nothing; a write that succeeded stored exactly its bytes.
+fn check_outcome(
+    direct: &Storage,
+    name: &str,
+    content: &[u8],
+    writes: bool,
+    times: usize,
+    outcome: s3storage::Result<()>,
+    what: &str,
+) {
+    match outcome {
+        Ok(()) => {
+            assert_eq!(times, 1, "{what}: a persistent fault was not reported");
+            if writes {
+                assert!(
+                    read_all(direct, name).unwrap() == content,
+                    "{what}: bytes differ"
+                );
+            }
+        }
+        Err(error) => {
+            let code = error.code();
+            assert!(
+                matches!(code, ResultCode::Network | ResultCode::Server),
+                "{what}: {error}"
+            );
+            if writes {
+                // The completion's reply may be lost after the server completed: then the
+                // whole object is there, never a part of it.
+                let stored = read_all(direct, name).ok();
+                assert!(
+                    stored.is_none() || stored.as_deref() == Some(content),
+                    "{what}: a partial object was committed"
+                );
+                let left = direct.incomplete_uploads().unwrap();
+                assert!(left.is_empty(), "{what}: uploads left: {left:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn replies_are_checked_not_trusted() {
+    let proxy = FaultProxy::start();
+    let (storage, direct) = storages(&proxy);
+    let content = pattern(2 * MIB, 7);
+    direct.save("checked.bin", content.as_slice()).unwrap();
+    // A ranged GET whose Content-Range is not the range asked for: never shifted bytes.
+    proxy.add(
+        Matcher::Request("GET", "checked.bin".into()),
+        Fault::ShiftContentRange,
+        1000,
+    );
+    let error = read_all(&storage, "checked.bin").unwrap_err();
+    proxy.clear_fired("shifted range");
+    assert!(error.to_string().contains("Content-Range"), "{error}");
+    // A HEAD without Content-Length is an error, not size 0.
+    proxy.add(
+        Matcher::Request("HEAD", "checked.bin".into()),
+        Fault::DropHeader("content-length"),
+        1000,
+    );
+    let error = storage.size("checked.bin").unwrap_err();
+    proxy.clear_fired("no length");
+    assert_eq!(error.code(), ResultCode::Server, "{error}");
+    assert!(error.to_string().contains("Content-Length"), "{error}");
+    // A listing whose marker does not advance stops with a server error, not a loop.
+    let page = "<ListBucketResult><IsTruncated>true</IsTruncated><NextMarker>a</NextMarker>\
+                <Contents><Key>a</Key></Contents></ListBucketResult>";
+    proxy.add(
+        Matcher::Containing("delimiter=".into()),
+        Fault::Respond(200, page.into()),
+        1000,
+    );
+    let error = storage.listdir("").unwrap_err();
+    let hits = proxy.clear_fired("stuck listing");
+    assert_eq!(error.code(), ResultCode::Server, "{error}");
+    assert!(error.to_string().contains("does not advance"), "{error}");
+    assert_eq!(hits, 2, "the listing went on after its marker stopped");
+}
+
+#[test]
+fn listing_keeps_keys_xml_cannot_carry() {
+    // Another client writes a key holding U+0001 (curl, SigV4).
+    let prefix = unique("xml");
+    let (access, secret) = common::keys();
+    let url = format!(
+        "{}/{}/{prefix}/a%01b.txt",
+        common::endpoint(),
+        common::BUCKET
+    );
+    let output = std::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT"])
+        .args(["--aws-sigv4", "aws:amz:us-east-1:s3"])
+        .args(["--user", &format!("{access}:{secret}")])
+        .args(["-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD"])
+        .args(["--data-binary", "control", &url])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "200", "{output:?}");
+    let storage = Storage::new(&settings(&[("AWS_LOCATION", &prefix)])).unwrap();
+    let (_, files) = storage.listdir("").unwrap();
+    assert_eq!(files, vec!["a\u{1}b.txt".to_string()]);
+    // The name the listing gave can be used as it is.
+    assert_eq!(read_all(&storage, &files[0]).unwrap(), b"control");
+    assert!(storage.exists(&files[0]).unwrap());
+    storage.delete(&files[0]).unwrap();
+    assert!(!storage.exists(&files[0]).unwrap());
+    // Names this library creates still may not hold control characters.
+    let error = storage.save("a\u{1}b.txt", &b"x"[..]).unwrap_err();
+    assert_eq!(error.code(), ResultCode::SuspiciousName);
+}
+
+#[test]
+fn access_parameters_go_on_every_request_that_needs_them() {
+    let proxy = FaultProxy::start();
+    let location = unique("params");
+    let storage = Storage::new(&settings(&[
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
+        ("AWS_LOCATION", &location),
+        (
+            "AWS_S3_OBJECT_PARAMETERS",
+            r#"{"RequestPayer": "requester", "CacheControl": "max-age=5"}"#,
+        ),
+    ]))
+    .unwrap();
+    let content = pattern(11 * MIB, 8);
+    storage.save("payer.bin", content.as_slice()).unwrap();
+    assert!(storage.exists("payer.bin").unwrap());
+    assert!(read_all(&storage, "payer.bin").unwrap() == content);
+    let seen = proxy.seen();
+    for (kind, matches) in [
+        ("CreateMultipartUpload", "?uploads"),
+        ("UploadPart", "partNumber="),
+        ("CompleteMultipartUpload", "uploadId="),
+        ("HEAD", "HEAD "),
+        ("GET", "GET "),
+    ] {
+        let requests: Vec<_> = seen
+            .iter()
+            .filter(|s| s.head[0].contains(matches) && s.head[0].contains("payer.bin"))
+            .collect();
+        assert!(!requests.is_empty(), "no {kind} seen");
+        for request in requests {
+            assert_eq!(
+                request.header("x-amz-request-payer").as_deref(),
+                Some("requester"),
+                "{kind}: {:?}",
+                request.head[0]
+            );
+        }
+    }
+    // Cache-Control is an object parameter: on the create, never on parts or reads.
+    for request in &seen {
+        let line = &request.head[0];
+        if line.contains("partNumber=") || line.starts_with("GET ") || line.starts_with("HEAD ") {
+            assert!(request.header("cache-control").is_none(), "{line}");
+        }
+    }
+}
+
+#[test]
+fn sse_c_keys_go_on_parts_and_reads() {
+    // The local server cannot do SSE-C, so the proxy answers for it and records.
+    let proxy = FaultProxy::start();
+    let initiated =
+        "<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>";
+    let completed =
+        "<CompleteMultipartUploadResult><ETag>\"x\"</ETag></CompleteMultipartUploadResult>";
+    proxy.add(
+        Matcher::Request("POST", "?uploads".into()),
+        Fault::Respond(200, initiated.into()),
+        1,
+    );
+    proxy.add(
+        Matcher::Containing("partNumber=".into()),
+        Fault::Respond(200, String::new()),
+        2,
+    );
+    proxy.add(
+        Matcher::Request("POST", "uploadId=".into()),
+        Fault::Respond(200, completed.into()),
+        1,
+    );
+    proxy.add(
+        Matcher::Request("HEAD", "/".into()),
+        Fault::Respond(404, String::new()),
+        1,
+    );
+    let storage = Storage::new(&settings(&[
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
+        ("AWS_AUTO_CREATE_BUCKET", "False"),
+        (
+            "AWS_S3_OBJECT_PARAMETERS",
+            r#"{"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "0123456789abcdef0123456789abcdef"}"#,
+        ),
+    ]))
+    .unwrap();
+    storage
+        .save("secret.bin", pattern(11 * MIB, 9).as_slice())
+        .unwrap();
+    assert!(!storage.exists("secret.bin").unwrap());
+    proxy.clear_met("canned SSE-C replies");
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 5, "start, 2 parts, complete, head: {seen:?}");
+    let mut checked = 0;
+    for request in &seen {
+        let line = &request.head[0];
+        let needs_key =
+            line.contains("?uploads") || line.contains("partNumber=") || line.starts_with("HEAD ");
+        if !needs_key {
+            continue;
+        }
+        checked += 1;
+        let algorithm = request.header("x-amz-server-side-encryption-customer-algorithm");
+        let key = request.header("x-amz-server-side-encryption-customer-key");
+        let md5 = request.header("x-amz-server-side-encryption-customer-key-md5");
+        assert_eq!(algorithm.as_deref(), Some("AES256"), "{line}");
+        assert!(key.is_some() && md5.is_some(), "{line}");
+    }
+    assert_eq!(checked, 4, "start, two parts and the HEAD carry the key");
+}
+
+#[test]
+fn servers_without_conditional_writes_get_head_then_put() {
+    let proxy = FaultProxy::start();
+    let not_implemented = error_xml("NotImplemented");
+    proxy.add(
+        Matcher::Header("if-none-match"),
+        Fault::Respond(501, not_implemented),
+        1000,
+    );
+    let location = unique("no-conditional");
+    let storage = Storage::new(&settings(&[
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
+        ("AWS_LOCATION", &location),
+        ("AWS_S3_FILE_OVERWRITE", "False"),
+    ]))
+    .unwrap();
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = warnings.clone();
+    s3storage::log::set_logger(Some(std::sync::Arc::new(move |level, message: &str| {
+        if level == s3storage::log::Level::Warn && message.contains("conditional") {
+            sink.lock().unwrap().push(message.to_string());
+        }
+    })));
+    let first = storage.save("same.txt", &b"one"[..]).unwrap();
+    let second = storage.save("same.txt", &b"two"[..]).unwrap();
+    assert_eq!(first, "same.txt");
+    assert_ne!(second, first);
+    let large = pattern(11 * MIB, 10);
+    let third = storage.save("same.txt", large.as_slice()).unwrap();
+    assert!(third != first && third != second);
+    let mut empty = storage.open("empty.txt", "w").unwrap();
+    empty.close().unwrap();
+    s3storage::log::set_logger(None);
+    proxy.clear_fired("If-None-Match refused");
+    assert_eq!(read_all(&storage, &first).unwrap(), b"one");
+    assert_eq!(read_all(&storage, &second).unwrap(), b"two");
+    assert!(read_all(&storage, &third).unwrap() == large);
+    assert_eq!(storage.size("empty.txt").unwrap(), 0);
+    let warnings = warnings.lock().unwrap();
+    assert_eq!(warnings.len(), 1, "one warning per storage: {warnings:?}");
+}
+
+#[test]
+fn a_lost_race_picks_its_next_name_from_the_original_with_max_length() {
+    let proxy = FaultProxy::start();
+    let location = unique("race");
+    let storage = Storage::new(&settings(&[
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
+        ("AWS_LOCATION", &location),
+        ("AWS_S3_FILE_OVERWRITE", "False"),
+    ]))
+    .unwrap();
+    let direct = Storage::new(&settings(&[("AWS_LOCATION", &location)])).unwrap();
+    for (source, size) in [("bytes", 300_000), ("reader", 11 * MIB), ("file", 11 * MIB)] {
+        // Just before the create-only write of `race-<source>.bin`, another writer takes
+        // the name (and the name it then picks, once).
+        let name = format!("race-{source}.bin");
+        let rival = direct.clone();
+        let taken = name.clone();
+        let hook = move || {
+            let _ = rival.save(&taken, &b"rival"[..]);
+        };
+        let matcher = match size {
+            300_000 => Matcher::Request("PUT", format!("/{name} ")),
+            _ => Matcher::Request("POST", format!("{name}?uploadId=")),
+        };
+        proxy.add(matcher, Fault::Hook(std::sync::Arc::new(hook)), 1);
+        let content = pattern(size, 11);
+        let options = s3storage::SaveOptions {
+            max_length: Some(20),
+            ..Default::default()
+        };
+        let saved = match source {
+            "bytes" => storage.save_with(&name, content.as_slice(), &options),
+            "reader" => storage.save_with(&name, std::io::Cursor::new(&content), &options),
+            _ => {
+                let path = std::env::temp_dir().join(unique("race-file"));
+                std::fs::write(&path, &content).unwrap();
+                let saved = storage.save_file_with(&name, &path, &options);
+                std::fs::remove_file(&path).unwrap();
+                saved
+            }
+        }
+        .unwrap();
+        proxy.clear_met(source);
+        assert_eq!(read_all(&direct, &name).unwrap(), b"rival");
+        assert_ne!(saved, name);
+        assert!(saved.len() <= 20, "{saved:?} is longer than max_length");
+        // Django's alternative of the original: one suffix, never stacked.
+        assert_eq!(saved.matches('_').count(), 1, "{saved:?}");
+        assert!(read_all(&direct, &saved).unwrap() == content, "{source}");
+    }
+}
+
+#[test]
+fn per_save_parameters_win_and_bad_ones_send_nothing() {
+    let storage = common::storage(&[(
+        "AWS_S3_OBJECT_PARAMETERS",
+        r#"{"CacheControl": "max-age=1"}"#,
+    )]);
+    let options = s3storage::SaveOptions::from_json(
+        Some(r#"{"ContentType": "text/x-custom", "CacheControl": "max-age=99", "ContentDisposition": "attachment", "Metadata": {"owner": "me"}}"#),
+        None,
+    )
+    .unwrap();
+    let name = storage
+        .save_with("typed.bin", &b"data"[..], &options)
+        .unwrap();
+    let url = storage.url(&name).unwrap();
+    let (status, headers, _) = common::fetch("GET", &url);
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/x-custom");
+    assert_eq!(headers["cache-control"], "max-age=99");
+    assert_eq!(headers["content-disposition"], "attachment");
+    assert_eq!(headers["x-amz-meta-owner"], "me");
+    for bad in [
+        "{",
+        "[1]",
+        r#"{"Nope": 1}"#,
+        r#"{"ChecksumAlgorithm": "CRC32"}"#,
+    ] {
+        let error = s3storage::SaveOptions::from_json(Some(bad), None).unwrap_err();
+        assert_eq!(error.code(), ResultCode::InvalidArgument, "{bad}: {error}");
+    }
+    let error = s3storage::SaveOptions::from_json(Some(r#"{"Nope": 1}"#), None).unwrap_err();
+    assert!(error.to_string().contains("Nope"), "{error}");
+    // Checked before anything is sent, also through save_with directly.
+    let options = s3storage::SaveOptions {
+        parameters: serde_json::from_str(r#"{"Nope": 1}"#).ok(),
+        max_length: None,
+    };
+    let error = storage
+        .save_with("never.bin", &b"x"[..], &options)
+        .unwrap_err();
+    assert_eq!(error.code(), ResultCode::InvalidArgument);
+    assert!(!storage.exists("never.bin").unwrap());
+    let error = storage.open_with("never.bin", "r", &options).unwrap_err();
+    assert_eq!(error.code(), ResultCode::InvalidArgument);
+}
+
+#[test]
+fn compression_suffixes_are_case_sensitive_on_the_wire() {
+    let storage = common::storage(&[]);
+    storage.save("upper.GZ", &b"x"[..]).unwrap();
+    storage.save("lower.gz", &b"x"[..]).unwrap();
+    let (_, upper, _) = common::fetch("GET", &storage.url("upper.GZ").unwrap());
+    let (_, lower, _) = common::fetch("GET", &storage.url("lower.gz").unwrap());
+    assert!(upper.get("content-encoding").is_none(), "{upper:?}");
+    assert_eq!(lower["content-encoding"], "gzip");
+}
