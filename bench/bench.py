@@ -13,6 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUST = [os.path.join(ROOT, "target", "release", "examples", "bench")]
 PY = [sys.executable, os.path.join(ROOT, "bench", "ds_client.py")]
 BIG_MIB = int(os.environ.get("BENCH_MIB", "256"))
+HUGE_MIB = int(os.environ.get("BENCH_HUGE_MIB", "1024"))
 ROUNDS, OPS = 5, int(os.environ.get("BENCH_OPS", "50"))
 
 
@@ -36,6 +37,25 @@ def url(key):
 def curl(*args):
     auth = "%s:%s" % (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
     return ["curl", "-sSf", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", auth] + list(args)
+
+
+def huge_save_rows():
+    """Peak RSS of a HUGE_MIB save_file with AWS_S3_FILE_OVERWRITE True and False: the
+    create-only save must stream as the overwriting one does."""
+    huge = os.path.join(os.environ["BENCH_DIR"], "huge.bin")
+    with open(huge, "wb") as f:
+        chunk = os.urandom(1024 * 1024)
+        for _ in range(HUGE_MIB):
+            f.write(chunk)
+    rows = []
+    for overwrite in ["True", "False"]:
+        env = {"AWS_S3_FILE_OVERWRITE": overwrite, "AWS_LOCATION": "huge-" + overwrite}
+        _, rss_rs, _ = run(RUST + ["save", huge, "huge.bin"], env)
+        _, rss_ds, _ = run(PY + ["save", huge, "huge.bin"], env)
+        rows.append(("peak RSS, save_file %d MiB, overwrite %s" % (HUGE_MIB, overwrite),
+                     "MiB", rss_rs, rss_ds, None))
+    os.remove(huge)
+    return rows
 
 
 def main():
@@ -69,6 +89,7 @@ def main():
     rows.append(("peak RSS, save", "MiB", rss_rs_save, rss_ds_save, rss_curl_save))
     rows.append(("peak RSS, stream write", "MiB", rss_rs_write, rss_ds_write, None))
     rows.append(("peak RSS, full read", "MiB", rss_rs_read, rss_ds_read, rss_curl_read))
+    rows.extend(huge_save_rows())
 
     def cell(value):
         return "n/a" if value is None else "%.1f" % value

@@ -59,6 +59,14 @@ int main(void) {
     CHECK(s3storage_exists(storage, name, &exists));
     printf("deleted: %s\n", exists ? "no" : "yes");
 
+    /* A write that is given up: abort discards it, nothing is stored. */
+    s3storage_file *draft = NULL;
+    CHECK(s3storage_open(storage, "tests/draft.txt", "w", &draft));
+    CHECK(s3storage_file_write(draft, "draft", 5));
+    CHECK(s3storage_file_abort(draft));
+    CHECK(s3storage_exists(storage, "tests/draft.txt", &exists));
+    printf("aborted draft stored: %s\n", exists ? "yes" : "no");
+
     s3storage_string_free(name);
     s3storage_string_free(name2);
     s3storage_string_free(name3);

@@ -1,5 +1,5 @@
-/* upload LOCAL_FILE NAME: uploads a local file under NAME (streamed), then prints the
- * saved name and its URL. Configured from the environment by Django setting names
+/* upload LOCAL_FILE NAME: uploads a local file under NAME (streamed, with per-save
+ * object parameters: it is served as a download), then prints the saved name and its URL. Configured from the environment by Django setting names
  * (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...). */
 #include "example.h"
 
@@ -25,7 +25,9 @@ int main(int argc, char **argv) {
     s3storage *storage = storage_from_env(NULL);
     char *saved = NULL, *url = NULL;
     CHECK(s3storage_set_progress_callback(storage, progress, NULL));
-    CHECK(s3storage_save_file(storage, argv[2], argv[1], &saved));
+    /* Per-save parameters, as django-storages' get_object_parameters(name). */
+    const char *params = "{\"ContentDisposition\": \"attachment\"}";
+    CHECK(s3storage_save_file_ex(storage, argv[2], argv[1], params, 0, &saved));
     CHECK(s3storage_url(storage, saved, &url));
     printf("saved: %s\nurl: %s\n", saved, url);
     s3storage_string_free(saved);

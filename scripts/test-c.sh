@@ -64,12 +64,14 @@ check_output() {
                grep -qx "chunks(2): 'co-nt-en-t'" "$tmp/$name.out" &&
                grep -qx "overwrite save: tests/django_test.txt size 12" "$tmp/$name.out" &&
                grep -q "^no-overwrite save: tests/django_test_.......\.txt (new name)$" "$tmp/$name.out" &&
-               grep -qx "deleted: yes" "$tmp/$name.out" ;;
+               grep -qx "deleted: yes" "$tmp/$name.out" &&
+               grep -qx "aborted draft stored: no" "$tmp/$name.out" ;;
     threads) grep -qx "threads: 8 x 10 objects saved, read back and deleted" "$tmp/$name.out" ;;
     upload) grep -qx "saved: uploads/local.txt" "$tmp/$name.out" &&
             grep -q "100%" "$tmp/$name.err" &&
             url=$(sed -n 's/^url: //p' "$tmp/$name.out") &&
-            [ "$(curl -s "$url")" = "upload example content" ] ;;
+            [ "$(curl -s "$url")" = "upload example content" ] &&
+            curl -s -D - -o /dev/null "$url" | grep -qi "^content-disposition: attachment" ;;
     smoke-cxx) grep -q "listdir(cxx): 1 file(s), first hello.txt" "$tmp/$name.out" ;;
   esac
 }

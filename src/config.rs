@@ -239,7 +239,11 @@ impl Config {
             use_ssl: settings.flag("AWS_S3_USE_SSL", true),
             verify: verify(settings),
             proxies: proxies(settings, &client),
-            file_buffer_size: settings.int("AWS_S3_FILE_BUFFER_SIZE").unwrap_or(5 * MIB) as usize,
+            // S3's smallest part (but the last) is 5 MiB.
+            file_buffer_size: settings
+                .int("AWS_S3_FILE_BUFFER_SIZE")
+                .unwrap_or(5 * MIB)
+                .max(5 * MIB) as usize,
             multipart_threshold: transfer.multipart_threshold,
             multipart_chunksize: transfer.multipart_chunksize,
             max_concurrency: transfer.max_concurrency,

@@ -90,28 +90,49 @@ struct Writing {
 
 impl Writing {
     /// Takes `data`, handing every full part to the upload (started with the first).
-    /// On an error the caller fails the file, so nothing of it is ever committed.
+    /// A big write is cut into parts as it is read, never copied whole. On an error the
+    /// caller fails the file, so nothing of it is ever committed.
     fn accept(&mut self, data: &[u8]) -> Result<()> {
-        self.buffer.extend_from_slice(data);
-        self.written += data.len() as u64;
         let part_size = self.target.part_size;
-        while self.buffer.len() >= part_size {
-            if self.upload.is_none() {
-                let target = &self.target;
-                self.upload = Some(Uploader::start(
-                    target.objects.clone(),
-                    &target.key,
-                    &target.write,
-                    target.concurrency,
-                    target.progress.clone(),
-                )?);
+        let mut rest = data;
+        while !rest.is_empty() {
+            let take = (part_size - self.buffer.len()).min(rest.len());
+            self.buffer.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.buffer.len() == part_size {
+                self.send_part()?;
             }
-            let rest = self.buffer.split_off(part_size);
-            let part = std::mem::replace(&mut self.buffer, rest);
-            self.upload.as_mut().expect("started above").submit(part)?;
         }
+        self.written += data.len() as u64;
         Ok(())
     }
+
+    /// Hands the full buffer to the upload, starting it first if needed.
+    fn send_part(&mut self) -> Result<()> {
+        if self.upload.is_none() {
+            let target = &self.target;
+            self.upload = Some(Uploader::start(
+                target.objects.clone(),
+                &target.key,
+                &target.write,
+                target.concurrency,
+                target.progress.clone(),
+            )?);
+        }
+        let next = Vec::with_capacity(self.target.part_size);
+        let part = std::mem::replace(&mut self.buffer, next);
+        self.upload.as_mut().expect("started above").submit(part)
+    }
+}
+
+/// The state of a file while a call on it runs: if the call panics, the file stays
+/// failed and commits nothing.
+fn interrupted() -> Error {
+    Error::BadState(
+        "an earlier call on this file did not finish (an internal error); nothing of it \
+         will be committed"
+            .into(),
+    )
 }
 
 #[allow(clippy::large_enum_variant)] // one per open file; boxing buys nothing
@@ -348,8 +369,8 @@ impl S3File {
     /// accepted and the file is failed: the upload is aborted, and every later `write`
     /// and `close` returns the same error. Nothing is ever committed from it.
     pub fn write_bytes(&mut self, data: &[u8]) -> Result<()> {
-        let writing = match &mut self.state {
-            State::Writing(writing) => writing,
+        match &self.state {
+            State::Writing(_) => {}
             State::Failed(error) => return Err(error.clone()),
             State::Reading(_) => {
                 return Err(Error::BadState(format!(
@@ -358,22 +379,25 @@ impl S3File {
                 )))
             }
             State::Closed => return Err(self.closed_error()),
+        }
+        let State::Writing(mut writing) =
+            std::mem::replace(&mut self.state, State::Failed(interrupted()))
+        else {
+            unreachable!("checked above")
         };
         match writing.accept(data) {
-            Ok(()) => Ok(()),
-            Err(error) => Err(self.fail(error)),
-        }
-    }
-
-    /// Makes the file failed with `error` (aborting any upload) and gives the error back.
-    fn fail(&mut self, error: Error) -> Error {
-        if let State::Writing(writing) = std::mem::replace(&mut self.state, State::Closed) {
-            if let Some(upload) = writing.upload {
-                upload.discard();
+            Ok(()) => {
+                self.state = State::Writing(writing);
+                Ok(())
+            }
+            Err(error) => {
+                if let Some(upload) = writing.upload.take() {
+                    upload.discard();
+                }
+                self.state = State::Failed(error.clone());
+                Err(error)
             }
         }
-        self.state = State::Failed(error.clone());
-        error
     }
 
     /// Django's `File.chunks(chunk_size)`: rewinds, then yields pieces of `size` bytes.
@@ -391,28 +415,42 @@ impl S3File {
     /// (the upload is then aborted, nothing is stored). A file whose write failed
     /// returns that failure here and commits nothing. Closing twice is fine.
     pub fn close(&mut self) -> Result<()> {
-        match std::mem::replace(&mut self.state, State::Closed) {
+        match std::mem::replace(&mut self.state, State::Failed(interrupted())) {
             State::Writing(writing) => match self.commit(writing) {
-                Ok(()) => Ok(()),
-                Err(error) => Err(self.fail(error)),
+                Ok(()) => {
+                    self.state = State::Closed;
+                    Ok(())
+                }
+                Err(error) => {
+                    self.state = State::Failed(error.clone());
+                    Err(error)
+                }
             },
             State::Failed(error) => {
                 self.state = State::Failed(error.clone());
                 Err(error)
             }
-            State::Reading(_) | State::Closed => Ok(()),
+            State::Reading(_) | State::Closed => {
+                self.state = State::Closed;
+                Ok(())
+            }
         }
     }
 
     /// Closes the file without committing anything: what was written is discarded and
     /// any multipart upload is aborted. An error says the abort itself failed (the
-    /// upload may be left on the server; `Storage::incomplete_uploads` lists it).
+    /// upload may be left on the server; `Storage::incomplete_uploads` lists it). A file
+    /// that had failed stays failed: a later `close` still returns its failure.
     pub fn abort(&mut self) -> Result<()> {
         match std::mem::replace(&mut self.state, State::Closed) {
             State::Writing(Writing {
                 upload: Some(upload),
                 ..
             }) => upload.abort(),
+            State::Failed(error) => {
+                self.state = State::Failed(error);
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

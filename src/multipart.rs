@@ -5,22 +5,73 @@
 //! blocks while all workers are busy, which bounds memory to about
 //! `(max_concurrency + 1) × part size`); each part is retried by the transport; on any
 //! failure the upload is aborted, so none is left behind, and the first error is
-//! returned from `finish` (or from the next `submit`).
+//! returned from `finish` (or from the next `submit`). An `Uploader` dropped before it
+//! finished (an early return, a panic) aborts its upload too.
 
 use crate::content::read_up_to;
 use crate::error::{Error, Result};
 use crate::progress::Reporter;
 use crate::s3::{ObjectStore, Overwrite, UploadedPart, WriteParameters};
 use std::io::Read;
-use std::sync::mpsc::{sync_channel, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
+/// A part handed to the workers: its number and its bytes.
+type Job = (u32, Vec<u8>);
+
 /// What the workers share.
+#[derive(Default)]
 struct Shared {
     parts: Mutex<Vec<UploadedPart>>,
     failure: Mutex<Option<Error>>,
     done: Mutex<u64>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn fail(&self, error: Error) {
+        lock(&self.failure).get_or_insert(error);
+    }
+}
+
+/// What one worker needs to send parts.
+struct Worker {
+    objects: Arc<ObjectStore>,
+    key: String,
+    upload_id: String,
+    write: Arc<WriteParameters>,
+    progress: Reporter,
+    shared: Arc<Shared>,
+    jobs: Arc<Mutex<Receiver<Job>>>,
+}
+
+impl Worker {
+    /// Sends parts until the sender is gone; after a failure, drains without sending.
+    fn run(self) {
+        loop {
+            let next = lock(&self.jobs).recv();
+            let Ok((number, data)) = next else { return };
+            if lock(&self.shared.failure).is_some() {
+                continue;
+            }
+            let part = (number, data.as_slice());
+            match (self.objects).upload_part(&self.key, &self.upload_id, part, &self.write) {
+                Ok(part) => {
+                    lock(&self.shared.parts).push(part);
+                    let mut done = lock(&self.shared.done);
+                    *done += data.len() as u64;
+                    self.progress.report(*done);
+                }
+                Err(error) => self.shared.fail(error),
+            }
+        }
+    }
 }
 
 /// A multipart upload in progress.
@@ -32,9 +83,11 @@ pub(crate) struct Uploader {
     concurrency: usize,
     progress: Reporter,
     next_part: u32,
-    sender: Option<SyncSender<(u32, Vec<u8>)>>,
+    sender: Option<SyncSender<Job>>,
     workers: Vec<JoinHandle<()>>,
     shared: Arc<Shared>,
+    /// True until the upload is completed or aborted.
+    open: bool,
 }
 
 impl Uploader {
@@ -58,77 +111,45 @@ impl Uploader {
             next_part: 1,
             sender: None,
             workers: Vec::new(),
-            shared: Arc::new(Shared {
-                parts: Mutex::new(Vec::new()),
-                failure: Mutex::new(None),
-                done: Mutex::new(0),
-            }),
+            shared: Arc::default(),
+            open: true,
         })
     }
 
-    fn spawn_workers(&mut self) -> SyncSender<(u32, Vec<u8>)> {
-        let (sender, receiver) = sync_channel::<(u32, Vec<u8>)>(0);
-        let receiver = Arc::new(Mutex::new(receiver));
+    fn spawn_workers(&mut self) -> Result<SyncSender<Job>> {
+        let (sender, receiver) = sync_channel::<Job>(0);
+        let jobs = Arc::new(Mutex::new(receiver));
         for _ in 0..self.concurrency {
-            let (objects, key, upload_id, write, progress) = (
-                self.objects.clone(),
-                self.key.clone(),
-                self.upload_id.clone(),
-                self.write.clone(),
-                self.progress.clone(),
-            );
-            let (receiver, shared) = (receiver.clone(), self.shared.clone());
-            self.workers.push(std::thread::spawn(move || loop {
-                let next = receiver.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                let Ok((number, data)) = next else { return };
-                if shared
-                    .failure
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_some()
-                {
-                    continue; // the upload is lost: drain without sending
-                }
-                match objects.upload_part(&key, &upload_id, (number, &data), &write) {
-                    Ok(part) => {
-                        shared
-                            .parts
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push(part);
-                        let mut done = shared.done.lock().unwrap_or_else(|p| p.into_inner());
-                        *done += data.len() as u64;
-                        progress.report(*done);
-                    }
-                    Err(error) => {
-                        shared
-                            .failure
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .get_or_insert(error);
-                    }
-                }
-            }));
+            let worker = Worker {
+                objects: self.objects.clone(),
+                key: self.key.clone(),
+                upload_id: self.upload_id.clone(),
+                write: self.write.clone(),
+                progress: self.progress.clone(),
+                shared: self.shared.clone(),
+                jobs: jobs.clone(),
+            };
+            let spawned = std::thread::Builder::new()
+                .name("s3storage-upload".into())
+                .spawn(move || worker.run())
+                .map_err(|error| Error::io("starting an upload thread", error))?;
+            self.workers.push(spawned);
         }
-        sender
+        Ok(sender)
     }
 
     fn failure(&self) -> Option<Error> {
-        self.shared
-            .failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        lock(&self.shared.failure).take()
     }
 
     /// Hands the next part to the pool (blocking while every worker is busy). A part
-    /// failure reported by then is returned; the caller must then `abort`.
+    /// failure reported by then is returned; the caller must then `discard`.
     pub fn submit(&mut self, data: Vec<u8>) -> Result<()> {
         if let Some(error) = self.failure() {
             return Err(error);
         }
         if self.sender.is_none() {
-            self.sender = Some(self.spawn_workers());
+            self.sender = Some(self.spawn_workers()?);
         }
         let number = self.next_part;
         self.next_part += 1;
@@ -146,10 +167,16 @@ impl Uploader {
         self.next_part - 1
     }
 
+    /// Waits for the workers; one that died (a panic) is a failure of the upload.
     fn join(&mut self) {
         self.sender = None;
         for worker in self.workers.drain(..) {
-            let _ = worker.join();
+            if worker.join().is_err() {
+                let key = &self.key;
+                self.shared.fail(Error::Network(format!(
+                    "UploadPart {key}: an upload worker stopped unexpectedly"
+                )));
+            }
         }
     }
 
@@ -182,45 +209,83 @@ impl Uploader {
         }
     }
 
+    /// The parts that went up, checked to be exactly 1..=n: a part that never reported
+    /// back would leave a hole that S3 would complete without.
+    fn uploaded_parts(&self) -> Result<Vec<UploadedPart>> {
+        let mut parts = std::mem::take(&mut *lock(&self.shared.parts));
+        parts.sort_by_key(|part| part.number);
+        let complete = parts.len() == self.part_count() as usize
+            && (parts.iter().enumerate()).all(|(index, part)| part.number as usize == index + 1);
+        if !complete {
+            return Err(Error::Network(format!(
+                "UploadPart {}: {} of {} parts were uploaded",
+                self.key,
+                parts.len(),
+                self.part_count()
+            )));
+        }
+        Ok(parts)
+    }
+
     /// Waits for every part, then completes the upload; with `Overwrite::Refused`, fails
     /// with `AlreadyExists` if the key exists. On any failure the upload is aborted.
     pub fn finish(mut self, overwrite: Overwrite) -> Result<()> {
         self.join();
-        if let Some(error) = self.failure() {
-            self.discard();
-            return Err(error);
+        let parts = match self.failure() {
+            Some(error) => Err(error),
+            None => self.uploaded_parts(),
+        };
+        let completed = parts.and_then(|parts| {
+            (self.objects).complete(&self.key, &self.upload_id, parts, (&self.write, overwrite))
+        });
+        match completed {
+            Ok(()) => {
+                self.open = false;
+                Ok(())
+            }
+            Err(error) => {
+                self.discard();
+                Err(error)
+            }
         }
-        let parts =
-            std::mem::take(&mut *self.shared.parts.lock().unwrap_or_else(|p| p.into_inner()));
-        let result =
-            self.objects
-                .complete(&self.key, &self.upload_id, parts, (&self.write, overwrite));
-        if let Err(error) = result {
-            self.discard();
-            return Err(error);
-        }
-        Ok(())
     }
 
     /// Stops the workers and aborts the upload.
     pub fn abort(mut self) -> Result<()> {
+        self.abort_now()
+    }
+
+    fn abort_now(&mut self) -> Result<()> {
         self.join();
+        self.open = false;
         self.objects.abort(&self.key, &self.upload_id, &self.write)
     }
 
     /// Aborts the upload after a failure the caller is told of; an abort that fails too
     /// is logged as an error, since nobody else will hear of the upload left behind.
-    pub fn discard(self) {
-        let (key, upload_id) = (self.key.clone(), self.upload_id.clone());
-        if let Err(error) = self.abort() {
+    pub fn discard(mut self) {
+        self.discard_now();
+    }
+
+    fn discard_now(&mut self) {
+        if let Err(error) = self.abort_now() {
             crate::log::emit(
                 crate::log::Level::Error,
                 &format!(
-                    "AbortMultipartUpload {key} (upload id {upload_id}): could not abort, the \
-                     upload may be left on the server (Storage::incomplete_uploads lists it): \
-                     {error}"
+                    "AbortMultipartUpload {} (upload id {}): could not abort, the upload may \
+                     be left on the server (Storage::incomplete_uploads lists it): {error}",
+                    self.key, self.upload_id
                 ),
             );
+        }
+    }
+}
+
+impl Drop for Uploader {
+    /// An upload neither completed nor aborted (an early return, a panic) is aborted.
+    fn drop(&mut self) {
+        if self.open {
+            self.discard_now();
         }
     }
 }

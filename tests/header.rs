@@ -46,6 +46,11 @@ fn header_declares_every_api_function() {
         "s3storage_file_close",
         "s3storage_string_free",
         "s3storage_strv_free",
+        "s3storage_set_progress_callback",
+        "s3storage_file_abort",
+        "s3storage_save_ex",
+        "s3storage_save_file_ex",
+        "s3storage_open_ex",
     ] {
         assert!(
             header.contains(&format!("{function}(")),

@@ -160,7 +160,7 @@ const LOST_UPLOAD_WINDOW: std::time::Duration = std::time::Duration::from_secs(6
 fn outcome_unknown(error: &Error) -> bool {
     match error {
         Error::Network(_) => true,
-        Error::Server(failure) => failure.status == 200,
+        Error::Server(failure) => failure.status == 200 || failure.status >= 500,
         _ => false,
     }
 }
@@ -295,7 +295,10 @@ impl ObjectStore {
             self.conditional_writes_refused();
             return self.put(key, body, write, Overwrite::Refused);
         }
-        reply.check(&format!("PUT {key}")).map(|_| ())
+        match reply.check(&format!("PUT {key}")) {
+            Err(Error::AlreadyExists(_)) if self.stored_by_us(key, body, write) => Ok(()),
+            other => other.map(|_| ()),
+        }
     }
 
     /// Where the server cannot write conditionally, a create-only write checks with HEAD
@@ -582,7 +585,10 @@ impl ObjectStore {
                     parts: parts.clone(),
                 },
             };
-            let reply = self.transport.send(command, key, &headers)?;
+            let reply = match self.transport.send(command, key, &headers) {
+                Ok(reply) => reply,
+                Err(error) => return self.confirm_completed(key, &parts, write, error),
+            };
             if overwrite == Overwrite::Refused && refuses_condition(&reply) {
                 self.conditional_writes_refused();
                 let parts = (parts.into_iter())
@@ -593,7 +599,10 @@ impl ObjectStore {
                     .collect();
                 return self.complete(key, upload_id, parts, (write, Overwrite::Refused));
             }
-            let text = reply.check(&operation)?.text(&operation)?;
+            let text = match reply.check(&operation).and_then(|r| r.text(&operation)) {
+                Ok(text) => text,
+                Err(error) => return self.confirm_completed(key, &parts, write, error),
+            };
             match completion_error(&text, &operation) {
                 None => return Ok(()),
                 Some(error) if attempt >= self.max_attempts() => return Err(error),
@@ -605,6 +614,41 @@ impl ObjectStore {
                 }
             }
         }
+    }
+
+    /// After a completion whose reply was lost (`error` is a network failure), whether
+    /// the object is there all the same: its ETag is the one these parts make
+    /// (the MD5 of their MD5s, and their count). Then the completion succeeded.
+    fn confirm_completed(
+        &self,
+        key: &str,
+        parts: &[Part],
+        write: &WriteParameters,
+        error: Error,
+    ) -> Result<()> {
+        let (Error::Network(_), Some(expected)) = (&error, multipart_etag(parts)) else {
+            return Err(error);
+        };
+        match self.head(key, write.access()) {
+            Ok(Some(info)) if info.etag.as_deref() == Some(expected.as_str()) => {
+                crate::log::warn(&format!(
+                    "CompleteMultipartUpload {key}: the reply was lost ({error}), but the \
+                     object is complete (ETag {expected})"
+                ));
+                Ok(())
+            }
+            _ => Err(error),
+        }
+    }
+
+    /// After a create-only PUT was refused (412), whether the object there is this very
+    /// body, stored by an earlier attempt whose reply was lost: its ETag is the body's MD5.
+    fn stored_by_us(&self, key: &str, body: &[u8], write: &WriteParameters) -> bool {
+        let expected = format!("\"{:x}\"", md5::compute(body));
+        matches!(
+            self.head(key, write.access()),
+            Ok(Some(info)) if info.etag.as_deref() == Some(expected.as_str())
+        )
     }
 
     /// AbortMultipartUpload.
@@ -646,6 +690,15 @@ impl ObjectStore {
             _ => Err(reply.into_error(&operation)),
         }
     }
+}
+
+/// The ETag S3 gives a multipart object: the MD5 of the parts' MD5s, and their count.
+fn multipart_etag(parts: &[Part]) -> Option<String> {
+    let mut digests = Vec::with_capacity(parts.len() * 16);
+    for part in parts {
+        digests.extend(hex::decode(part.etag.trim_matches('"')).ok()?);
+    }
+    Some(format!("\"{:x}-{}\"", md5::compute(&digests), parts.len()))
 }
 
 /// The failure a 200 reply to CompleteMultipartUpload stands for, if any: an `Error`

@@ -1,0 +1,305 @@
+//! The write path through the C ABI, against the local server (through the fault proxy
+//! where a fault is needed): a failed file is poisoned, s3storage_file_abort discards,
+//! create-only saves stream, and the _ex functions take per-save parameters.
+
+mod common;
+
+use ::s3storage::ffi::*;
+use ::s3storage::Storage;
+use common::proxy::{read_all, storages, Fault, FaultProxy, Matcher};
+use common::{pattern, settings, unique};
+use std::ffi::{c_char, c_void, CStr, CString};
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+const MIB: usize = 1024 * 1024;
+
+fn errmsg() -> String {
+    unsafe { CStr::from_ptr(s3storage_errmsg()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A C storage with these settings on top of the test server's.
+fn c_storage(pairs: &[(&str, &str)]) -> *mut s3storage {
+    let settings = s3storage_settings_new();
+    let (access, secret) = common::keys();
+    let endpoint = common::endpoint();
+    let base = [
+        ("AWS_STORAGE_BUCKET_NAME", common::BUCKET),
+        ("AWS_S3_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_S3_REGION_NAME", "us-east-1"),
+        ("AWS_S3_ACCESS_KEY_ID", access.as_str()),
+        ("AWS_S3_SECRET_ACCESS_KEY", secret.as_str()),
+    ];
+    for (key, value) in base.iter().chain(pairs) {
+        let (key, value) = (CString::new(*key).unwrap(), CString::new(*value).unwrap());
+        assert_eq!(
+            s3storage_settings_set(settings, key.as_ptr(), value.as_ptr()),
+            S3STORAGE_OK,
+            "{}",
+            errmsg()
+        );
+    }
+    let mut storage = std::ptr::null_mut();
+    assert_eq!(s3storage_new(settings, &mut storage), S3STORAGE_OK);
+    s3storage_settings_free(settings);
+    storage
+}
+
+fn c_open(storage: *mut s3storage, name: &str, mode: &str) -> *mut s3storage_file {
+    let (name, mode) = (CString::new(name).unwrap(), CString::new(mode).unwrap());
+    let mut file = std::ptr::null_mut();
+    assert_eq!(
+        s3storage_open(storage, name.as_ptr(), mode.as_ptr(), &mut file),
+        S3STORAGE_OK,
+        "{}",
+        errmsg()
+    );
+    file
+}
+
+fn c_write(file: *mut s3storage_file, data: &[u8]) -> i32 {
+    s3storage_file_write(file, data.as_ptr().cast(), data.len())
+}
+
+/// The proxy, a C storage through it and a Rust storage direct, on one location.
+fn through_proxy(pairs: &[(&str, &str)]) -> (FaultProxy, *mut s3storage, Storage) {
+    let proxy = FaultProxy::start();
+    storages(&proxy); // creates the bucket if needed
+    let location = unique("c-write");
+    let endpoint = proxy.endpoint();
+    let mut all = vec![
+        ("AWS_S3_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_LOCATION", location.as_str()),
+        (
+            "AWS_S3_CLIENT_CONFIG",
+            r#"{"connect_timeout": 1, "read_timeout": 1, "retries": {"max_attempts": 3}}"#,
+        ),
+    ];
+    all.extend_from_slice(pairs);
+    let storage = c_storage(&all);
+    let direct = Storage::new(&settings(&[("AWS_LOCATION", &location)])).unwrap();
+    (proxy, storage, direct)
+}
+
+#[test]
+fn a_failed_file_is_poisoned_through_the_c_abi() {
+    let (proxy, storage, direct) = through_proxy(&[]);
+    proxy.add(
+        Matcher::Containing("partNumber=".into()),
+        Fault::Status503,
+        1000,
+    );
+    let file = c_open(storage, "poisoned.bin", "wb");
+    assert_eq!(c_write(file, &pattern(6 * MIB, 1)), S3STORAGE_OK);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let code = c_write(file, &pattern(5 * MIB, 2));
+    assert_eq!(code, S3STORAGE_ERR_SERVER, "{}", errmsg());
+    let first = errmsg();
+    assert!(first.contains("SlowDown"), "{first}");
+    assert_eq!(c_write(file, b"x"), S3STORAGE_ERR_SERVER);
+    assert_eq!(errmsg(), first);
+    assert_eq!(s3storage_file_close(file), S3STORAGE_ERR_SERVER);
+    assert_eq!(errmsg(), first);
+    proxy.clear_fired("parts");
+    assert!(!direct.exists("poisoned.bin").unwrap());
+    assert!(direct.incomplete_uploads().unwrap().is_empty());
+    s3storage_free(storage);
+}
+
+#[test]
+fn file_abort_discards_through_the_c_abi() {
+    let (proxy, storage, direct) = through_proxy(&[]);
+    let file = c_open(storage, "aborted.bin", "wb");
+    assert_eq!(c_write(file, &pattern(12 * MIB, 3)), S3STORAGE_OK);
+    let before = proxy.requests();
+    assert_eq!(s3storage_file_abort(file), S3STORAGE_OK, "{}", errmsg());
+    let aborts = proxy.seen()[before..]
+        .iter()
+        .filter(|seen| seen.head[0].starts_with("DELETE ") && seen.head[0].contains("uploadId="))
+        .count();
+    assert_eq!(aborts, 1);
+    assert!(!direct.exists("aborted.bin").unwrap());
+    assert!(direct.incomplete_uploads().unwrap().is_empty());
+    assert_eq!(s3storage_file_abort(std::ptr::null_mut()), S3STORAGE_OK);
+    // A read-mode file is simply closed by abort.
+    direct.save("there.txt", &b"there"[..]).unwrap();
+    let file = c_open(storage, "there.txt", "r");
+    assert_eq!(s3storage_file_abort(file), S3STORAGE_OK);
+    assert!(direct.exists("there.txt").unwrap());
+    s3storage_free(storage);
+}
+
+#[test]
+fn create_only_saves_stream_what_they_read() {
+    // A FIFO as the local file: what the writer has pushed into it when the upload
+    // begins is what the library had read by then (a spooling save reads it all first).
+    let (proxy, storage, direct) = through_proxy(&[("AWS_S3_FILE_OVERWRITE", "False")]);
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("content.fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let content = pattern(48 * MIB, 4);
+    let pushed = Arc::new(AtomicUsize::new(0));
+    let at_start = Arc::new(AtomicUsize::new(0));
+    let (seen_pushed, record) = (pushed.clone(), at_start.clone());
+    proxy.add(
+        Matcher::Request("POST", "?uploads".into()),
+        Fault::Hook(Arc::new(move || {
+            record.store(seen_pushed.load(Ordering::SeqCst), Ordering::SeqCst);
+        })),
+        1,
+    );
+    let writer = {
+        let (fifo, content, pushed) = (fifo.clone(), content.clone(), pushed.clone());
+        std::thread::spawn(move || {
+            let mut pipe = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            for piece in content.chunks(256 * 1024) {
+                pipe.write_all(piece).unwrap();
+                pushed.fetch_add(piece.len(), Ordering::SeqCst);
+            }
+        })
+    };
+    let name = CString::new("streamed.bin").unwrap();
+    let path = CString::new(fifo.to_str().unwrap()).unwrap();
+    let mut saved: *mut c_char = std::ptr::null_mut();
+    let code = s3storage_save_file_ex(
+        storage,
+        name.as_ptr(),
+        path.as_ptr(),
+        std::ptr::null(),
+        0,
+        &mut saved,
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    writer.join().unwrap();
+    proxy.clear_met("upload start");
+    let read_by_then = at_start.load(Ordering::SeqCst);
+    assert!(
+        read_by_then < 16 * MIB,
+        "{read_by_then} bytes were read before the upload began: not streamed"
+    );
+    let saved_name = unsafe { CStr::from_ptr(saved) }
+        .to_str()
+        .unwrap()
+        .to_string();
+    s3storage_string_free(saved);
+    assert_eq!(saved_name, "streamed.bin");
+    assert!(read_all(&direct, "streamed.bin").unwrap() == content);
+    s3storage_free(storage);
+}
+
+#[test]
+fn per_save_parameters_through_the_c_abi() {
+    let location = unique("c-params");
+    let storage = c_storage(&[
+        ("AWS_LOCATION", &location),
+        ("AWS_AUTO_CREATE_BUCKET", "True"),
+    ]);
+    let direct = Storage::new(&settings(&[("AWS_LOCATION", &location)])).unwrap();
+    let name = CString::new("report.bin").unwrap();
+    let params = CString::new(r#"{"ContentType": "text/csv", "ContentDisposition": "attachment; filename=r.csv", "Metadata": {"k": "v"}}"#).unwrap();
+    let data = b"a,b\n1,2\n";
+    let mut saved: *mut c_char = std::ptr::null_mut();
+    let code = s3storage_save_ex(
+        storage,
+        name.as_ptr(),
+        data.as_ptr().cast::<c_void>(),
+        data.len(),
+        params.as_ptr(),
+        0,
+        &mut saved,
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    s3storage_string_free(saved);
+    let (_, headers, body) = common::fetch("GET", &direct.url("report.bin").unwrap());
+    assert_eq!(body, data);
+    assert_eq!(headers["content-type"], "text/csv");
+    assert_eq!(headers["content-disposition"], "attachment; filename=r.csv");
+    assert_eq!(headers["x-amz-meta-k"], "v");
+
+    // open_ex for writing takes the same parameters.
+    let mode = CString::new("w").unwrap();
+    let mut file = std::ptr::null_mut();
+    let typed = CString::new(r#"{"ContentType": "image/x-test"}"#).unwrap();
+    let code = s3storage_open_ex(
+        storage,
+        name.as_ptr(),
+        mode.as_ptr(),
+        typed.as_ptr(),
+        &mut file,
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    assert_eq!(c_write(file, b"pixels"), S3STORAGE_OK);
+    assert_eq!(s3storage_file_close(file), S3STORAGE_OK);
+    let (_, headers, _) = common::fetch("GET", &direct.url("report.bin").unwrap());
+    assert_eq!(headers["content-type"], "image/x-test");
+
+    // Bad JSON, an unknown name or parameters with a read mode: INVALID_ARGUMENT naming
+    // the problem, and nothing sent.
+    let never = CString::new("never.bin").unwrap();
+    for (bad, named) in [("{", "params_json"), (r#"{"Colour": "red"}"#, "Colour")] {
+        let bad = CString::new(bad).unwrap();
+        let mut saved: *mut c_char = std::ptr::null_mut();
+        let code = s3storage_save_ex(
+            storage,
+            never.as_ptr(),
+            data.as_ptr().cast(),
+            data.len(),
+            bad.as_ptr(),
+            0,
+            &mut saved,
+        );
+        assert_eq!(code, S3STORAGE_ERR_INVALID_ARGUMENT);
+        assert!(errmsg().contains(named), "{}", errmsg());
+        assert!(saved.is_null());
+        let local = CString::new("/nonexistent").unwrap();
+        let code = s3storage_save_file_ex(
+            storage,
+            never.as_ptr(),
+            local.as_ptr(),
+            bad.as_ptr(),
+            0,
+            &mut saved,
+        );
+        assert_eq!(code, S3STORAGE_ERR_INVALID_ARGUMENT);
+    }
+    let read = CString::new("r").unwrap();
+    let mut file = std::ptr::null_mut();
+    let code = s3storage_open_ex(
+        storage,
+        name.as_ptr(),
+        read.as_ptr(),
+        typed.as_ptr(),
+        &mut file,
+    );
+    assert_eq!(code, S3STORAGE_ERR_INVALID_ARGUMENT);
+    assert!(file.is_null());
+    assert!(!direct.exists("never.bin").unwrap());
+
+    // max_length: the name chosen fits.
+    let long = CString::new("a-rather-long-name.txt").unwrap();
+    let mut saved: *mut c_char = std::ptr::null_mut();
+    let code = s3storage_save_ex(
+        storage,
+        long.as_ptr(),
+        data.as_ptr().cast(),
+        data.len(),
+        std::ptr::null(),
+        12,
+        &mut saved,
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    let chosen = unsafe { CStr::from_ptr(saved) }
+        .to_str()
+        .unwrap()
+        .to_string();
+    s3storage_string_free(saved);
+    assert!(chosen.chars().count() <= 12, "{chosen}");
+    s3storage_free(storage);
+}
