@@ -512,8 +512,9 @@ int s3storage_save_file_ex(const s3storage *storage,
                            char **saved_name);
 
 /**
- * Opens `name`. Read modes send one HEAD request, so a missing object fails here; bytes
- * are fetched lazily by ranges as they are read. Write modes send nothing until a part
+ * Opens `name`. Read modes send one ranged GET of the first 64 KiB, which is also the
+ * existence check, so a missing object fails here; later bytes are fetched lazily by
+ * ranges as they are read. Write modes send nothing until a part
  * fills or the file is closed; s3storage_file_close() commits the object.
  *
  * @param storage the storage; the file stays valid after s3storage_free(storage).

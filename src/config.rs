@@ -33,6 +33,11 @@ impl ClientConfig {
             .map(str::to_string)
     }
 
+    /// botocore's `s3.payload_signing_enabled`.
+    fn payload_signing(&self) -> Option<bool> {
+        self.0.get("s3")?.get("payload_signing_enabled")?.as_bool()
+    }
+
     fn max_attempts(&self) -> u32 {
         self.0
             .get("retries")
@@ -255,6 +260,7 @@ impl Config {
                 .and_then(Json::as_u64)
                 .unwrap_or(10) as usize,
             max_attempts: client.max_attempts(),
+            payload_signing: client.payload_signing(),
             temp_dir: settings.string("FILE_UPLOAD_TEMP_DIR").map(Into::into),
         })
     }
@@ -322,6 +328,7 @@ pub(crate) struct Config {
     pub(crate) read_timeout: f64,
     pub(crate) max_pool_connections: usize,
     pub(crate) max_attempts: u32,
+    pub(crate) payload_signing: Option<bool>,
     pub(crate) temp_dir: Option<std::path::PathBuf>,
 }
 

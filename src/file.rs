@@ -1,7 +1,8 @@
 //! `S3File`: django-storages' file object, for reading or for writing.
 //!
-//! * Read mode (`"r"`, `"rb"`): `open` sends one HEAD, so a missing object fails there;
-//!   reads are served by ranged GETs (see `reader`), seeks transfer nothing. Objects
+//! * Read mode (`"r"`, `"rb"`): `open` sends one ranged GET of the first 64 KiB, which is
+//!   also the existence check, so a missing object fails there; later reads are served
+//!   by ranged GETs (see `reader`), seeks transfer nothing. Objects
 //!   stored with `Content-Encoding: gzip` are decoded as they stream when
 //!   `AWS_IS_GZIPPED` is on.
 //! * Write mode (`"w"`, `"wb"`): writes are buffered and go up as multipart parts of

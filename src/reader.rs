@@ -1,8 +1,8 @@
 //! Lazy, ranged reading of one object.
 //!
-//! Nothing is fetched until the first read. A read after a seek (or the first read)
-//! fetches one small range (256 KiB) into memory, so reading 1 KiB from the middle of a
-//! large object transfers 256 KiB. Reads that continue where the last range ended switch
+//! The GET that opened the object brought its first 64 KiB (all of a small object). A
+//! read elsewhere, after a seek, fetches one small range (256 KiB) into memory, so
+//! reading 1 KiB from the middle of a large object transfers 64 + 256 KiB. Reads that continue where the last range ended switch
 //! to streaming: each next range is a ranged GET whose body is read straight into the
 //! caller's buffer; the window doubles up to 64 MiB, and the request for the range after
 //! it is sent ahead on a worker thread so the next bytes are already on their way when
@@ -86,17 +86,29 @@ fn body_error(key: &str, error: io::Error) -> Error {
 }
 
 impl RangedReader {
-    /// A reader of an object of `size` bytes (from the HEAD at open).
-    pub fn new(object: ObjectRef, size: u64, progress: Reporter) -> RangedReader {
+    /// A reader of an object of `size` bytes whose `first` bytes came with the GET that
+    /// opened it.
+    pub fn new(object: ObjectRef, size: u64, progress: Reporter, first: Vec<u8>) -> RangedReader {
+        let fetched = first.len() as u64;
+        let (window, window_end) = match first.is_empty() {
+            true => (Window::Empty, 0),
+            false => (
+                Window::Buffered {
+                    start: 0,
+                    data: first,
+                },
+                fetched,
+            ),
+        };
         RangedReader {
             object: Arc::new(object),
             size,
             pos: 0,
-            window: Window::Empty,
-            window_end: 0,
+            window,
+            window_end,
             window_size: MIN_WINDOW,
             prefetch: None,
-            fetched: 0,
+            fetched,
             reported: 0,
             progress,
         }

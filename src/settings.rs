@@ -378,6 +378,12 @@ fn check_client_config(map: &Map<String, Json>) -> Result<()> {
             }
         }
     }
+    let signing = map
+        .get("s3")
+        .and_then(|s3| s3.get("payload_signing_enabled"));
+    if signing.is_some_and(|value| !value.is_boolean()) {
+        return fail("s3.payload_signing_enabled must be true or false".into());
+    }
     let style = map.get("s3").and_then(|s3| s3.get("addressing_style"));
     if let Some(style) = style {
         if let Err(why) = AddressingStyle::parse(style.as_str().unwrap_or_default()) {

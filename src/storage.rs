@@ -24,6 +24,10 @@ use std::io::Read;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+/// The bytes the GET that opens a file for reading asks for: enough for a small object
+/// whole, little enough that a read in the middle of a large one stays cheap.
+const FIRST_WINDOW: u64 = 64 * 1024;
+
 /// How many times a create-only save tries a new name after losing a race.
 const CREATE_ONLY_ATTEMPTS: usize = 100;
 
@@ -512,7 +516,11 @@ impl Storage {
             };
             return Ok(S3File::for_writing(name, target));
         }
-        let info = self.head(&key)?.ok_or_else(|| not_found(&key))?;
+        self.ensure_bucket()?;
+        let first = (self.objects())
+            .get_first(&key, FIRST_WINDOW, &self.inner.read)?
+            .ok_or_else(|| not_found(&key))?;
+        let info = &first.info;
         let object = ObjectRef {
             objects: self.inner.objects.clone(),
             key: key.clone(),
@@ -520,7 +528,7 @@ impl Storage {
             read: self.inner.read.clone(),
         };
         let progress = self.reporter(&name, Direction::Download, Some(info.size));
-        let reader = RangedReader::new(object, info.size, progress);
+        let reader = RangedReader::new(object, info.size, progress, first.data);
         let gzip = self.config().gzip && info.content_encoding.as_deref() == Some("gzip");
         S3File::for_reading(name, key, info.size, reader, gzip)
     }

@@ -620,7 +620,7 @@ fn per_save_parameters_win_and_bad_ones_send_nothing() {
         "{",
         "[1]",
         r#"{"Nope": 1}"#,
-        r#"{"ChecksumAlgorithm": "CRC32"}"#,
+        r#"{"ChecksumAlgorithm": "MD5"}"#,
     ] {
         let error = s3storage::SaveOptions::from_json(Some(bad), None).unwrap_err();
         assert_eq!(error.code(), ResultCode::InvalidArgument, "{bad}: {error}");

@@ -9,10 +9,12 @@
 //! * `credentials.rs`: where the keys come from, renewed before they expire;
 //! * `object_parameters.rs`: boto3's PutObject names and the headers they become.
 
+mod checksums;
 mod credentials;
 pub(crate) mod object_parameters;
 mod objects;
 mod presign;
+mod sigv4;
 mod transport;
 
 pub(crate) use credentials::CredentialSource;

@@ -6,6 +6,7 @@
 //! boto3 names; [`WriteParameters`] and [`ReadParameters`] carry the headers they become
 //! for each kind of request.
 
+use super::checksums::ChecksumAlgorithm;
 use crate::error::{Error, Result};
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -122,6 +123,18 @@ pub fn validate_request(params: &Map<String, Value>, what: &str) -> Result<()> {
         .map_err(|why| Error::InvalidArgument(format!("{what}: {why}")))
 }
 
+/// The algorithm `ChecksumAlgorithm` names.
+fn checksum_algorithm(value: &Value) -> std::result::Result<ChecksumAlgorithm, String> {
+    value
+        .as_str()
+        .and_then(ChecksumAlgorithm::parse)
+        .ok_or_else(|| {
+            format!(
+                "'ChecksumAlgorithm' must be CRC32, CRC32C, SHA1, SHA256 or CRC64NVME, not {value}"
+            )
+        })
+}
+
 /// The metadata headers of `Metadata`.
 fn metadata_headers(value: &Value) -> std::result::Result<Vec<(String, String)>, String> {
     let Value::Object(metadata) = value else {
@@ -160,11 +173,8 @@ fn headers_for(
     let mut headers = Vec::new();
     for (key, value) in params {
         if key == "ChecksumAlgorithm" {
-            return Err(
-                "'ChecksumAlgorithm' is not supported: every upload is already \
-                 checked end to end with Content-MD5 and a signed SHA-256; remove it"
-                    .into(),
-            );
+            checksum_algorithm(value)?;
+            continue; // not a header: it picks the x-amz-checksum-* of each upload
         }
         let known = key == "Metadata"
             || key == "SSECustomerKey"
@@ -229,6 +239,8 @@ pub(crate) struct WriteParameters {
     access: ReadParameters,
     /// CompleteMultipartUpload / AbortMultipartUpload: RequestPayer, ExpectedBucketOwner.
     upload: Vec<(String, String)>,
+    /// The checksum every upload carries (CRC32C unless `ChecksumAlgorithm` says).
+    checksum: ChecksumAlgorithm,
 }
 
 fn config_error(why: String) -> Error {
@@ -243,7 +255,12 @@ impl WriteParameters {
             Some(value) => header_text("ContentType", &value).map_err(config_error)?,
             None => "application/octet-stream".to_string(),
         };
+        let checksum = match rest.get("ChecksumAlgorithm") {
+            Some(value) => checksum_algorithm(value).map_err(config_error)?,
+            None => ChecksumAlgorithm::default(),
+        };
         Ok(WriteParameters {
+            checksum,
             content_type,
             create: headers_for(&rest, Purpose::Create).map_err(config_error)?,
             access: ReadParameters::from_parameters(params)?,
@@ -264,6 +281,11 @@ impl WriteParameters {
     /// The headers of CompleteMultipartUpload and AbortMultipartUpload.
     pub(crate) fn upload_headers(&self) -> &[(String, String)] {
         &self.upload
+    }
+
+    /// The checksum algorithm of the upload.
+    pub(crate) fn checksum(&self) -> ChecksumAlgorithm {
+        self.checksum
     }
 }
 
@@ -355,8 +377,12 @@ mod tests {
     }
 
     #[test]
-    fn checksum_algorithm_is_refused_not_sent_alone() {
-        let error = validate(&map(json!({"ChecksumAlgorithm": "CRC32"}))).unwrap_err();
+    fn checksum_algorithm_picks_the_checksum_and_is_no_header() {
+        let params = map(json!({"ChecksumAlgorithm": "SHA256"}));
+        let write = WriteParameters::from_parameters(&params).unwrap();
+        assert_eq!(write.checksum(), ChecksumAlgorithm::Sha256);
+        assert!(write.create_headers().is_empty());
+        let error = validate(&map(json!({"ChecksumAlgorithm": "MD5"}))).unwrap_err();
         assert!(error.to_string().contains("ChecksumAlgorithm"), "{error}");
         let error = validate_request(&map(json!({"Nope": 1})), "params_json").unwrap_err();
         assert_eq!(error.code(), crate::ResultCode::InvalidArgument);

@@ -1,13 +1,14 @@
 //! The typed S3 calls the storage is built from: one method per request kind, each
 //! turning S3's status codes, headers and XML into our types and errors.
 
+use super::checksums::ChecksumAlgorithm;
 use super::object_parameters::{ReadParameters, WriteParameters};
-use super::transport::{xml_field, Reply, Transport};
+use super::transport::{xml_field, Outgoing, Reply, Transport};
 use super::CredentialSource;
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use rust_s3::command::{Command, Multipart};
-use rust_s3::serde_types::{CompleteMultipartUploadData, Part};
+use rust_s3::serde_types::CompleteMultipartUploadData;
 use serde::Deserialize;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,6 +44,14 @@ pub(crate) struct ObjectInfo {
     pub modified: Option<SystemTime>,
     /// ETag, to read consistent ranges.
     pub etag: Option<String>,
+}
+
+/// The first bytes of an object, from the GET that opened it.
+pub(crate) struct FirstWindow {
+    /// The object's size, ETag and encoding.
+    pub info: ObjectInfo,
+    /// Its first bytes (all of them for a small object).
+    pub data: Vec<u8>,
 }
 
 /// The body of a ranged GET, positioned at the first byte asked for.
@@ -96,12 +105,36 @@ pub(crate) struct UploadsPage {
     pub next: Option<(String, Option<String>)>,
 }
 
-/// A part that went up: its number and the ETag the server gave it.
+/// A part that went up: its number, the ETag the server gave it and its checksum.
 pub(crate) struct UploadedPart {
     /// 1-based part number.
     pub number: u32,
     /// The part's ETag.
     pub etag: String,
+    /// The algorithm and value of the part's checksum.
+    pub checksum: Option<(ChecksumAlgorithm, String)>,
+}
+
+/// The body of CompleteMultipartUpload: each part's number, ETag and checksum (which
+/// AWS requires when the upload was created with a checksum algorithm).
+fn completion_xml(parts: &[UploadedPart]) -> String {
+    use std::fmt::Write as _;
+    let mut xml = String::from("<CompleteMultipartUpload>");
+    for part in parts {
+        let etag = quick_xml::escape::escape(part.etag.as_str());
+        let _ = write!(
+            xml,
+            "<Part><PartNumber>{}</PartNumber><ETag>{etag}</ETag>",
+            part.number
+        );
+        if let Some((algorithm, value)) = &part.checksum {
+            let element = algorithm.element();
+            let _ = write!(xml, "<{element}>{value}</{element}>");
+        }
+        xml.push_str("</Part>");
+    }
+    xml.push_str("</CompleteMultipartUpload>");
+    xml
 }
 
 #[derive(Deserialize)]
@@ -289,7 +322,9 @@ impl ObjectStore {
             custom_headers: None,
             multipart: None,
         };
-        let headers = with_condition(write.create_headers(), overwrite);
+        let mut headers = with_condition(write.create_headers(), overwrite);
+        let algorithm = write.checksum();
+        headers.push((algorithm.header().into(), algorithm.compute(body)));
         let reply = self.transport.send(command, key, &headers)?;
         if overwrite == Overwrite::Refused && refuses_condition(&reply) {
             self.conditional_writes_refused();
@@ -377,6 +412,89 @@ impl ObjectStore {
             body: reply.body.into_with_config().limit(u64::MAX).reader(),
             skip,
         })
+    }
+
+    /// Opens an object for reading with one request: the ranged GET of its first `len`
+    /// bytes is also the existence check (404: `None`) and gives its size (from
+    /// `Content-Range`), ETag and encoding. An empty object (416, or a 200 without a
+    /// body) opens as empty.
+    pub fn get_first(
+        &self,
+        key: &str,
+        len: u64,
+        read: &ReadParameters,
+    ) -> Result<Option<FirstWindow>> {
+        let mut attempt = 1;
+        loop {
+            match self.get_first_once(key, len, read) {
+                // A body cut short or stalled: ask again, as for any range.
+                Err(Error::Network(reason)) if attempt < self.max_attempts() => {
+                    let operation = format!("GET {key}");
+                    self.transport
+                        .pause_before_retry(&operation, &reason, attempt);
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn get_first_once(
+        &self,
+        key: &str,
+        len: u64,
+        read: &ReadParameters,
+    ) -> Result<Option<FirstWindow>> {
+        let operation = format!("GET {key} bytes 0-{}", len - 1);
+        let command = Command::GetObjectRange {
+            start: 0,
+            end: Some(len - 1),
+        };
+        let mut reply = self.transport.send(command, key, read.headers())?;
+        let info = |size: u64, reply: &Reply| ObjectInfo {
+            size,
+            content_encoding: reply.header("content-encoding").map(str::to_string),
+            modified: (reply.header("last-modified"))
+                .and_then(|v| httpdate::parse_http_date(v).ok()),
+            etag: reply.header("etag").map(str::to_string),
+        };
+        let size = match reply.status {
+            404 => return Ok(None),
+            416 => {
+                let info = info(0, &reply);
+                return Ok(Some(FirstWindow {
+                    info,
+                    data: Vec::new(),
+                }));
+            }
+            206 => {
+                let total = (reply.header("content-range"))
+                    .and_then(|range| range.rsplit('/').next()?.parse::<u64>().ok());
+                let size = total.ok_or_else(|| {
+                    S3Failure::malformed(&operation, "the reply has no valid Content-Range")
+                })?;
+                check_content_range(&reply, &operation, 0, len.min(size))?;
+                size
+            }
+            _ => {
+                reply = reply.check(&operation)?;
+                let length = reply.header("content-length").and_then(|v| v.parse().ok());
+                length.unwrap_or(0)
+            }
+        };
+        let info = info(size, &reply);
+        let mut data = Vec::with_capacity(len.min(size) as usize);
+        let body = reply.body.into_with_config().limit(u64::MAX).reader();
+        body.take(len.min(size))
+            .read_to_end(&mut data)
+            .map_err(|error| Error::Network(format!("{operation}: reading the body: {error}")))?;
+        if (data.len() as u64) < len.min(size) {
+            return Err(Error::Network(format!(
+                "{operation}: the body ended after {} bytes",
+                data.len()
+            )));
+        }
+        Ok(Some(FirstWindow { info, data }))
     }
 
     /// One page of the keys under `prefix`, grouped by `/`, from `marker` on. Keys are
@@ -468,9 +586,16 @@ impl ObjectStore {
         operation: &str,
         query: &[(&str, &str)],
     ) -> Result<T> {
+        let request = Outgoing {
+            command,
+            key: "/",
+            headers: &[],
+            query,
+            body: None,
+        };
         let text = self
             .transport
-            .send_query(command, "/", &[], query)?
+            .send_request(request)?
             .check(operation)?
             .text(operation)?;
         quick_xml::de::from_str(&text).map_err(|error| {
@@ -521,9 +646,12 @@ impl ObjectStore {
         let command = Command::InitiateMultipartUpload {
             content_type: &write.content_type,
         };
+        let mut headers = write.create_headers().to_vec();
+        let algorithm = write.checksum().for_parts();
+        headers.push(("x-amz-checksum-algorithm".into(), algorithm.name().into()));
         let text = self
             .transport
-            .send(command, key, write.create_headers())?
+            .send(command, key, &headers)?
             .check(&operation)?
             .text(&operation)?;
         xml_field(&text, "UploadId")
@@ -545,16 +673,23 @@ impl ObjectStore {
             custom_headers: None,
             multipart: Some(Multipart::new(number, upload_id)),
         };
-        let headers = write.access().headers();
+        let algorithm = write.checksum().for_parts();
+        let checksum = algorithm.compute(data);
+        let mut headers = write.access().headers().to_vec();
+        headers.push((algorithm.header().into(), checksum.clone()));
         let reply = self
             .transport
-            .send(command, key, headers)?
+            .send(command, key, &headers)?
             .check(&operation)?;
         let etag = reply
             .header("etag")
             .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no ETag"))?
             .to_string();
-        Ok(UploadedPart { number, etag })
+        Ok(UploadedPart {
+            number,
+            etag,
+            checksum: Some((algorithm, checksum)),
+        })
     }
 
     /// CompleteMultipartUpload of `parts` (in any order); with `Overwrite::Refused`,
@@ -569,34 +704,28 @@ impl ObjectStore {
     ) -> Result<()> {
         let overwrite = self.check_first(key, write, overwrite)?;
         parts.sort_by_key(|part| part.number);
-        let parts: Vec<Part> = (parts.into_iter())
-            .map(|part| Part {
-                part_number: part.number,
-                etag: part.etag,
-            })
-            .collect();
+        let body = completion_xml(&parts);
         let operation = format!("CompleteMultipartUpload {key}");
         let headers = with_condition(write.upload_headers(), overwrite);
         let mut attempt = 1;
         loop {
             let command = Command::CompleteMultipartUpload {
                 upload_id,
-                data: CompleteMultipartUploadData {
-                    parts: parts.clone(),
-                },
+                data: CompleteMultipartUploadData { parts: Vec::new() },
             };
-            let reply = match self.transport.send(command, key, &headers) {
+            let request = Outgoing {
+                command,
+                key,
+                headers: &headers,
+                query: &[],
+                body: Some(body.as_bytes()),
+            };
+            let reply = match self.transport.send_request(request) {
                 Ok(reply) => reply,
                 Err(error) => return self.confirm_completed(key, &parts, write, error),
             };
             if overwrite == Overwrite::Refused && refuses_condition(&reply) {
                 self.conditional_writes_refused();
-                let parts = (parts.into_iter())
-                    .map(|part| UploadedPart {
-                        number: part.part_number,
-                        etag: part.etag,
-                    })
-                    .collect();
                 return self.complete(key, upload_id, parts, (write, Overwrite::Refused));
             }
             let text = match reply.check(&operation).and_then(|r| r.text(&operation)) {
@@ -622,7 +751,7 @@ impl ObjectStore {
     fn confirm_completed(
         &self,
         key: &str,
-        parts: &[Part],
+        parts: &[UploadedPart],
         write: &WriteParameters,
         error: Error,
     ) -> Result<()> {
@@ -693,7 +822,7 @@ impl ObjectStore {
 }
 
 /// The ETag S3 gives a multipart object: the MD5 of the parts' MD5s, and their count.
-fn multipart_etag(parts: &[Part]) -> Option<String> {
+fn multipart_etag(parts: &[UploadedPart]) -> Option<String> {
     let mut digests = Vec::with_capacity(parts.len() * 16);
     for part in parts {
         digests.extend(hex::decode(part.etag.trim_matches('"')).ok()?);

@@ -10,6 +10,7 @@
 //! status into our [`Error`], with the S3 error `Code` parsed from the XML body.
 
 use super::credentials::CredentialSource;
+use super::sigv4::{Payload, Signer, SigningKeys};
 use crate::config::{AddressingStyle, Config, Verify};
 use crate::error::{Error, Result, S3Failure};
 use crate::log;
@@ -30,6 +31,9 @@ pub(crate) struct Transport {
     bucket: Box<Bucket>,
     credentials: CredentialSource,
     max_attempts: u32,
+    /// botocore's `s3.payload_signing_enabled` (`None`: sign over http, not over https).
+    payload_signing: Option<bool>,
+    keys: SigningKeys,
 }
 
 /// A response: status, headers and the (unread) body.
@@ -126,13 +130,20 @@ pub(crate) fn xml_field(xml: &str, field: &str) -> Option<String> {
     }
 }
 
-/// One request to send: the command, the key, extra signed headers and query parameters.
-type Outgoing<'a> = (
-    Command<'a>,
-    &'a str,
-    &'a [(String, String)],
-    &'a [(&'a str, &'a str)],
-);
+/// One request to send.
+#[derive(Clone)]
+pub(crate) struct Outgoing<'a> {
+    /// What rust-s3 builds the URL and method from.
+    pub command: Command<'a>,
+    /// The object's key (`"/"` for bucket requests).
+    pub key: &'a str,
+    /// Extra headers, all signed.
+    pub headers: &'a [(String, String)],
+    /// Extra query parameters, signed.
+    pub query: &'a [(&'a str, &'a str)],
+    /// The body, when it is not the command's own (a completion with checksums).
+    pub body: Option<&'a [u8]>,
+}
 
 /// What a failed attempt means for the next one.
 enum Attempt {
@@ -202,6 +213,8 @@ impl Transport {
             bucket,
             credentials,
             max_attempts: config.max_attempts,
+            payload_signing: config.payload_signing,
+            keys: SigningKeys::default(),
         })
     }
 
@@ -226,26 +239,25 @@ impl Transport {
         key: &str,
         headers: &[(String, String)],
     ) -> Result<Reply> {
-        self.send_query(command, key, headers, &[])
+        self.send_request(Outgoing {
+            command,
+            key,
+            headers,
+            query: &[],
+            body: None,
+        })
     }
 
-    /// `send` with extra (signed) query parameters.
-    pub fn send_query(
-        &self,
-        command: Command<'_>,
-        key: &str,
-        headers: &[(String, String)],
-        query: &[(&str, &str)],
-    ) -> Result<Reply> {
-        let operation = describe(&command, key);
+    /// Sends a request, retrying what is safe to retry; see `send`.
+    pub fn send_request(&self, request: Outgoing<'_>) -> Result<Reply> {
+        let operation = describe(&request.command, request.key);
         let repeatable = !matches!(
-            command,
+            request.command,
             Command::InitiateMultipartUpload { .. } | Command::CompleteMultipartUpload { .. }
         );
         let mut attempt = 1;
         loop {
-            let request = (command.clone(), key, headers, query);
-            let outcome = self.attempt(request, &operation, repeatable);
+            let outcome = self.attempt(request.clone(), &operation, repeatable);
             match outcome {
                 Attempt::Done(reply) => return Ok(reply),
                 Attempt::Fail(error) => return Err(error),
@@ -277,18 +289,13 @@ impl Transport {
         std::thread::sleep(delay);
     }
 
-    fn attempt(
-        &self,
-        (command, key, headers, query): Outgoing<'_>,
-        operation: &str,
-        repeatable: bool,
-    ) -> Attempt {
+    fn attempt(&self, request: Outgoing<'_>, operation: &str, repeatable: bool) -> Attempt {
         let mut bucket = match self.signing_bucket() {
             Ok(bucket) => bucket,
             Err(error) => return Attempt::Fail(error),
         };
         let mut extra = HeaderMap::new();
-        for (name, value) in headers {
+        for (name, value) in request.headers {
             let (Ok(name), Ok(value)) = (
                 http::HeaderName::from_bytes(name.as_bytes()),
                 http::HeaderValue::from_str(value),
@@ -300,16 +307,18 @@ impl Transport {
             extra.insert(name, value);
         }
         bucket.extra_headers = extra;
-        bucket.extra_query = query
-            .iter()
+        bucket.extra_query = (request.query.iter())
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
         let signed = Signed {
             agent: &self.agent,
             bucket: &bucket,
-            path: key.to_string(),
-            command,
+            path: request.key.to_string(),
+            command: request.command,
+            body: request.body,
             datetime: OffsetDateTime::now_utc(),
+            keys: &self.keys,
+            payload_signing: self.payload_signing,
         };
         log::debug(|| operation.to_string());
         match signed.send() {
@@ -489,31 +498,40 @@ pub(crate) struct Signed<'a> {
     bucket: &'a Bucket,
     path: String,
     command: Command<'a>,
+    body: Option<&'a [u8]>,
     datetime: OffsetDateTime,
+    keys: &'a SigningKeys,
+    payload_signing: Option<bool>,
+}
+
+fn header_value(text: &str) -> std::result::Result<http::HeaderValue, SendError> {
+    http::HeaderValue::from_str(text)
+        .map_err(|_| SendError::Build(format!("header value {text:?} cannot be sent")))
 }
 
 impl Signed<'_> {
-    /// Signs with rust-s3 and sends through our agent.
+    /// Signs and sends through our agent.
     fn send(&self) -> std::result::Result<Reply, SendError> {
-        let headers = self.headers()?;
         let url = self.url()?;
         let method = self.command.http_verb().to_string();
+        // Object bodies go out as the caller's slice; rust-s3's request_body() would copy
+        // them (a part size of memory per part in flight).
+        let owned;
+        let body: &[u8] = match (self.body, &self.command) {
+            (Some(body), _) => body,
+            (None, Command::PutObject { content, .. }) => content,
+            _ => {
+                owned = self.request_body()?;
+                &owned
+            }
+        };
+        let headers = self.signed_headers(&method, &url, body)?;
         let mut request = http::Request::builder()
             .method(method.as_str())
             .uri(url.as_str());
         for (name, value) in headers.iter() {
             request = request.header(name, value);
         }
-        // Object bodies go out as the caller's slice; rust-s3's request_body() would copy
-        // them (a part size of memory per part in flight).
-        let owned;
-        let body: &[u8] = match &self.command {
-            Command::PutObject { content, .. } => content,
-            _ => {
-                owned = self.request_body()?;
-                &owned
-            }
-        };
         let request = request
             .body(body)
             .map_err(|error| SendError::Build(error.to_string()))?;
@@ -537,6 +555,80 @@ impl Signed<'_> {
         })
     }
 }
+
+impl Signed<'_> {
+    /// Every header of the request, signed: the extra ones, host, length and type,
+    /// range, date, session token and the payload (`UNSIGNED-PAYLOAD` when the body
+    /// carries a checksum and payload signing is off, else its SHA-256, computed once).
+    fn signed_headers(
+        &self,
+        method: &str,
+        url: &url::Url,
+        body: &[u8],
+    ) -> std::result::Result<HeaderMap, SendError> {
+        use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, RANGE};
+        let follow_up = matches!(
+            self.command,
+            Command::PutObject {
+                multipart: Some(_),
+                ..
+            } | Command::CompleteMultipartUpload { .. }
+                | Command::AbortMultipartUpload { .. }
+        );
+        let mut headers = HeaderMap::new();
+        for (name, value) in self.bucket.extra_headers.iter() {
+            // Metadata belongs to CreateMultipartUpload only.
+            if !(follow_up && name.as_str().starts_with("x-amz-meta-")) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        headers.insert(HOST, header_value(&self.host_header())?);
+        if !matches!(method, "GET" | "HEAD" | "DELETE") {
+            headers.insert(CONTENT_LENGTH, http::HeaderValue::from(body.len()));
+            headers.insert(CONTENT_TYPE, header_value(&self.command.content_type())?);
+        }
+        if let Command::GetObjectRange { start, end } = &self.command {
+            let end = end.map(|end| end.to_string()).unwrap_or_default();
+            headers.insert(RANGE, header_value(&format!("bytes={start}-{end}"))?);
+        }
+        let checksummed = headers.keys().any(|name| {
+            let name = name.as_str();
+            name.starts_with("x-amz-checksum-") && name != "x-amz-checksum-algorithm"
+        });
+        let https = url.scheme() == "https";
+        let unsigned = checksummed && self.payload_signing.map_or(https, |sign| !sign);
+        let payload = Payload::of(body, unsigned);
+        headers.insert("x-amz-content-sha256", header_value(payload.value())?);
+        let date = self
+            .datetime
+            .format(LONG_DATETIME)
+            .map_err(|e| SendError::Build(e.to_string()))?;
+        headers.insert("x-amz-date", header_value(&date)?);
+        let credentials = self.bucket.credentials()?;
+        if let Some(token) = credentials.session_token.or(credentials.security_token) {
+            headers.insert("x-amz-security-token", header_value(&token)?);
+        }
+        if let (Some(access_key), Some(secret_key)) =
+            (credentials.access_key, credentials.secret_key)
+        {
+            let signer = Signer {
+                access_key: &access_key,
+                secret_key: &secret_key,
+                region: &self.bucket.region(),
+                now: &self.datetime,
+            };
+            let authorization = (self.keys)
+                .authorization(&signer, (method, url), &headers, &payload)
+                .map_err(SendError::Build)?;
+            headers.insert(AUTHORIZATION, header_value(&authorization)?);
+        }
+        Ok(headers)
+    }
+}
+
+/// `x-amz-date`'s format.
+const LONG_DATETIME: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
 
 impl Request for Signed<'_> {
     type Response = Reply;
