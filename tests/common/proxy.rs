@@ -103,6 +103,8 @@ pub struct Seen {
     pub head: Vec<String>,
     /// The fault it met.
     pub fault: Option<String>,
+    /// The first 64 KiB of its body.
+    pub body: Vec<u8>,
 }
 
 impl Seen {
@@ -287,8 +289,9 @@ impl FaultProxy {
                 index,
                 head: head.clone(),
                 fault: fault.as_ref().map(|f| format!("{f:?}")),
+                body: Vec::new(),
             });
-            if !self.exchange(&mut reader, &mut client, head, fault) {
+            if !self.exchange(&mut reader, &mut client, (index, head), fault) {
                 return;
             }
         }
@@ -299,7 +302,7 @@ impl FaultProxy {
         &self,
         reader: &mut BufReader<TcpStream>,
         client: &mut TcpStream,
-        mut head: Vec<String>,
+        (index, mut head): (usize, Vec<String>),
         fault: Option<Fault>,
     ) -> bool {
         let length: usize = header(&head, "content-length")
@@ -317,6 +320,11 @@ impl FaultProxy {
         if reader.read_exact(&mut body).is_err() {
             return false;
         }
+        let mut seen = self.seen.lock().unwrap();
+        if let Some(seen) = seen.iter_mut().rev().find(|seen| seen.index == index) {
+            seen.body = body[..body.len().min(64 * 1024)].to_vec();
+        }
+        drop(seen);
         match &fault {
             Some(Fault::Status503) => {
                 let xml = "<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";

@@ -1,0 +1,164 @@
+//! What goes on the wire (through a recording proxy to the local server): checksums
+//! instead of Content-MD5, the payload hashed or left unsigned as botocore decides, every
+//! checksum algorithm accepted by the server, and `open` for reading in one request.
+
+mod common;
+
+use base64::Engine as _;
+use common::proxy::{read_all, FaultProxy};
+use common::{pattern, settings, unique};
+use s3storage::{ResultCode, SaveOptions, Storage};
+use std::io::Read;
+
+const MIB: usize = 1024 * 1024;
+
+fn through(proxy: &FaultProxy, extra: &[(&str, &str)]) -> Storage {
+    let location = unique("wire");
+    let endpoint = proxy.endpoint();
+    let mut pairs = vec![
+        ("AWS_S3_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_LOCATION", location.as_str()),
+    ];
+    pairs.extend_from_slice(extra);
+    Storage::new(&settings(&pairs)).unwrap()
+}
+
+fn crc32c(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(crc32c::crc32c(data).to_be_bytes())
+}
+
+#[test]
+fn uploads_carry_crc32c_checksums_and_no_md5() {
+    let proxy = FaultProxy::start();
+    let storage = through(&proxy, &[]);
+    let small = pattern(100_000, 1);
+    storage.save("small.bin", small.as_slice()).unwrap();
+    let large = pattern(11 * MIB, 2);
+    storage.save("large.bin", large.as_slice()).unwrap();
+    let seen = proxy.seen();
+    let find = |method: &str, text: &str| {
+        (seen.iter())
+            .filter(|s| s.head[0].starts_with(method) && s.head[0].contains(text))
+            .collect::<Vec<_>>()
+    };
+    let put = find("PUT", "small.bin ");
+    assert_eq!(put.len(), 1);
+    assert_eq!(put[0].header("x-amz-checksum-crc32c"), Some(crc32c(&small)));
+    let start = find("POST", "large.bin?uploads");
+    assert_eq!(
+        start[0].header("x-amz-checksum-algorithm").as_deref(),
+        Some("CRC32C")
+    );
+    let parts = find("PUT", "partNumber=");
+    assert_eq!(parts.len(), 2);
+    for part in &parts {
+        assert!(
+            part.header("x-amz-checksum-crc32c").is_some(),
+            "{:?}",
+            part.head[0]
+        );
+    }
+    let complete = find("POST", "large.bin?uploadId=");
+    let body = String::from_utf8_lossy(&complete[0].body);
+    assert_eq!(body.matches("<ChecksumCRC32C>").count(), 2, "{body}");
+    assert!(body.contains(&crc32c(&large[8 * MIB..])), "{body}");
+    for request in &seen {
+        assert!(
+            request.header("content-md5").is_none(),
+            "{:?}",
+            request.head
+        );
+        // Over http the payload is signed (hashed once), as botocore does.
+        let payload = request.header("x-amz-content-sha256").unwrap();
+        assert_eq!(payload.len(), 64, "{payload}");
+    }
+    assert!(read_all(&storage, "large.bin").unwrap() == large);
+}
+
+#[test]
+fn payload_signing_follows_the_client_config_both_ways() {
+    let proxy = FaultProxy::start();
+    let unsigned = through(
+        &proxy,
+        &[(
+            "AWS_S3_CLIENT_CONFIG",
+            r#"{"s3": {"payload_signing_enabled": false}}"#,
+        )],
+    );
+    unsigned.save("unsigned.txt", &b"no hash"[..]).unwrap();
+    let seen = proxy.seen();
+    let put = (seen.iter())
+        .find(|s| s.head[0].starts_with("PUT") && s.head[0].contains("unsigned.txt"))
+        .unwrap();
+    assert_eq!(
+        put.header("x-amz-content-sha256").as_deref(),
+        Some("UNSIGNED-PAYLOAD")
+    );
+    assert_eq!(read_all(&unsigned, "unsigned.txt").unwrap(), b"no hash");
+    // A request without a checksum (a listing) is always signed.
+    unsigned.listdir("").unwrap();
+    let seen = proxy.seen();
+    let list = seen
+        .iter()
+        .rev()
+        .find(|s| s.head[0].contains("delimiter="))
+        .unwrap();
+    assert_ne!(
+        list.header("x-amz-content-sha256").as_deref(),
+        Some("UNSIGNED-PAYLOAD")
+    );
+}
+
+#[test]
+fn every_checksum_algorithm_is_accepted_by_the_server() {
+    let storage = common::storage(&[]);
+    for algorithm in ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"] {
+        let parameters = format!(r#"{{"ChecksumAlgorithm": "{algorithm}"}}"#);
+        let options = SaveOptions::from_json(Some(&parameters), None).unwrap();
+        for size in [1000, 11 * MIB] {
+            let content = pattern(size, 3);
+            let name = format!("{algorithm}-{size}.bin");
+            storage
+                .save_with(&name, content.as_slice(), &options)
+                .unwrap_or_else(|e| panic!("{algorithm} {size}: {e}"));
+            assert!(
+                read_all(&storage, &name).unwrap() == content,
+                "{algorithm} {size}"
+            );
+        }
+    }
+}
+
+#[test]
+fn open_for_reading_is_one_request() {
+    let proxy = FaultProxy::start();
+    let storage = through(&proxy, &[]);
+    storage
+        .save("kib.txt", pattern(1024, 4).as_slice())
+        .unwrap();
+    storage.save("empty.txt", &b""[..]).unwrap();
+    let before = proxy.requests();
+    let mut file = storage.open("kib.txt", "rb").unwrap();
+    let mut data = Vec::new();
+    file.read_to_end(&mut data).unwrap();
+    assert_eq!(data, pattern(1024, 4));
+    assert_eq!(file.size().unwrap(), 1024);
+    assert_eq!(
+        proxy.requests() - before,
+        1,
+        "open + read of 1 KiB: one GET"
+    );
+    let seen = proxy.seen();
+    assert!(seen.last().unwrap().head[0].starts_with("GET "));
+    // A missing object fails at open, with that same single request.
+    let before = proxy.requests();
+    let error = storage.open("missing.txt", "rb").unwrap_err();
+    assert_eq!(error.code(), ResultCode::NotFound);
+    assert_eq!(proxy.requests() - before, 1);
+    // An empty object opens and reads as empty.
+    let mut file = storage.open("empty.txt", "rb").unwrap();
+    assert_eq!(file.size().unwrap(), 0);
+    let mut data = Vec::new();
+    file.read_to_end(&mut data).unwrap();
+    assert!(data.is_empty());
+}
