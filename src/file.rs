@@ -120,9 +120,10 @@ impl Writing {
                 target.progress.clone(),
             )?);
         }
-        let next = Vec::with_capacity(self.target.part_size);
+        let upload = self.upload.as_mut().expect("started above");
+        let next = upload.buffer(self.target.part_size);
         let part = std::mem::replace(&mut self.buffer, next);
-        self.upload.as_mut().expect("started above").submit(part)
+        upload.submit(part)
     }
 }
 
