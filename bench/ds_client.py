@@ -18,6 +18,8 @@ settings.configure(
     AWS_ACCESS_KEY_ID=os.environ["AWS_ACCESS_KEY_ID"],
     AWS_SECRET_ACCESS_KEY=os.environ["AWS_SECRET_ACCESS_KEY"],
     AWS_LOCATION=os.environ.get("AWS_LOCATION", ""),
+    AWS_S3_FILE_OVERWRITE=os.environ.get("AWS_S3_FILE_OVERWRITE", "True") == "True",
+    AWS_S3_VERIFY=os.environ.get("AWS_S3_VERIFY") or None,
 )
 django.setup()
 
@@ -55,9 +57,34 @@ def small(rounds, ops):
     print(json.dumps(results))
 
 
+def mixed_ops(thread, ops):
+    kib = b"x" * 1024
+    for i in range(ops):
+        name = storage.save("threads/%d-%d.txt" % (thread, i), ContentFile(kib))
+        assert storage.exists(name)
+        with storage.open(name, "rb") as f:
+            assert len(f.read()) == 1024
+        storage.delete(name)
+
+
+def threads(count, ops):
+    import threading
+    workers = [threading.Thread(target=mixed_ops, args=(t, ops)) for t in range(count)]
+    start = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    print(json.dumps({"ops_per_s": count * ops * 4 / (time.perf_counter() - start)}))
+
+
 def main():
     command = sys.argv[1]
-    if command == "small":
+    if command == "threads":
+        threads(int(sys.argv[2]), int(sys.argv[3]))
+    elif command == "listdir":
+        print(len(storage.listdir(sys.argv[2])[1]))
+    elif command == "small":
         small(int(sys.argv[2]), int(sys.argv[3]))
     elif command == "save":
         with open(sys.argv[2], "rb") as f:

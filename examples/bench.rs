@@ -6,6 +6,10 @@
 //!   bench save LOCAL NAME       save a local file (streamed)
 //!   bench write NAME MIB        open(NAME, "wb") and write MIB pieces of 1 MiB
 //!   bench read NAME             open(NAME, "rb") and read it all
+//!   bench threads N OPS         N threads sharing one storage, each doing OPS rounds of
+//!                               save 1 KiB, exists, open+read, delete: total ops/s
+//!   bench populate PREFIX N     N empty objects under PREFIX (8 threads)
+//!   bench listdir PREFIX        listdir(PREFIX): prints the number of files
 
 use s3storage::{Settings, Storage};
 use std::io::{Read, Write};
@@ -28,6 +32,20 @@ fn rate(rounds: usize, ops: usize, mut op: impl FnMut(usize)) -> f64 {
             })
             .collect(),
     )
+}
+
+/// One thread's share of the `threads` benchmark: save, exists, open+read, delete.
+fn mixed_ops(storage: &Storage, thread: usize, ops: usize) {
+    let kib = vec![b'x'; 1024];
+    for i in 0..ops {
+        let name = format!("threads/{thread}-{i}.txt");
+        let saved = storage.save(&name, kib.as_slice()).unwrap();
+        assert!(storage.exists(&saved).unwrap());
+        let mut data = Vec::new();
+        storage.open(&saved, "rb").unwrap().read_to_end(&mut data).unwrap();
+        assert_eq!(data.len(), 1024);
+        storage.delete(&saved).unwrap();
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -107,12 +125,36 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             assert_eq!(total, file.size()?);
         }
-        _ => {
-            return Err(
-                "usage: bench small ROUNDS OPS | save LOCAL NAME | write NAME MIB | read NAME"
-                    .into(),
-            )
+        Some("threads") => {
+            let (threads, ops): (usize, usize) = (args[2].parse()?, args[3].parse()?);
+            let start = Instant::now();
+            std::thread::scope(|scope| {
+                for t in 0..threads {
+                    let storage = &storage;
+                    scope.spawn(move || mixed_ops(storage, t, ops));
+                }
+            });
+            let rate = (threads * ops * 4) as f64 / start.elapsed().as_secs_f64();
+            println!("{{\"ops_per_s\": {rate:.1}}}");
         }
+        Some("populate") => {
+            let (prefix, count): (&str, usize) = (&args[2], args[3].parse()?);
+            std::thread::scope(|scope| {
+                for t in 0..8 {
+                    let storage = &storage;
+                    scope.spawn(move || {
+                        for i in (t..count).step_by(8) {
+                            storage.save(&format!("{prefix}/{i:06}"), &b""[..]).unwrap();
+                        }
+                    });
+                }
+            });
+        }
+        Some("listdir") => {
+            let (_, files) = storage.listdir(&args[2])?;
+            println!("{}", files.len());
+        }
+        _ => return Err("usage: see the comment at the top of examples/bench.rs".into()),
     }
     Ok(())
 }

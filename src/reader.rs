@@ -138,11 +138,13 @@ impl RangedReader {
             self.prefetch = None;
             self.window_size = MIN_WINDOW;
             let end = (self.pos + MIN_WINDOW).min(self.size);
-            let body = self.object.request(self.pos, end)?;
+            let mut body = self.object.request(self.pos, end)?;
             let mut data = Vec::with_capacity((end - self.pos) as usize);
-            body.take(end - self.pos)
+            (&mut body)
+                .take(end - self.pos)
                 .read_to_end(&mut data)
                 .map_err(|e| body_error(&self.object.key, e))?;
+            body.finish();
             if data.len() as u64 != end - self.pos {
                 return Err(Error::Network(format!(
                     "GET {}: got {} bytes instead of {}",
@@ -245,6 +247,9 @@ impl RangedReader {
                 }
                 self.fetched += n as u64;
                 *at += n as u64;
+                if *at == *end {
+                    body.finish();
+                }
                 n
             }
             Window::Empty => unreachable!("open_window() fills the window"),

@@ -4,8 +4,10 @@
 //! * [`ObjectStore`] (`objects.rs`): typed calls, one per request kind (HEAD, PUT, ranged
 //!   GET, listing pages, the multipart calls, CreateBucket) and object URLs
 //!   (`presign.rs`);
-//! * `transport.rs`: rust-s3 builds and signs each request, one pooled `ureq` agent per
-//!   storage sends it, with the SDKs' standard retry mode;
+//! * `transport.rs`: rust-s3 builds each request's URL, `sigv4.rs` signs it (a body
+//!   hashed at most once, or `UNSIGNED-PAYLOAD` with a checksum over https), one pooled
+//!   `ureq` agent per storage sends it, with the SDKs' standard retry mode;
+//! * `checksums.rs`: the `x-amz-checksum-*` of uploads (CRC32C by default);
 //! * `credentials.rs`: where the keys come from, renewed before they expire;
 //! * `object_parameters.rs`: boto3's PutObject names and the headers they become.
 

@@ -61,6 +61,14 @@ pub(crate) struct ObjectBody {
     skip: u64,
 }
 
+impl ObjectBody {
+    /// After the last byte asked for: reads the end of the body, so that the connection
+    /// goes back to the pool instead of being closed.
+    pub fn finish(&mut self) {
+        let _ = io::copy(&mut (&mut self.body).take(64 * 1024), &mut io::sink());
+    }
+}
+
 impl Read for ObjectBody {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.skip > 0 {
@@ -332,7 +340,7 @@ impl ObjectStore {
         }
         match reply.check(&format!("PUT {key}")) {
             Err(Error::AlreadyExists(_)) if self.stored_by_us(key, body, write) => Ok(()),
-            other => other.map(|_| ()),
+            other => other.map(Reply::finish),
         }
     }
 
@@ -374,7 +382,7 @@ impl ObjectStore {
         if reply.status == 404 {
             return Ok(());
         }
-        reply.check(&format!("DELETE {key}")).map(|_| ())
+        reply.check(&format!("DELETE {key}")).map(Reply::finish)
     }
 
     /// A ranged GET of `[start, end)`, with `If-Match` when an ETag is given: 404 is
@@ -484,10 +492,13 @@ impl ObjectStore {
         };
         let info = info(size, &reply);
         let mut data = Vec::with_capacity(len.min(size) as usize);
-        let body = reply.body.into_with_config().limit(u64::MAX).reader();
-        body.take(len.min(size))
-            .read_to_end(&mut data)
-            .map_err(|error| Error::Network(format!("{operation}: reading the body: {error}")))?;
+        let mut body = reply.body.into_with_config().limit(u64::MAX).reader();
+        let read = (&mut body).take(len.min(size)).read_to_end(&mut data);
+        read.map_err(|error| Error::Network(format!("{operation}: reading the body: {error}")))?;
+        if data.len() as u64 == size {
+            // Seeing the end lets the connection go back to the pool.
+            let _ = body.read(&mut [0u8; 1]);
+        }
         if (data.len() as u64) < len.min(size) {
             return Err(Error::Network(format!(
                 "{operation}: the body ended after {} bytes",
@@ -685,6 +696,7 @@ impl ObjectStore {
             .header("etag")
             .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no ETag"))?
             .to_string();
+        reply.finish();
         Ok(UploadedPart {
             number,
             etag,
@@ -787,7 +799,7 @@ impl ObjectStore {
         self.transport
             .send(command, key, write.upload_headers())?
             .check(&operation)
-            .map(|_| ())
+            .map(Reply::finish)
     }
 
     /// CreateBucket in the configured region with a canned ACL; an existing bucket

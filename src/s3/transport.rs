@@ -81,6 +81,13 @@ impl Reply {
         }
     }
 
+    /// Reads what is left of a (small) body, so that the connection goes back to the
+    /// pool instead of being closed; a body that cannot be read is simply dropped.
+    pub fn finish(mut self) {
+        let mut reader = self.body.with_config().limit(64 * 1024).reader();
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+    }
+
     /// Reads the whole body as text (for XML replies).
     pub fn text(mut self, operation: &str) -> Result<String> {
         let mut text = String::new();

@@ -1,0 +1,96 @@
+"""The OpenDAL side of the benchmark (its Python binding, the strongest Rust-core peer):
+the same operations as examples/bench.rs on an S3 Operator, configured from the same
+AWS_* environment variables."""
+
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+
+import opendal
+
+location = os.environ.get("AWS_LOCATION", "")
+op = opendal.Operator(
+    "s3",
+    bucket=os.environ["AWS_STORAGE_BUCKET_NAME"],
+    endpoint=os.environ["AWS_S3_ENDPOINT_URL"],
+    region="us-east-1",
+    access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+    secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+    root="/" + location,
+)
+
+
+def rate(rounds, ops, fn):
+    rates = []
+    for r in range(rounds):
+        start = time.perf_counter()
+        for i in range(ops):
+            fn(r * ops + i)
+        rates.append(ops / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def small(rounds, ops):
+    kib = b"x" * 1024
+    op.write("small/hit.txt", kib)
+
+    def open_read(i):
+        assert len(op.read("small/%d.txt" % i)) == 1024
+
+    print(json.dumps({
+        "exists_hit": rate(rounds, ops, lambda i: op.exists("small/hit.txt")),
+        "exists_miss": rate(rounds, ops, lambda i: op.exists("small/miss.txt")),
+        "save_1k": rate(rounds, ops, lambda i: op.write("small/%d.txt" % i, kib)),
+        "open_read_1k": rate(rounds, ops, open_read),
+        "delete": rate(rounds, ops, lambda i: op.delete("small/%d.txt" % i)),
+    }))
+
+
+def mixed_ops(thread, ops):
+    kib = b"x" * 1024
+    for i in range(ops):
+        name = "threads/%d-%d.txt" % (thread, i)
+        op.write(name, kib)
+        assert op.exists(name)
+        assert len(op.read(name)) == 1024
+        op.delete(name)
+
+
+def main():
+    command = sys.argv[1]
+    if command == "small":
+        small(int(sys.argv[2]), int(sys.argv[3]))
+    elif command == "save":
+        with open(sys.argv[2], "rb") as src, op.open(sys.argv[3], "wb") as dst:
+            while True:
+                chunk = src.read(8 * 1024 * 1024)
+                if not chunk:
+                    break
+                dst.write(chunk)
+    elif command == "write":
+        piece = bytes(i % 251 for i in range(1024 * 1024))
+        with op.open(sys.argv[2], "wb") as f:
+            for _ in range(int(sys.argv[3])):
+                f.write(piece)
+    elif command == "read":
+        with op.open(sys.argv[2], "rb") as f:
+            while f.read(1024 * 1024):
+                pass
+    elif command == "threads":
+        count, ops = int(sys.argv[2]), int(sys.argv[3])
+        workers = [threading.Thread(target=mixed_ops, args=(t, ops)) for t in range(count)]
+        start = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        print(json.dumps({"ops_per_s": count * ops * 4 / (time.perf_counter() - start)}))
+    elif command == "listdir":
+        prefix = sys.argv[2].rstrip("/") + "/"
+        print(sum(1 for entry in op.list(prefix) if not entry.path.endswith("/")))
+
+
+main()
