@@ -3,11 +3,10 @@ as examples/bench.rs, configured from the same AWS_* environment variables."""
 
 import json
 import os
-import statistics
 import sys
-import time
 
 import django
+from clients_common import rate, threaded
 from django.conf import settings
 
 settings.configure(
@@ -27,16 +26,6 @@ from django.core.files.base import ContentFile, File  # noqa: E402
 from storages.backends.s3 import S3Storage  # noqa: E402
 
 storage = S3Storage()
-
-
-def rate(rounds, ops, op):
-    rates = []
-    for r in range(rounds):
-        start = time.perf_counter()
-        for i in range(ops):
-            op(r * ops + i)
-        rates.append(ops / (time.perf_counter() - start))
-    return statistics.median(rates)
 
 
 def small(rounds, ops):
@@ -68,14 +57,7 @@ def mixed_ops(thread, ops):
 
 
 def threads(count, ops):
-    import threading
-    workers = [threading.Thread(target=mixed_ops, args=(t, ops)) for t in range(count)]
-    start = time.perf_counter()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    print(json.dumps({"ops_per_s": count * ops * 4 / (time.perf_counter() - start)}))
+    print(json.dumps({"ops_per_s": threaded(count, ops, mixed_ops)}))
 
 
 def main():

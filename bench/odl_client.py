@@ -4,12 +4,10 @@ AWS_* environment variables."""
 
 import json
 import os
-import statistics
 import sys
-import threading
-import time
 
 import opendal
+from clients_common import rate, threaded
 
 location = os.environ.get("AWS_LOCATION", "")
 op = opendal.Operator(
@@ -21,16 +19,6 @@ op = opendal.Operator(
     secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
     root="/" + location,
 )
-
-
-def rate(rounds, ops, fn):
-    rates = []
-    for r in range(rounds):
-        start = time.perf_counter()
-        for i in range(ops):
-            fn(r * ops + i)
-        rates.append(ops / (time.perf_counter() - start))
-    return statistics.median(rates)
 
 
 def small(rounds, ops):
@@ -81,13 +69,7 @@ def main():
                 pass
     elif command == "threads":
         count, ops = int(sys.argv[2]), int(sys.argv[3])
-        workers = [threading.Thread(target=mixed_ops, args=(t, ops)) for t in range(count)]
-        start = time.perf_counter()
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        print(json.dumps({"ops_per_s": count * ops * 4 / (time.perf_counter() - start)}))
+        print(json.dumps({"ops_per_s": threaded(count, ops, mixed_ops)}))
     elif command == "listdir":
         prefix = sys.argv[2].rstrip("/") + "/"
         print(sum(1 for entry in op.list(prefix) if not entry.path.endswith("/")))
