@@ -42,7 +42,11 @@ fn mixed_ops(storage: &Storage, thread: usize, ops: usize) {
         let saved = storage.save(&name, kib.as_slice()).unwrap();
         assert!(storage.exists(&saved).unwrap());
         let mut data = Vec::new();
-        storage.open(&saved, "rb").unwrap().read_to_end(&mut data).unwrap();
+        storage
+            .open(&saved, "rb")
+            .unwrap()
+            .read_to_end(&mut data)
+            .unwrap();
         assert_eq!(data.len(), 1024);
         storage.delete(&saved).unwrap();
     }

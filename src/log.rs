@@ -2,7 +2,7 @@
 //!
 //! One process-wide callback, set from Rust with [`set_logger`] or from C with
 //! `s3storage_set_log_callback`. Nothing is printed when no callback is set.
-//! Callers of [`emit`] never pass secrets.
+//! Callers of `emit` never pass secrets.
 
 use std::sync::{Arc, RwLock};
 

@@ -1,15 +1,12 @@
 //! The typed S3 calls the storage is built from: one method per request kind, each
 //! turning S3's status codes, headers and XML into our types and errors.
 
-use super::checksums::ChecksumAlgorithm;
 use super::object_parameters::{ReadParameters, WriteParameters};
-use super::transport::{xml_field, Outgoing, Reply, Transport};
+use super::transport::{Reply, Transport};
 use super::CredentialSource;
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
-use rust_s3::command::{Command, Multipart};
-use rust_s3::serde_types::CompleteMultipartUploadData;
-use serde::Deserialize;
+use rust_s3::command::Command;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
@@ -17,7 +14,7 @@ use std::time::SystemTime;
 /// One bucket's objects, reached through a pooled, retrying, signing transport.
 pub(crate) struct ObjectStore {
     pub(super) transport: Transport,
-    bucket_name: String,
+    pub(super) bucket_name: String,
     /// The region a bucket created here is placed in (`None`: us-east-1).
     location_constraint: Option<String>,
     /// False once the server refused `If-None-Match` (501, or 400 naming it): create-only
@@ -85,129 +82,11 @@ impl Read for ObjectBody {
     }
 }
 
-/// One page of a delimited listing.
-pub(crate) struct ListPage {
-    /// Common prefixes (the "directories"), with their trailing delimiter.
-    pub prefixes: Vec<String>,
-    /// Object keys.
-    pub keys: Vec<String>,
-    /// Where the next page starts, if the listing is truncated.
-    pub next_marker: Option<String>,
-}
-
-/// A multipart upload begun and not yet completed or aborted.
-pub(crate) struct PendingUpload {
-    /// Its key.
-    pub key: String,
-    /// Its id.
-    pub upload_id: String,
-    /// When it began, if the server said.
-    pub initiated: Option<SystemTime>,
-}
-
-/// One page of the multipart uploads in progress.
-pub(crate) struct UploadsPage {
-    /// The uploads.
-    pub uploads: Vec<PendingUpload>,
-    /// `(key marker, upload id marker)` of the next page, if truncated.
-    pub next: Option<(String, Option<String>)>,
-}
-
-/// A part that went up: its number, the ETag the server gave it and its checksum.
-pub(crate) struct UploadedPart {
-    /// 1-based part number.
-    pub number: u32,
-    /// The part's ETag.
-    pub etag: String,
-    /// The algorithm and value of the part's checksum.
-    pub checksum: Option<(ChecksumAlgorithm, String)>,
-}
-
-/// The body of CompleteMultipartUpload: each part's number, ETag and checksum (which
-/// AWS requires when the upload was created with a checksum algorithm).
-fn completion_xml(parts: &[UploadedPart]) -> String {
-    use std::fmt::Write as _;
-    let mut xml = String::from("<CompleteMultipartUpload>");
-    for part in parts {
-        let etag = quick_xml::escape::escape(part.etag.as_str());
-        let _ = write!(
-            xml,
-            "<Part><PartNumber>{}</PartNumber><ETag>{etag}</ETag>",
-            part.number
-        );
-        if let Some((algorithm, value)) = &part.checksum {
-            let element = algorithm.element();
-            let _ = write!(xml, "<{element}>{value}</{element}>");
-        }
-        xml.push_str("</Part>");
-    }
-    xml.push_str("</CompleteMultipartUpload>");
-    xml
-}
-
-#[derive(Deserialize)]
-struct ListBucketResult {
-    #[serde(rename = "EncodingType", default)]
-    encoding_type: Option<String>,
-    #[serde(rename = "IsTruncated", default)]
-    is_truncated: Option<String>,
-    #[serde(rename = "NextMarker", default)]
-    next_marker: Option<String>,
-    #[serde(rename = "Contents", default)]
-    contents: Vec<ListEntry>,
-    #[serde(rename = "CommonPrefixes", default)]
-    common_prefixes: Vec<ListPrefix>,
-}
-
-#[derive(Deserialize)]
-struct ListEntry {
-    #[serde(rename = "Key")]
-    key: String,
-}
-
-#[derive(Deserialize)]
-struct ListPrefix {
-    #[serde(rename = "Prefix")]
-    prefix: String,
-}
-
-#[derive(Deserialize)]
-struct ListMultipartUploadsResult {
-    #[serde(rename = "IsTruncated", default)]
-    is_truncated: Option<String>,
-    #[serde(rename = "NextKeyMarker", default)]
-    next_key_marker: Option<String>,
-    #[serde(rename = "NextUploadIdMarker", default)]
-    next_upload_id_marker: Option<String>,
-    #[serde(rename = "Upload", default)]
-    uploads: Vec<UploadEntry>,
-}
-
-#[derive(Deserialize)]
-struct UploadEntry {
-    #[serde(rename = "Key")]
-    key: String,
-    #[serde(rename = "UploadId")]
-    upload_id: String,
-    #[serde(rename = "Initiated", default)]
-    initiated: Option<String>,
-}
-
-/// How far back (for clock skew) an upload whose creation reply was lost is looked for.
-const LOST_UPLOAD_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Whether a failed request may still have been carried out by the server (its reply
-/// was lost or unreadable).
-fn outcome_unknown(error: &Error) -> bool {
-    match error {
-        Error::Network(_) => true,
-        Error::Server(failure) => failure.status == 200 || failure.status >= 500,
-        _ => false,
-    }
-}
-
 /// The header list of a create-only request, or the plain one.
-fn with_condition(headers: &[(String, String)], overwrite: Overwrite) -> Vec<(String, String)> {
+pub(super) fn with_condition(
+    headers: &[(String, String)],
+    overwrite: Overwrite,
+) -> Vec<(String, String)> {
     let mut headers = headers.to_vec();
     if overwrite == Overwrite::Refused {
         headers.push(("if-none-match".into(), "*".into()));
@@ -216,7 +95,7 @@ fn with_condition(headers: &[(String, String)], overwrite: Overwrite) -> Vec<(St
 }
 
 /// Whether a reply says the server does not implement `If-None-Match` on writes.
-fn refuses_condition(reply: &Reply) -> bool {
+pub(super) fn refuses_condition(reply: &Reply) -> bool {
     let text = reply.error_text.as_deref().unwrap_or_default();
     reply.status == 501
         || (reply.status == 400 && text.to_ascii_lowercase().contains("if-none-match"))
@@ -239,33 +118,6 @@ fn check_content_range(reply: &Reply, operation: &str, start: u64, end: u64) -> 
     Err(Error::Network(format!(
         "{operation}: the reply's Content-Range {header:?} is not the range asked for"
     )))
-}
-
-/// The root element of an XML document (`Error`, `CompleteMultipartUploadResult`...),
-/// without its namespace prefix.
-fn xml_root(text: &str) -> Option<String> {
-    let mut reader = quick_xml::Reader::from_str(text);
-    loop {
-        match reader.read_event().ok()? {
-            quick_xml::events::Event::Start(start) | quick_xml::events::Event::Empty(start) => {
-                let name = start.local_name();
-                return Some(String::from_utf8_lossy(name.as_ref()).into_owned());
-            }
-            quick_xml::events::Event::Eof => return None,
-            _ => {}
-        }
-    }
-}
-
-/// A key (or prefix, or marker) of a listing sent with `encoding-type=url`.
-fn decode_listed(text: String, url_encoded: bool) -> Result<String> {
-    if !url_encoded {
-        return Ok(text);
-    }
-    percent_encoding::percent_decode_str(&text.replace('+', " "))
-        .decode_utf8()
-        .map(|decoded| decoded.into_owned())
-        .map_err(|_| S3Failure::malformed("LIST", format!("a listed key is not UTF-8: {text:?}")))
 }
 
 impl ObjectStore {
@@ -346,7 +198,7 @@ impl ObjectStore {
 
     /// Where the server cannot write conditionally, a create-only write checks with HEAD
     /// first and then writes plainly (django-storages' way; not atomic).
-    fn check_first(
+    pub(super) fn check_first(
         &self,
         key: &str,
         write: &WriteParameters,
@@ -364,7 +216,7 @@ impl ObjectStore {
     }
 
     /// Notes, and says once per storage, that the server refused `If-None-Match`.
-    fn conditional_writes_refused(&self) {
+    pub(super) fn conditional_writes_refused(&self) {
         if self.conditional_writes.swap(false, Ordering::Relaxed) {
             crate::log::warn(&format!(
                 "the server of bucket {} refuses conditional writes (If-None-Match): with \
@@ -508,280 +360,6 @@ impl ObjectStore {
         Ok(Some(FirstWindow { info, data }))
     }
 
-    /// One page of the keys under `prefix`, grouped by `/`, from `marker` on. Keys are
-    /// asked for URL-encoded, so that any key (even one XML cannot carry) comes back
-    /// exactly. A truncated page whose marker does not advance is a server error.
-    pub fn list_page(&self, prefix: &str, marker: Option<&str>) -> Result<ListPage> {
-        let command = Command::ListObjects {
-            prefix: prefix.to_string(),
-            delimiter: Some("/".into()),
-            marker: marker.map(str::to_string),
-            max_keys: None,
-        };
-        let operation = format!("LIST {}/{prefix}", self.bucket_name);
-        let query = [("encoding-type", "url")];
-        let page: ListBucketResult = self.listing(command, &operation, &query)?;
-        let encoded = page.encoding_type.as_deref() == Some("url");
-        let decode = |text: String| decode_listed(text, encoded);
-        let prefixes = (page.common_prefixes.into_iter())
-            .map(|p| decode(p.prefix))
-            .collect::<Result<Vec<_>>>()?;
-        let keys = (page.contents.into_iter())
-            .map(|entry| decode(entry.key))
-            .collect::<Result<Vec<_>>>()?;
-        if page.is_truncated.as_deref() != Some("true") {
-            return Ok(ListPage {
-                prefixes,
-                keys,
-                next_marker: None,
-            });
-        }
-        let last = prefixes.iter().chain(&keys).max().cloned();
-        let next_marker = page.next_marker.map(decode).transpose()?.or(last);
-        if next_marker.is_none() || next_marker.as_deref() <= marker {
-            return Err(S3Failure::malformed(
-                &operation,
-                format!(
-                    "the listing is truncated but its continuation marker {next_marker:?} \
-                     does not advance past {marker:?}"
-                ),
-            ));
-        }
-        Ok(ListPage {
-            prefixes,
-            keys,
-            next_marker,
-        })
-    }
-
-    /// One page of the multipart uploads begun under `prefix` and not yet ended.
-    pub fn list_uploads_page(
-        &self,
-        prefix: &str,
-        key_marker: Option<String>,
-        upload_id_marker: Option<String>,
-    ) -> Result<UploadsPage> {
-        let command = Command::ListMultipartUploads {
-            prefix: Some(prefix),
-            delimiter: None,
-            key_marker,
-            upload_id_marker,
-            max_uploads: None,
-        };
-        let operation = format!("ListMultipartUploads {}/{prefix}", self.bucket_name);
-        let page: ListMultipartUploadsResult = self.listing(command, &operation, &[])?;
-        let next = match (page.is_truncated.as_deref(), page.next_key_marker) {
-            (Some("true"), Some(key_marker)) => Some((key_marker, page.next_upload_id_marker)),
-            _ => None,
-        };
-        Ok(UploadsPage {
-            uploads: (page.uploads.into_iter())
-                .map(|upload| PendingUpload {
-                    initiated: upload.initiated.as_deref().and_then(|text| {
-                        let format = &time::format_description::well_known::Rfc3339;
-                        let parsed = time::OffsetDateTime::parse(text, format).ok()?;
-                        Some(SystemTime::from(parsed))
-                    }),
-                    key: upload.key,
-                    upload_id: upload.upload_id,
-                })
-                .collect(),
-            next,
-        })
-    }
-
-    /// One page of a bucket listing, parsed.
-    fn listing<T: serde::de::DeserializeOwned>(
-        &self,
-        command: Command<'_>,
-        operation: &str,
-        query: &[(&str, &str)],
-    ) -> Result<T> {
-        let request = Outgoing {
-            command,
-            key: "/",
-            headers: &[],
-            query,
-            body: None,
-        };
-        let text = self
-            .transport
-            .send_request(request)?
-            .check(operation)?
-            .text(operation)?;
-        quick_xml::de::from_str(&text).map_err(|error| {
-            S3Failure::malformed(
-                operation,
-                format!("the listing could not be parsed: {error}"),
-            )
-        })
-    }
-
-    /// CreateMultipartUpload with the object's parameters; gives the upload id. If the
-    /// reply was lost after the request went out, the upload it may have begun is found
-    /// (this key, begun since just before the request) and aborted, so none is left.
-    pub fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<String> {
-        let asked = SystemTime::now() - LOST_UPLOAD_WINDOW;
-        let outcome = self.initiate(key, write);
-        if let Err(error) = &outcome {
-            if outcome_unknown(error) {
-                self.abort_lost_uploads(key, asked, write);
-            }
-        }
-        outcome
-    }
-
-    /// Aborts the uploads of `key` begun since `since` (their ids were never seen).
-    fn abort_lost_uploads(&self, key: &str, since: SystemTime, write: &WriteParameters) {
-        let Ok(page) = self.list_uploads_page(key, None, None) else {
-            return;
-        };
-        let lost = (page.uploads.iter())
-            .filter(|upload| upload.key == key && upload.initiated.is_some_and(|at| at >= since));
-        for upload in lost {
-            let outcome = self.abort(key, &upload.upload_id, write);
-            crate::log::warn(&format!(
-                "CreateMultipartUpload {key}: the reply was lost; aborting the upload {} it \
-                 began: {}",
-                upload.upload_id,
-                match outcome {
-                    Ok(()) => "done".to_string(),
-                    Err(error) => error.to_string(),
-                }
-            ));
-        }
-    }
-
-    fn initiate(&self, key: &str, write: &WriteParameters) -> Result<String> {
-        let operation = format!("CreateMultipartUpload {key}");
-        let command = Command::InitiateMultipartUpload {
-            content_type: &write.content_type,
-        };
-        let mut headers = write.create_headers().to_vec();
-        let algorithm = write.checksum().for_parts();
-        headers.push(("x-amz-checksum-algorithm".into(), algorithm.name().into()));
-        let text = self
-            .transport
-            .send(command, key, &headers)?
-            .check(&operation)?
-            .text(&operation)?;
-        xml_field(&text, "UploadId")
-            .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no UploadId"))
-    }
-
-    /// UploadPart: sends one part and gives its ETag.
-    pub fn upload_part(
-        &self,
-        key: &str,
-        upload_id: &str,
-        (number, data): (u32, &[u8]),
-        write: &WriteParameters,
-    ) -> Result<UploadedPart> {
-        let operation = format!("UploadPart {key} #{number}");
-        let command = Command::PutObject {
-            content: data,
-            content_type: "application/octet-stream",
-            custom_headers: None,
-            multipart: Some(Multipart::new(number, upload_id)),
-        };
-        let algorithm = write.checksum().for_parts();
-        let checksum = algorithm.compute(data);
-        let mut headers = write.access().headers().to_vec();
-        headers.push((algorithm.header().into(), checksum.clone()));
-        let reply = self
-            .transport
-            .send(command, key, &headers)?
-            .check(&operation)?;
-        let etag = reply
-            .header("etag")
-            .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no ETag"))?
-            .to_string();
-        reply.finish();
-        Ok(UploadedPart {
-            number,
-            etag,
-            checksum: Some((algorithm, checksum)),
-        })
-    }
-
-    /// CompleteMultipartUpload of `parts` (in any order); with `Overwrite::Refused`,
-    /// `AlreadyExists` if the key is taken. A 200 whose body is an S3 `Error` is retried
-    /// as the AWS SDKs do; one that is not the expected XML is a failure.
-    pub fn complete(
-        &self,
-        key: &str,
-        upload_id: &str,
-        mut parts: Vec<UploadedPart>,
-        (write, overwrite): (&WriteParameters, Overwrite),
-    ) -> Result<()> {
-        let overwrite = self.check_first(key, write, overwrite)?;
-        parts.sort_by_key(|part| part.number);
-        let body = completion_xml(&parts);
-        let operation = format!("CompleteMultipartUpload {key}");
-        let headers = with_condition(write.upload_headers(), overwrite);
-        let mut attempt = 1;
-        loop {
-            let command = Command::CompleteMultipartUpload {
-                upload_id,
-                data: CompleteMultipartUploadData { parts: Vec::new() },
-            };
-            let request = Outgoing {
-                command,
-                key,
-                headers: &headers,
-                query: &[],
-                body: Some(body.as_bytes()),
-            };
-            let reply = match self.transport.send_request(request) {
-                Ok(reply) => reply,
-                Err(error) => return self.confirm_completed(key, &parts, write, error),
-            };
-            if overwrite == Overwrite::Refused && refuses_condition(&reply) {
-                self.conditional_writes_refused();
-                return self.complete(key, upload_id, parts, (write, Overwrite::Refused));
-            }
-            let text = match reply.check(&operation).and_then(|r| r.text(&operation)) {
-                Ok(text) => text,
-                Err(error) => return self.confirm_completed(key, &parts, write, error),
-            };
-            match completion_error(&text, &operation) {
-                None => return Ok(()),
-                Some(error) if attempt >= self.max_attempts() => return Err(error),
-                Some(error) => {
-                    let reason = format!("HTTP 200 carrying an error ({error})");
-                    self.transport
-                        .pause_before_retry(&operation, &reason, attempt);
-                    attempt += 1;
-                }
-            }
-        }
-    }
-
-    /// After a completion whose reply was lost (`error` is a network failure), whether
-    /// the object is there all the same: its ETag is the one these parts make
-    /// (the MD5 of their MD5s, and their count). Then the completion succeeded.
-    fn confirm_completed(
-        &self,
-        key: &str,
-        parts: &[UploadedPart],
-        write: &WriteParameters,
-        error: Error,
-    ) -> Result<()> {
-        let (Error::Network(_), Some(expected)) = (&error, multipart_etag(parts)) else {
-            return Err(error);
-        };
-        match self.head(key, write.access()) {
-            Ok(Some(info)) if info.etag.as_deref() == Some(expected.as_str()) => {
-                crate::log::warn(&format!(
-                    "CompleteMultipartUpload {key}: the reply was lost ({error}), but the \
-                     object is complete (ETag {expected})"
-                ));
-                Ok(())
-            }
-            _ => Err(error),
-        }
-    }
-
     /// After a create-only PUT was refused (412), whether the object there is this very
     /// body, stored by an earlier attempt whose reply was lost: its ETag is the body's MD5.
     fn stored_by_us(&self, key: &str, body: &[u8], write: &WriteParameters) -> bool {
@@ -790,16 +368,6 @@ impl ObjectStore {
             self.head(key, write.access()),
             Ok(Some(info)) if info.etag.as_deref() == Some(expected.as_str())
         )
-    }
-
-    /// AbortMultipartUpload.
-    pub fn abort(&self, key: &str, upload_id: &str, write: &WriteParameters) -> Result<()> {
-        let operation = format!("AbortMultipartUpload {key}");
-        let command = Command::AbortMultipartUpload { upload_id };
-        self.transport
-            .send(command, key, write.upload_headers())?
-            .check(&operation)
-            .map(Reply::finish)
     }
 
     /// CreateBucket in the configured region with a canned ACL; an existing bucket
@@ -830,60 +398,5 @@ impl ObjectStore {
             409 => Ok(()), // BucketAlreadyOwnedByYou / BucketAlreadyExists
             _ => Err(reply.into_error(&operation)),
         }
-    }
-}
-
-/// The ETag S3 gives a multipart object: the MD5 of the parts' MD5s, and their count.
-fn multipart_etag(parts: &[UploadedPart]) -> Option<String> {
-    let mut digests = Vec::with_capacity(parts.len() * 16);
-    for part in parts {
-        digests.extend(hex::decode(part.etag.trim_matches('"')).ok()?);
-    }
-    Some(format!("\"{:x}-{}\"", md5::compute(&digests), parts.len()))
-}
-
-/// The failure a 200 reply to CompleteMultipartUpload stands for, if any: an `Error`
-/// document (S3 sends one when the completion fails after the reply began), or a body
-/// that is not `CompleteMultipartUploadResult`.
-fn completion_error(text: &str, operation: &str) -> Option<Error> {
-    match xml_root(text).as_deref() {
-        Some("CompleteMultipartUploadResult") => None,
-        Some("Error") => Some(Error::Server(S3Failure {
-            operation: operation.to_string(),
-            status: 200,
-            code: xml_field(text, "Code").unwrap_or_else(|| "InternalError".into()),
-            message: xml_field(text, "Message").unwrap_or_default(),
-        })),
-        _ => Some(S3Failure::malformed(
-            operation,
-            "the reply is not a CompleteMultipartUploadResult",
-        )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn completion_replies_are_checked() {
-        let ok = r#"<?xml version="1.0"?><CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ETag>"x"</ETag></CompleteMultipartUploadResult>"#;
-        assert!(completion_error(ok, "C").is_none());
-        let error = r#"<?xml version="1.0"?><Error><Code>InternalError</Code><Message>boom</Message></Error>"#;
-        let failure = completion_error(error, "C").unwrap().to_string();
-        assert!(
-            failure.contains("InternalError") && failure.contains("boom"),
-            "{failure}"
-        );
-        let namespaced = r#"<s3:Error xmlns:s3="http://s3.amazonaws.com/doc/2006-03-01/"><s3:Code>SlowDown</s3:Code></s3:Error>"#;
-        assert!(completion_error(namespaced, "C").is_some());
-        assert!(completion_error("", "C").is_some());
-        assert!(completion_error("<html>gateway</html>", "C").is_some());
-    }
-
-    #[test]
-    fn listed_keys_are_decoded_only_when_encoded() {
-        assert_eq!(decode_listed("a%01b+c".into(), true).unwrap(), "a\u{1}b c");
-        assert_eq!(decode_listed("100%41".into(), false).unwrap(), "100%41");
     }
 }
