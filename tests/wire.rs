@@ -162,3 +162,19 @@ fn open_for_reading_is_one_request() {
     file.read_to_end(&mut data).unwrap();
     assert!(data.is_empty());
 }
+
+#[test]
+fn signatures_hold_for_awkward_headers_and_queries() {
+    // Header names that prefix each other (as SSE-C's key and key-md5 do), a value with
+    // inner runs of spaces, and a listing prefix holding a space (a query parameter).
+    let storage = common::storage(&[(
+        "AWS_S3_OBJECT_PARAMETERS",
+        r#"{"Metadata": {"a": "1", "a-b": "two  spaces"}}"#,
+    )]);
+    let name = storage.save("dir with space/x.txt", &b"x"[..]).unwrap();
+    assert_eq!(name, "dir with space/x.txt");
+    let (_, files) = storage.listdir("dir with space").unwrap();
+    assert_eq!(files, vec!["x.txt".to_string()]);
+    let (_, headers, _) = common::fetch("GET", &storage.url(&name).unwrap());
+    assert_eq!(headers["x-amz-meta-a"], "1");
+}

@@ -486,8 +486,10 @@ fn sse_c_keys_go_on_parts_and_reads() {
     let mut checked = 0;
     for request in &seen {
         let line = &request.head[0];
+        // CreateMultipartUpload, every UploadPart, CompleteMultipartUpload (AWS requires
+        // the key there once the upload has a checksum algorithm) and HEAD.
         let needs_key =
-            line.contains("?uploads") || line.contains("partNumber=") || line.starts_with("HEAD ");
+            line.contains("?uploads") || line.contains("uploadId=") || line.starts_with("HEAD ");
         if !needs_key {
             continue;
         }
@@ -498,7 +500,10 @@ fn sse_c_keys_go_on_parts_and_reads() {
         assert_eq!(algorithm.as_deref(), Some("AES256"), "{line}");
         assert!(key.is_some() && md5.is_some(), "{line}");
     }
-    assert_eq!(checked, 4, "start, two parts and the HEAD carry the key");
+    assert_eq!(
+        checked, 5,
+        "start, two parts, the completion and the HEAD carry the key"
+    );
 }
 
 #[test]

@@ -63,7 +63,10 @@ enum Purpose {
     /// HEAD, GET and UploadPart of an existing object: the SSE-C key, RequestPayer and
     /// ExpectedBucketOwner (boto3's download arguments; s3transfer's part arguments).
     Access,
-    /// CompleteMultipartUpload and AbortMultipartUpload: RequestPayer, ExpectedBucketOwner.
+    /// CompleteMultipartUpload: the SSE-C key (AWS requires it once the upload has a
+    /// checksum algorithm), RequestPayer, ExpectedBucketOwner.
+    Complete,
+    /// AbortMultipartUpload: RequestPayer, ExpectedBucketOwner.
     Upload,
 }
 
@@ -81,7 +84,9 @@ impl Purpose {
     fn takes(self, name: &str) -> bool {
         match self {
             Purpose::Create => true,
-            Purpose::Access => SSE_C.contains(&name) || EVERY_REQUEST.contains(&name),
+            Purpose::Access | Purpose::Complete => {
+                SSE_C.contains(&name) || EVERY_REQUEST.contains(&name)
+            }
             Purpose::Upload => EVERY_REQUEST.contains(&name),
         }
     }
@@ -237,7 +242,9 @@ pub(crate) struct WriteParameters {
     create: Vec<(String, String)>,
     /// HEAD and UploadPart of the object: SSE-C, RequestPayer, ExpectedBucketOwner.
     access: ReadParameters,
-    /// CompleteMultipartUpload / AbortMultipartUpload: RequestPayer, ExpectedBucketOwner.
+    /// CompleteMultipartUpload: the SSE-C key, RequestPayer, ExpectedBucketOwner.
+    complete: Vec<(String, String)>,
+    /// AbortMultipartUpload: RequestPayer, ExpectedBucketOwner.
     upload: Vec<(String, String)>,
     /// The checksum every upload carries (CRC32C unless `ChecksumAlgorithm` says).
     checksum: ChecksumAlgorithm,
@@ -264,6 +271,7 @@ impl WriteParameters {
             content_type,
             create: headers_for(&rest, Purpose::Create).map_err(config_error)?,
             access: ReadParameters::from_parameters(params)?,
+            complete: headers_for(&rest, Purpose::Complete).map_err(config_error)?,
             upload: headers_for(&rest, Purpose::Upload).map_err(config_error)?,
         })
     }
@@ -278,7 +286,12 @@ impl WriteParameters {
         &self.access
     }
 
-    /// The headers of CompleteMultipartUpload and AbortMultipartUpload.
+    /// The headers of CompleteMultipartUpload.
+    pub(crate) fn complete_headers(&self) -> &[(String, String)] {
+        &self.complete
+    }
+
+    /// The headers of AbortMultipartUpload.
     pub(crate) fn upload_headers(&self) -> &[(String, String)] {
         &self.upload
     }

@@ -51,6 +51,19 @@ pub(crate) struct FirstWindow {
     pub data: Vec<u8>,
 }
 
+/// Why the GET that opens an object failed: the request (already retried by the
+/// transport), or the reading of its body (retried by `get_first`).
+enum First {
+    Failed(Error),
+    BodyFailed(String),
+}
+
+impl From<Error> for First {
+    fn from(error: Error) -> First {
+        First::Failed(error)
+    }
+}
+
 /// The body of a ranged GET, positioned at the first byte asked for.
 pub(crate) struct ObjectBody {
     body: ureq::BodyReader<'static>,
@@ -287,14 +300,17 @@ impl ObjectStore {
         let mut attempt = 1;
         loop {
             match self.get_first_once(key, len, read) {
-                // A body cut short or stalled: ask again, as for any range.
-                Err(Error::Network(reason)) if attempt < self.max_attempts() => {
+                // The reply came but its body was cut short or stalled: ask again, as
+                // for any range (a failed request was retried by the transport already).
+                Err(First::BodyFailed(reason)) if attempt < self.max_attempts() => {
                     let operation = format!("GET {key}");
                     self.transport
                         .pause_before_retry(&operation, &reason, attempt);
                     attempt += 1;
                 }
-                other => return other,
+                Err(First::BodyFailed(reason)) => return Err(Error::Network(reason)),
+                Err(First::Failed(error)) => return Err(error),
+                Ok(first) => return Ok(first),
             }
         }
     }
@@ -304,13 +320,13 @@ impl ObjectStore {
         key: &str,
         len: u64,
         read: &ReadParameters,
-    ) -> Result<Option<FirstWindow>> {
+    ) -> std::result::Result<Option<FirstWindow>, First> {
         let operation = format!("GET {key} bytes 0-{}", len - 1);
         let command = Command::GetObjectRange {
             start: 0,
             end: Some(len - 1),
         };
-        let mut reply = self.transport.send(command, key, read.headers())?;
+        let reply = self.transport.send(command, key, read.headers())?;
         let info = |size: u64, reply: &Reply| ObjectInfo {
             size,
             content_encoding: reply.header("content-encoding").map(str::to_string),
@@ -318,46 +334,67 @@ impl ObjectStore {
                 .and_then(|v| httpdate::parse_http_date(v).ok()),
             etag: reply.header("etag").map(str::to_string),
         };
-        let size = match reply.status {
-            404 => return Ok(None),
-            416 => {
+        let range_total = (reply.header("content-range"))
+            .and_then(|range| range.rsplit('/').next()?.parse::<u64>().ok());
+        let size = match (reply.status, range_total) {
+            (404, _) => return Ok(None),
+            // An empty object: there is no byte 0 to send.
+            (416, Some(0)) => {
                 let info = info(0, &reply);
                 return Ok(Some(FirstWindow {
                     info,
                     data: Vec::new(),
                 }));
             }
-            206 => {
-                let total = (reply.header("content-range"))
-                    .and_then(|range| range.rsplit('/').next()?.parse::<u64>().ok());
-                let size = total.ok_or_else(|| {
-                    S3Failure::malformed(&operation, "the reply has no valid Content-Range")
-                })?;
-                check_content_range(&reply, &operation, 0, len.min(size))?;
-                size
+            (206, Some(0)) => 0,
+            (206, Some(total)) => {
+                check_content_range(&reply, &operation, 0, len.min(total))?;
+                total
             }
+            (200, _) => match reply.header("content-length").and_then(|v| v.parse().ok()) {
+                Some(length) => length,
+                None => return self.first_by_head(key, read),
+            },
+            // A 416 or 206 this code cannot read the size from: ask with HEAD.
+            (416 | 206, _) => return self.first_by_head(key, read),
             _ => {
-                reply = reply.check(&operation)?;
-                let length = reply.header("content-length").and_then(|v| v.parse().ok());
-                length.unwrap_or(0)
+                return Err(reply.check(&operation).err().map_or_else(
+                    || First::Failed(S3Failure::malformed(&operation, "unexpected status")),
+                    First::Failed,
+                ))
             }
         };
         let info = info(size, &reply);
-        let mut data = Vec::with_capacity(len.min(size) as usize);
+        let want = len.min(size);
+        let mut data = Vec::with_capacity(want as usize);
         let mut body = reply.body.into_with_config().limit(u64::MAX).reader();
-        let read = (&mut body).take(len.min(size)).read_to_end(&mut data);
-        read.map_err(|error| Error::Network(format!("{operation}: reading the body: {error}")))?;
-        if data.len() as u64 == size {
+        let read = (&mut body).take(want).read_to_end(&mut data);
+        read.map_err(|e| First::BodyFailed(format!("{operation}: reading the body: {e}")))?;
+        if (data.len() as u64) < want {
+            let got = data.len();
+            return Err(First::BodyFailed(format!(
+                "{operation}: the body ended after {got} bytes"
+            )));
+        }
+        if want == size {
             // Seeing the end lets the connection go back to the pool.
             let _ = body.read(&mut [0u8; 1]);
         }
-        if (data.len() as u64) < len.min(size) {
-            return Err(Error::Network(format!(
-                "{operation}: the body ended after {} bytes",
-                data.len()
-            )));
-        }
         Ok(Some(FirstWindow { info, data }))
+    }
+
+    /// The object's size and ETag from a HEAD, when the GET that opened it did not say;
+    /// its bytes are then fetched by ranges as they are read.
+    fn first_by_head(
+        &self,
+        key: &str,
+        read: &ReadParameters,
+    ) -> std::result::Result<Option<FirstWindow>, First> {
+        let info = self.head(key, read)?;
+        Ok(info.map(|info| FirstWindow {
+            info,
+            data: Vec::new(),
+        }))
     }
 
     /// After a create-only PUT was refused (412), whether the object there is this very

@@ -36,6 +36,8 @@ pub(super) struct Signed<'a> {
     pub datetime: OffsetDateTime,
     pub keys: &'a SigningKeys,
     pub payload_signing: Option<bool>,
+    /// The body's SHA-256, computed by the first attempt that needs it.
+    pub payload_hash: &'a std::cell::OnceCell<String>,
 }
 
 fn header_value(text: &str) -> std::result::Result<http::HeaderValue, SendError> {
@@ -46,7 +48,12 @@ fn header_value(text: &str) -> std::result::Result<http::HeaderValue, SendError>
 impl Signed<'_> {
     /// Signs and sends through our agent.
     pub fn send(&self) -> std::result::Result<Reply, SendError> {
-        let url = self.url()?;
+        let mut url = self.url()?;
+        // rust-s3 writes a space in the query as `+`; SigV4 (and AWS) take `%20`.
+        if let Some(query) = url.query().filter(|query| query.contains('+')) {
+            let query = query.replace('+', "%20");
+            url.set_query(Some(&query));
+        }
         let method = self.command.http_verb().to_string();
         // Object bodies go out as the caller's slice; rust-s3's request_body() would copy
         // them (a part size of memory per part in flight).
@@ -131,7 +138,7 @@ impl Signed<'_> {
         });
         let https = url.scheme() == "https";
         let unsigned = checksummed && self.payload_signing.map_or(https, |sign| !sign);
-        let payload = Payload::of(body, unsigned);
+        let payload = Payload::of(body, unsigned, self.payload_hash);
         headers.insert("x-amz-content-sha256", header_value(payload.value())?);
         let date = self
             .datetime

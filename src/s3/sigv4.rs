@@ -21,11 +21,15 @@ pub(crate) enum Payload {
 }
 
 impl Payload {
-    /// The payload of `body`: unsigned, or hashed now.
-    pub fn of(body: &[u8], unsigned: bool) -> Payload {
+    /// The payload of `body`: unsigned, or its hash (from `hash`, which computes it the
+    /// first time and keeps it for the request's retries).
+    pub fn of(body: &[u8], unsigned: bool, hash: &std::cell::OnceCell<String>) -> Payload {
         match unsigned {
             true => Payload::Unsigned,
-            false => Payload::Signed(hex::encode(sha2::Sha256::digest(body))),
+            false => {
+                let hash = hash.get_or_init(|| hex::encode(sha2::Sha256::digest(body)));
+                Payload::Signed(hash.clone())
+            }
         }
     }
 
@@ -98,15 +102,13 @@ impl SigningKeys {
     ) -> Result<String, String> {
         use hmac::Mac;
         let fail = |error: rust_s3::error::S3Error| error.to_string();
-        let canonical =
-            signing::canonical_request(method, url, headers, payload.value()).map_err(fail)?;
+        let (canonical, signed) = canonical_request(method, url, headers, payload.value())?;
         let to_sign =
             signing::string_to_sign(signer.now, signer.region, &canonical).map_err(fail)?;
         let mut mac = signing::HmacSha256::new_from_slice(&self.key(signer)?)
             .map_err(|error| error.to_string())?;
         mac.update(to_sign.as_bytes());
         let signature = hex::encode(mac.finalize().into_bytes());
-        let signed = signing::signed_header_string(headers);
         signing::authorization_header(
             signer.access_key,
             signer.now,
@@ -116,6 +118,39 @@ impl SigningKeys {
         )
         .map_err(fail)
     }
+}
+
+/// SigV4's canonical request and signed-header list. Headers are sorted by name (not by
+/// `name:value` lines, which puts `x-amz-…-key-md5` before `x-amz-…-key`) and their values
+/// trimmed with inner runs of spaces collapsed, as AWS computes them.
+fn canonical_request(
+    method: &str,
+    url: &url::Url,
+    headers: &http::HeaderMap,
+    payload: &str,
+) -> Result<(String, String), String> {
+    let mut names: Vec<&str> = headers.keys().map(|name| name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut lines = String::new();
+    for name in &names {
+        let values: Result<Vec<String>, String> = (headers.get_all(*name).iter())
+            .map(|value| {
+                let text = value
+                    .to_str()
+                    .map_err(|_| format!("header {name} is not text"))?;
+                Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
+            })
+            .collect();
+        lines.push_str(&format!("{name}:{}\n", values?.join(",")));
+    }
+    let signed = names.join(";");
+    let canonical = format!(
+        "{method}\n{}\n{}\n{lines}\n{signed}\n{payload}",
+        signing::canonical_uri_string(url),
+        signing::canonical_query_string(url),
+    );
+    Ok((canonical, signed))
 }
 
 #[cfg(test)]
@@ -142,7 +177,32 @@ mod tests {
             ..signer
         };
         assert_ne!(keys.key(&other).unwrap(), first);
-        assert_eq!(Payload::of(b"", false).value().len(), 64);
-        assert_eq!(Payload::of(b"x", true).value(), "UNSIGNED-PAYLOAD");
+        let hash = std::cell::OnceCell::new();
+        assert_eq!(Payload::of(b"", false, &hash).value().len(), 64);
+        assert_eq!(Payload::of(b"x", true, &hash).value(), "UNSIGNED-PAYLOAD");
+    }
+
+    #[test]
+    fn headers_are_sorted_by_name_and_values_collapsed() {
+        let mut headers = http::HeaderMap::new();
+        let key = "x-amz-server-side-encryption-customer-key";
+        headers.insert(key, "k".parse().unwrap());
+        headers.insert(
+            "x-amz-server-side-encryption-customer-key-md5",
+            "m".parse().unwrap(),
+        );
+        headers.insert("x-amz-meta-a", "  two  spaces ".parse().unwrap());
+        let url = url::Url::parse("http://h/b/k?uploads").unwrap();
+        let (canonical, signed) = canonical_request("PUT", &url, &headers, "p").unwrap();
+        assert_eq!(
+            signed,
+            "x-amz-meta-a;x-amz-server-side-encryption-customer-key;\
+             x-amz-server-side-encryption-customer-key-md5"
+        );
+        let lines: Vec<&str> = canonical.lines().collect();
+        assert_eq!(lines[3], "x-amz-meta-a:two spaces");
+        assert_eq!(lines[4], "x-amz-server-side-encryption-customer-key:k");
+        assert_eq!(lines[5], "x-amz-server-side-encryption-customer-key-md5:m");
+        assert_eq!(lines[2], "uploads=");
     }
 }

@@ -80,8 +80,15 @@ impl Reply {
     /// Reads what is left of a (small) body, so that the connection goes back to the
     /// pool instead of being closed; a body that cannot be read is simply dropped.
     pub fn finish(mut self) {
-        let mut reader = self.body.with_config().limit(64 * 1024).reader();
-        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        // Only a body of known, small length: waiting on a stalled chunked one is worse
+        // than a new connection.
+        let small = (self.header("content-length"))
+            .and_then(|length| length.parse::<u64>().ok())
+            .is_some_and(|length| length <= 64 * 1024);
+        if small {
+            let mut reader = self.body.with_config().limit(64 * 1024).reader();
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        }
     }
 
     /// Reads the whole body as text (for XML replies).
@@ -259,8 +266,9 @@ impl Transport {
             Command::InitiateMultipartUpload { .. } | Command::CompleteMultipartUpload { .. }
         );
         let mut attempt = 1;
+        let payload_hash = std::cell::OnceCell::new();
         loop {
-            let outcome = self.attempt(request.clone(), &operation, repeatable);
+            let outcome = self.attempt(request.clone(), &operation, (repeatable, &payload_hash));
             match outcome {
                 Attempt::Done(reply) => return Ok(reply),
                 Attempt::Fail(error) => return Err(error),
@@ -292,7 +300,12 @@ impl Transport {
         std::thread::sleep(delay);
     }
 
-    fn attempt(&self, request: Outgoing<'_>, operation: &str, repeatable: bool) -> Attempt {
+    fn attempt(
+        &self,
+        request: Outgoing<'_>,
+        operation: &str,
+        (repeatable, payload_hash): (bool, &std::cell::OnceCell<String>),
+    ) -> Attempt {
         let mut bucket = match self.signing_bucket() {
             Ok(bucket) => bucket,
             Err(error) => return Attempt::Fail(error),
@@ -322,6 +335,7 @@ impl Transport {
             datetime: OffsetDateTime::now_utc(),
             keys: &self.keys,
             payload_signing: self.payload_signing,
+            payload_hash,
         };
         log::debug(|| operation.to_string());
         match signed.send() {

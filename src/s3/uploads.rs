@@ -175,7 +175,7 @@ impl ObjectStore {
         parts.sort_by_key(|part| part.number);
         let body = completion_xml(&parts);
         let operation = format!("CompleteMultipartUpload {key}");
-        let headers = with_condition(write.upload_headers(), overwrite);
+        let headers = with_condition(write.complete_headers(), overwrite);
         let mut attempt = 1;
         loop {
             let command = Command::CompleteMultipartUpload {
