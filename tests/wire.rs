@@ -178,3 +178,27 @@ fn signatures_hold_for_awkward_headers_and_queries() {
     let (_, headers, _) = common::fetch("GET", &storage.url(&name).unwrap());
     assert_eq!(headers["x-amz-meta-a"], "1");
 }
+
+#[test]
+fn network_errors_name_the_endpoint() {
+    // Nothing listens on port 9; the S3 server speaks plain http, not TLS.
+    let refused =
+        Storage::new(&settings(&[("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9")])).unwrap();
+    let error = refused.exists("x").unwrap_err();
+    assert_eq!(error.code(), ResultCode::Network);
+    let message = error.to_string();
+    assert!(
+        message.contains("connecting to http://127.0.0.1:9 failed: connection refused"),
+        "{message}"
+    );
+    let https = common::endpoint().replace("http://", "https://");
+    let plain = Storage::new(&settings(&[("AWS_S3_ENDPOINT_URL", &https)])).unwrap();
+    let started = std::time::Instant::now();
+    let error = plain.exists("x").unwrap_err();
+    assert_eq!(error.code(), ResultCode::Network);
+    assert!(error.to_string().contains("plain-http port"), "{error}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "it was retried"
+    );
+}

@@ -29,6 +29,8 @@ pub(crate) struct Transport {
     max_attempts: u32,
     /// botocore's `s3.payload_signing_enabled` (`None`: sign over http, not over https).
     payload_signing: Option<bool>,
+    /// The endpoint, for messages.
+    endpoint: String,
     keys: SigningKeys,
 }
 
@@ -225,6 +227,7 @@ impl Transport {
             max_attempts: config.max_attempts,
             payload_signing: config.payload_signing,
             keys: SigningKeys::default(),
+            endpoint: endpoint.clone(),
         })
     }
 
@@ -352,11 +355,12 @@ impl Transport {
             }
             Ok(reply) => Attempt::Done(reply),
             Err(SendError::Transport(error)) if repeatable && retryable_transport(&error) => {
-                Attempt::Retry(error.to_string(), None)
+                Attempt::Retry(self.network_failure(&error), None)
             }
-            Err(SendError::Transport(error)) => {
-                Attempt::Fail(Error::Network(format!("{operation}: {error}")))
-            }
+            Err(SendError::Transport(error)) => Attempt::Fail(Error::Network(format!(
+                "{operation}: {}",
+                self.network_failure(&error)
+            ))),
             Err(SendError::Build(message)) => {
                 Attempt::Fail(Error::InvalidArgument(format!("{operation}: {message}")))
             }
@@ -427,19 +431,53 @@ fn retryable_reply(reply: &Reply) -> bool {
     )
 }
 
+impl Transport {
+    /// A transport failure, naming the endpoint: `connecting to http://127.0.0.1:9
+    /// failed: connection refused`; https spoken to a plain-http port says so.
+    fn network_failure(&self, error: &ureq::Error) -> String {
+        let endpoint = &self.endpoint;
+        let text = error.to_string();
+        if plain_http_answered_tls(error) {
+            return format!(
+                "{endpoint} does not answer TLS: is it a plain-http port? (use http:// in \
+                 AWS_S3_ENDPOINT_URL, or the server's https port): {text}"
+            );
+        }
+        let lower = text.to_ascii_lowercase();
+        let what = if lower.contains("refused") {
+            "connection refused".to_string()
+        } else {
+            lower
+        };
+        format!("connecting to {endpoint} failed: {what}")
+    }
+}
+
+/// Whether TLS met a peer that does not speak it (its reply is not a TLS record).
+fn plain_http_answered_tls(error: &ureq::Error) -> bool {
+    let text = format!("{error:?}").to_ascii_lowercase();
+    matches!(
+        error,
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Io(_)
+    ) && (text.contains("invalidcontenttype")
+        || text.contains("corrupt message")
+        || text.contains("wrong version"))
+}
+
 /// Whether a transport failure may pass (reset, timeout, refused) rather than be
 /// permanent (a certificate, a bad URL or proxy).
 fn retryable_transport(error: &ureq::Error) -> bool {
-    !matches!(
-        error,
-        ureq::Error::Tls(_)
-            | ureq::Error::Rustls(_)
-            | ureq::Error::Pem(_)
-            | ureq::Error::BadUri(_)
-            | ureq::Error::InvalidProxyUrl
-            | ureq::Error::HostNotFound
-            | ureq::Error::RequireHttpsOnly(_)
-    )
+    !plain_http_answered_tls(error)
+        && !matches!(
+            error,
+            ureq::Error::Tls(_)
+                | ureq::Error::Rustls(_)
+                | ureq::Error::Pem(_)
+                | ureq::Error::BadUri(_)
+                | ureq::Error::InvalidProxyUrl
+                | ureq::Error::HostNotFound
+                | ureq::Error::RequireHttpsOnly(_)
+        )
 }
 
 /// Exponential backoff with full jitter, as the AWS SDKs' standard mode.
