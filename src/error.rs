@@ -13,6 +13,7 @@ macro_rules! result_codes {
         /// changes meaning; new codes are added at the end.
         #[repr(i32)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum ResultCode {
             $($(#[doc = $doc])+ $variant = $value,)+
         }
@@ -99,6 +100,7 @@ impl fmt::Display for S3Failure {
 
 /// Every error of the library.
 #[derive(Clone, Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A caller passed something unusable (bad mode, bad whence, bad JSON...).
     #[error("invalid argument: {0}")]
