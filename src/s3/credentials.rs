@@ -16,6 +16,7 @@
 //! Credentials from an endpoint carry an expiry; [`CredentialSource::current`] fetches new
 //! ones five minutes before it.
 
+use super::profiles;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::log;
@@ -31,8 +32,17 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// Where credentials are fetched from again when they expire.
 #[derive(Clone, Debug)]
 enum Endpoint {
-    Container { url: String },
-    Imds { base: String },
+    Container {
+        url: String,
+    },
+    Imds {
+        base: String,
+    },
+    /// A profile's `credential_process`, run without a shell.
+    Process {
+        profile: String,
+        command: String,
+    },
 }
 
 /// A storage's credentials, renewed when they come from an endpoint.
@@ -46,8 +56,10 @@ pub(crate) struct CredentialSource {
 struct EndpointCredentials {
     access_key_id: String,
     secret_access_key: String,
-    #[serde(default)]
+    #[serde(default, alias = "SessionToken")]
     token: Option<String>,
+    #[serde(default, rename = "Version")]
+    version: Option<u32>,
     #[serde(default)]
     expiration: Option<String>,
 }
@@ -127,19 +139,27 @@ impl CredentialSource {
             .map_err(|error| Error::Config(format!("credentials: {error}")))?;
             return Ok(fixed(credentials));
         }
-        if let Some(profile) = &keys.profile {
-            let credentials = Credentials::from_profile(Some(profile)).map_err(|error| {
-                Error::Config(format!(
-                    "AWS_S3_SESSION_PROFILE: profile '{profile}' could not be read from the \
-                     shared credentials file ({error})"
-                ))
-            })?;
-            return Ok(fixed(credentials));
+        if env("AWS_WEB_IDENTITY_TOKEN_FILE").is_some() && env("AWS_ROLE_ARN").is_some() {
+            return Err(unsupported(
+                "the environment",
+                "web identity (AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)",
+            ));
         }
-        let profile = std::env::var("AWS_PROFILE").ok();
-        if let Ok(credentials) = Credentials::from_profile(profile.as_deref()) {
-            log::debug(|| "using credentials from the shared credentials file".to_string());
-            return Ok(fixed(credentials));
+        let explicit = keys.profile.is_some() || env("AWS_PROFILE").is_some();
+        let name = keys.profile.clone().unwrap_or_else(profiles::selected);
+        match profiles::load(&name)? {
+            Some(profile) => {
+                if let Some(source) = from_profile(&profile)? {
+                    return Ok(source);
+                }
+            }
+            None if explicit => {
+                return Err(Error::Config(format!(
+                    "the AWS profile '{name}' (AWS_S3_SESSION_PROFILE or AWS_PROFILE) is in \
+                     neither the shared credentials file nor the config file"
+                )))
+            }
+            None => {}
         }
         for endpoint in [container_endpoint()?, imds_endpoint()]
             .into_iter()
@@ -193,8 +213,75 @@ impl CredentialSource {
     }
 }
 
+/// A source this version does not take yet, named so that nobody silently gets another
+/// identity (the node's role, or none) instead.
+fn unsupported(place: &str, what: &str) -> Error {
+    Error::Config(format!(
+        "{place} asks for credentials from {what}, which this version of s3storage does not \
+         support yet; use keys, a profile with static keys or credential_process, or the \
+         container or instance credentials"
+    ))
+}
+
+/// The credentials a profile gives: static keys or `credential_process`; `None` if it
+/// has none (only a region, say).
+fn from_profile(profile: &profiles::Profile) -> Result<Option<CredentialSource>> {
+    let place = format!("the AWS profile '{}'", profile.name);
+    let access = profile.get("aws_access_key_id");
+    if let (Some(access), Some(secret)) = (access, profile.get("aws_secret_access_key")) {
+        let token = profile.get("aws_session_token");
+        let credentials = Credentials::new(Some(access), Some(secret), None, token, None)
+            .map_err(|error| Error::Config(format!("{place}: {error}")))?;
+        log::debug(|| format!("using the static keys of {place}"));
+        return Ok(Some(fixed(credentials)));
+    }
+    if let Some(command) = profile.get("credential_process") {
+        let endpoint = Endpoint::Process {
+            profile: profile.name.clone(),
+            command: command.to_string(),
+        };
+        let (credentials, expiry) = fetch(&endpoint)?;
+        return Ok(Some(CredentialSource {
+            endpoint: Some(endpoint),
+            state: Mutex::new((credentials, expiry)),
+        }));
+    }
+    for (key, what) in [
+        ("role_arn", "an assumed role (role_arn)"),
+        ("web_identity_token_file", "web identity"),
+        ("sso_session", "IAM Identity Center (sso_session)"),
+        ("sso_start_url", "IAM Identity Center (sso_start_url)"),
+    ] {
+        if profile.get(key).is_some() {
+            return Err(unsupported(&place, what));
+        }
+    }
+    Ok(None)
+}
+
+/// Runs a `credential_process` without a shell; its standard error is never shown (it
+/// may hold secrets), only its exit status.
+fn run_process(profile: &str, command: &str) -> Result<String> {
+    let fail =
+        |why: String| Error::Config(format!("credential_process of profile '{profile}': {why}"));
+    let words = shlex::split(command).filter(|words| !words.is_empty());
+    let words = words.ok_or_else(|| fail("the command cannot be parsed".into()))?;
+    let output = std::process::Command::new(&words[0])
+        .args(&words[1..])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|error| fail(format!("{} cannot be run: {error}", words[0])))?;
+    if !output.status.success() {
+        return Err(fail(format!("{} exited with {}", words[0], output.status)));
+    }
+    String::from_utf8(output.stdout).map_err(|_| fail("its output is not UTF-8".into()))
+}
+
 fn describe(endpoint: &Endpoint) -> String {
     match endpoint {
+        Endpoint::Process { profile, .. } => {
+            format!("the credential_process of profile '{profile}'")
+        }
         Endpoint::Container { url } => format!("the container credentials endpoint {url}"),
         Endpoint::Imds { base } => format!("the instance metadata service {base}"),
     }
@@ -210,15 +297,53 @@ fn container_endpoint() -> Result<Option<Endpoint>> {
             url: format!("http://169.254.170.2{relative}"),
         }));
     }
-    Ok(env("AWS_CONTAINER_CREDENTIALS_FULL_URI").map(|url| Endpoint::Container { url }))
+    let Some(url) = env("AWS_CONTAINER_CREDENTIALS_FULL_URI") else {
+        return Ok(None);
+    };
+    if !container_url_allowed(&url) {
+        return Err(Error::Config(format!(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI {url:?} must be https, a loopback address or \
+             the ECS/EKS credential hosts (169.254.170.2, 169.254.170.23, fd00:ec2::23): the \
+             authorization token is not sent anywhere else"
+        )));
+    }
+    Ok(Some(Endpoint::Container { url }))
+}
+
+/// botocore's guard on the container credentials URL.
+fn container_url_allowed(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
+    if parsed.scheme() == "https" {
+        return true;
+    }
+    match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_loopback()
+                || ip == std::net::Ipv4Addr::new(169, 254, 170, 2)
+                || ip == std::net::Ipv4Addr::new(169, 254, 170, 23)
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip == "fd00:ec2::23".parse::<std::net::Ipv6Addr>().expect("valid")
+        }
+        Some(url::Host::Domain(host)) => host == "localhost",
+        None => false,
+    }
 }
 
 fn imds_endpoint() -> Option<Endpoint> {
     if env("AWS_EC2_METADATA_DISABLED").is_some_and(|value| value.eq_ignore_ascii_case("true")) {
         return None;
     }
-    let base =
-        env("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or_else(|| "http://169.254.169.254".into());
+    let ipv6 = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
+        .is_some_and(|mode| mode.eq_ignore_ascii_case("ipv6"));
+    let default = if ipv6 {
+        "http://[fd00:ec2::254]"
+    } else {
+        "http://169.254.169.254"
+    };
+    let base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or_else(|| default.into());
     Some(Endpoint::Imds {
         base: base.trim_end_matches('/').to_string(),
     })
@@ -256,6 +381,7 @@ fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
     let agent = agent();
     let build = |method: &str, url: &str| http::Request::builder().method(method).uri(url);
     let text = match endpoint {
+        Endpoint::Process { profile, command } => run_process(profile, command)?,
         Endpoint::Container { url } => {
             let mut request = build("GET", url);
             let token = match env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
@@ -302,6 +428,12 @@ fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
     let parsed: EndpointCredentials = serde_json::from_str(&text).map_err(|error| {
         Error::Config(format!("{}: unexpected reply: {error}", describe(endpoint)))
     })?;
+    if parsed.version.is_some_and(|version| version != 1) {
+        return Err(Error::Config(format!(
+            "{}: only Version 1 of the credentials JSON is understood",
+            describe(endpoint)
+        )));
+    }
     let expiry = parsed.expiration.as_deref().and_then(|text| {
         OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
     });

@@ -17,6 +17,7 @@ mod listing;
 pub(crate) mod object_parameters;
 mod objects;
 mod presign;
+mod profiles;
 mod signed;
 mod sigv4;
 mod transport;

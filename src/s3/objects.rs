@@ -137,6 +137,13 @@ impl ObjectStore {
     /// Finds the credentials and builds the transport for a configuration.
     pub fn new(config: &Config) -> Result<ObjectStore> {
         let credentials = CredentialSource::resolve(config)?;
+        // botocore's region chain after the settings: AWS_REGION, AWS_DEFAULT_REGION,
+        // the profile's region (none: us-east-1).
+        let mut config = config.clone();
+        if config.region_name.is_none() {
+            config.region_name = super::profiles::default_region(config.session_profile.as_deref());
+        }
+        let config = &config;
         Ok(ObjectStore {
             transport: Transport::new(config, credentials)?,
             bucket_name: config.bucket_name.clone(),
