@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{fetch, settings, unique};
-use s3storage::{ResultCode, Settings, Storage};
+use common::{fetch, keyless, set_env, settings, unique};
+use s3storage::{ResultCode, Storage};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -71,28 +71,6 @@ fn credentials_json(expires_in: i64) -> String {
     format!(
         r#"{{"Code":"Success","AccessKeyId":"{access}","SecretAccessKey":"{secret}","Expiration":"{expiry}"}}"#
     )
-}
-
-fn keyless(location: &str) -> Settings {
-    let mut settings = Settings::new();
-    for (key, value) in [
-        ("AWS_STORAGE_BUCKET_NAME", common::BUCKET),
-        ("AWS_S3_ENDPOINT_URL", common::endpoint().as_str()),
-        ("AWS_LOCATION", location),
-    ] {
-        settings.set(key, value).unwrap();
-    }
-    settings
-}
-
-fn set_env(name: &str, value: Option<&str>) {
-    // SAFETY of set_var/remove_var: this binary has one test, run on one thread.
-    unsafe {
-        match value {
-            Some(value) => std::env::set_var(name, value),
-            None => std::env::remove_var(name),
-        }
-    }
 }
 
 #[test]

@@ -5,31 +5,8 @@
 
 mod common;
 
-use common::unique;
-use s3storage::{ResultCode, Settings, Storage};
-
-/// Settings for the test server without keys (the chain must find them).
-fn keyless(location: &str) -> Settings {
-    let mut settings = Settings::new();
-    for (key, value) in [
-        ("AWS_STORAGE_BUCKET_NAME", common::BUCKET),
-        ("AWS_S3_ENDPOINT_URL", common::endpoint().as_str()),
-        ("AWS_LOCATION", location),
-    ] {
-        settings.set(key, value).unwrap();
-    }
-    settings
-}
-
-fn set(name: &str, value: Option<&str>) {
-    // SAFETY of set_var/remove_var: this test binary runs this one test only.
-    unsafe {
-        match value {
-            Some(value) => std::env::set_var(name, value),
-            None => std::env::remove_var(name),
-        }
-    }
-}
+use common::{keyless, set_env, unique};
+use s3storage::{ResultCode, Storage};
 
 #[test]
 fn the_credential_and_region_chain() {
@@ -46,9 +23,9 @@ fn the_credential_and_region_chain() {
         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     ] {
-        set(name, None);
+        set_env(name, None);
     }
-    set("AWS_EC2_METADATA_DISABLED", Some("true"));
+    set_env("AWS_EC2_METADATA_DISABLED", Some("true"));
     let dir = tempfile::tempdir().unwrap();
     let (access, secret) = common::keys();
     let script = dir.path().join("creds.sh");
@@ -85,47 +62,47 @@ fn the_credential_and_region_chain() {
         format!("[keys]\naws_access_key_id = {access}\naws_secret_access_key = {secret}\n"),
     )
     .unwrap();
-    set("AWS_CONFIG_FILE", config.to_str());
-    set("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str());
+    set_env("AWS_CONFIG_FILE", config.to_str());
+    set_env("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str());
     let location = unique("chain");
 
     // A profile's static keys (credentials file) and its region (config file).
-    set("AWS_PROFILE", Some("keys"));
+    set_env("AWS_PROFILE", Some("keys"));
     let storage = Storage::new(&keyless(&location)).unwrap();
     storage.save("by-keys.txt", &b"k"[..]).unwrap();
     let url = storage.url("by-keys.txt").unwrap();
     assert!(url.contains("%2Feu-north-1%2Fs3%2F"), "{url}");
 
     // credential_process, run without a shell.
-    set("AWS_PROFILE", Some("process"));
+    set_env("AWS_PROFILE", Some("process"));
     let storage = Storage::new(&keyless(&location)).unwrap();
     assert!(storage.exists("by-keys.txt").unwrap());
     // The selected profile has no region: us-east-1, as botocore (not [default]'s).
     let url = storage.url("by-keys.txt").unwrap();
     assert!(url.contains("%2Fus-east-1%2F"), "{url}");
     // With no profile selected, [default]'s region; then AWS_DEFAULT_REGION, AWS_REGION.
-    set("AWS_PROFILE", None);
+    set_env("AWS_PROFILE", None);
     let mut with_keys = keyless(&location);
     with_keys.set("AWS_S3_ACCESS_KEY_ID", &access).unwrap();
     with_keys.set("AWS_S3_SECRET_ACCESS_KEY", &secret).unwrap();
     let url = Storage::new(&with_keys).unwrap().url("x").unwrap();
     assert!(url.contains("%2Fap-south-1%2F"), "{url}");
-    set("AWS_PROFILE", Some("process"));
-    set("AWS_DEFAULT_REGION", Some("sa-east-1"));
+    set_env("AWS_PROFILE", Some("process"));
+    set_env("AWS_DEFAULT_REGION", Some("sa-east-1"));
     let url = Storage::new(&keyless(&location)).unwrap().url("x").unwrap();
     assert!(url.contains("%2Fsa-east-1%2F"), "{url}");
-    set("AWS_REGION", Some("ca-central-1"));
+    set_env("AWS_REGION", Some("ca-central-1"));
     let url = Storage::new(&keyless(&location)).unwrap().url("x").unwrap();
     assert!(url.contains("%2Fca-central-1%2F"), "{url}");
     let mut explicit = keyless(&location);
     explicit.set("AWS_S3_REGION_NAME", "us-west-2").unwrap();
     let url = Storage::new(&explicit).unwrap().url("x").unwrap();
     assert!(url.contains("%2Fus-west-2%2F"), "{url}");
-    set("AWS_REGION", None);
-    set("AWS_DEFAULT_REGION", None);
+    set_env("AWS_REGION", None);
+    set_env("AWS_DEFAULT_REGION", None);
 
     // A failing process: a clear error, never its standard error (it may hold secrets).
-    set("AWS_PROFILE", Some("broken"));
+    set_env("AWS_PROFILE", Some("broken"));
     let error = Storage::new(&keyless(&location)).unwrap_err();
     assert_eq!(error.code(), ResultCode::Config);
     let message = error.to_string();
@@ -136,31 +113,31 @@ fn the_credential_and_region_chain() {
 
     // Sources this version does not take: an error naming them, not another identity.
     for (profile, named) in [("role", "role_arn"), ("sso", "sso_session")] {
-        set("AWS_PROFILE", Some(profile));
+        set_env("AWS_PROFILE", Some(profile));
         let error = Storage::new(&keyless(&location)).unwrap_err();
         assert!(error.to_string().contains(named), "{error}");
     }
-    set("AWS_PROFILE", Some("missing"));
+    set_env("AWS_PROFILE", Some("missing"));
     let error = Storage::new(&keyless(&location)).unwrap_err();
     assert!(error.to_string().contains("'missing'"), "{error}");
-    set("AWS_PROFILE", None);
-    set("AWS_ROLE_ARN", Some("arn:aws:iam::123456789012:role/r"));
-    set("AWS_WEB_IDENTITY_TOKEN_FILE", script.to_str());
+    set_env("AWS_PROFILE", None);
+    set_env("AWS_ROLE_ARN", Some("arn:aws:iam::123456789012:role/r"));
+    set_env("AWS_WEB_IDENTITY_TOKEN_FILE", script.to_str());
     let error = Storage::new(&keyless(&location)).unwrap_err();
     assert!(error.to_string().contains("web identity"), "{error}");
-    set("AWS_ROLE_ARN", None);
-    set("AWS_WEB_IDENTITY_TOKEN_FILE", None);
+    set_env("AWS_ROLE_ARN", None);
+    set_env("AWS_WEB_IDENTITY_TOKEN_FILE", None);
 
     // The container credentials URL: only https, loopback or the ECS/EKS hosts.
-    set("AWS_CONFIG_FILE", Some("/nonexistent"));
-    set("AWS_SHARED_CREDENTIALS_FILE", Some("/nonexistent"));
+    set_env("AWS_CONFIG_FILE", Some("/nonexistent"));
+    set_env("AWS_SHARED_CREDENTIALS_FILE", Some("/nonexistent"));
     for url in ["http://10.0.0.1/creds", "http://example.com/creds"] {
-        set("AWS_CONTAINER_CREDENTIALS_FULL_URI", Some(url));
+        set_env("AWS_CONTAINER_CREDENTIALS_FULL_URI", Some(url));
         let error = Storage::new(&keyless(&location)).unwrap_err();
         assert_eq!(error.code(), ResultCode::Config, "{url}");
         assert!(error.to_string().contains("loopback"), "{error}");
     }
-    set("AWS_CONTAINER_CREDENTIALS_FULL_URI", None);
+    set_env("AWS_CONTAINER_CREDENTIALS_FULL_URI", None);
 
     // Explicit keys in the settings still come first.
     let storage = Storage::new(&with_keys).unwrap();

@@ -61,6 +61,31 @@ pub fn settings(extra: &[(&str, &str)]) -> Settings {
     settings
 }
 
+/// Settings for the test server without keys: the credential chain must find them.
+pub fn keyless(location: &str) -> Settings {
+    let mut settings = Settings::new();
+    for (key, value) in [
+        ("AWS_STORAGE_BUCKET_NAME", BUCKET),
+        ("AWS_S3_ENDPOINT_URL", endpoint().as_str()),
+        ("AWS_LOCATION", location),
+    ] {
+        settings.set(key, value).unwrap();
+    }
+    settings
+}
+
+/// Sets (or with `None` removes) an environment variable. Only for test binaries that
+/// hold a single test, so that nothing else reads the environment meanwhile.
+pub fn set_env(name: &str, value: Option<&str>) {
+    // SAFETY of set_var/remove_var: such a binary runs its one test on one thread.
+    unsafe {
+        match value {
+            Some(value) => std::env::set_var(name, value),
+            None => std::env::remove_var(name),
+        }
+    }
+}
+
 /// A storage on the test server under a unique location.
 pub fn storage(extra: &[(&str, &str)]) -> Storage {
     let location = unique("t");
