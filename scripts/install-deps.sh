@@ -28,3 +28,11 @@ for host in s3storage-vhost.localhost; do
     echo "127.0.0.1 $host" >> /etc/hosts
   fi
 done
+
+# moto's server answers STS (AssumeRole, AssumeRoleWithWebIdentity) for the credential
+# tests, on loopback.
+if ! command -v moto_server >/dev/null 2>&1; then
+  echo "install-deps.sh: installing moto[server] from PyPI" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "moto[server]==5.2.5" >&2
+  hash -r
+fi

@@ -8,10 +8,24 @@ scripts/install-deps.sh
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_PROFILE
 work=$(mktemp -d /tmp/s3storage-test.XXXXXX)
-trap 'scripts/seaweedfs.sh stop "$work"; rm -rf "$work"' EXIT
+cleanup() {
+  [ -f "$work/moto.pid" ] && kill "$(cat "$work/moto.pid")" 2>/dev/null || true
+  scripts/seaweedfs.sh stop "$work"
+  rm -rf "$work"
+}
+trap cleanup EXIT
 scripts/seaweedfs.sh start "$work"
 # shellcheck disable=SC1091
 source "$work/env"
+# moto's STS on loopback, for the credential-chain tests.
+sts_port=$((S3STORAGE_TEST_PORT + 12))
+moto_server -H 127.0.0.1 -p "$sts_port" > "$work/moto.log" 2>&1 &
+echo $! > "$work/moto.pid"
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$sts_port/" && break
+  sleep 0.1
+done
+export S3STORAGE_TEST_STS="http://127.0.0.1:$sts_port"
 
 echo "== cargo test"
 cargo test --all-targets 2>&1

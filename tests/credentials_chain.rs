@@ -5,8 +5,80 @@
 
 mod common;
 
+use common::proxy::FaultProxy;
 use common::{keyless, set_env, unique};
-use s3storage::{ResultCode, Storage};
+use s3storage::{ResultCode, Settings, Storage};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+/// A stub STS on loopback that records each call's form body and answers credentials
+/// expiring in a minute, so that every use renews them.
+fn stub_sts(access: String, secret: String) -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let seen = calls.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&body).into_owned());
+            let expiry = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+            let expiry = expiry
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
+            let xml = format!(
+                "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>\
+                 <Credentials><AccessKeyId>{access}</AccessKeyId><SecretAccessKey>{secret}\
+                 </SecretAccessKey><SessionToken>stub-token</SessionToken><Expiration>{expiry}\
+                 </Expiration></Credentials></AssumeRoleWithWebIdentityResult>\
+                 </AssumeRoleWithWebIdentityResponse>"
+            );
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{xml}",
+                xml.len()
+            );
+        }
+    });
+    (url, calls)
+}
+
+/// The Authorization and session token of the last HEAD through the proxy.
+fn last_signature(proxy: &FaultProxy) -> (String, Option<String>) {
+    let seen = proxy.seen();
+    let head = seen
+        .iter()
+        .rev()
+        .find(|s| s.head[0].starts_with("HEAD "))
+        .unwrap();
+    let authorization = head.header("authorization").unwrap_or_default();
+    (authorization, head.header("x-amz-security-token"))
+}
+
+/// Keyless settings through the recording proxy.
+fn through(proxy: &FaultProxy, location: &str) -> Settings {
+    let mut settings = keyless(location);
+    settings
+        .set("AWS_S3_ENDPOINT_URL", &proxy.endpoint())
+        .unwrap();
+    settings
+}
 
 #[test]
 fn the_credential_and_region_chain() {
@@ -51,7 +123,10 @@ fn the_credential_and_region_chain() {
             "[default]\nregion = ap-south-1\n\n[profile process]\ncredential_process = {} ok\n\n\
              [profile broken]\ncredential_process = {} fail\n\n[profile role]\n\
              role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = keys\n\n\
-             [profile sso]\nsso_session = corp\n\n[profile keys]\nregion = eu-north-1\n",
+             [profile sso]\nsso_session = corp\n\n[profile keys]\nregion = eu-north-1\n\n\
+             [profile cycle-a]\nrole_arn = arn:aws:iam::123456789012:role/a\n\
+             source_profile = cycle-b\n\n[profile cycle-b]\n\
+             role_arn = arn:aws:iam::123456789012:role/b\nsource_profile = cycle-a\n",
             script.display(),
             script.display()
         ),
@@ -111,22 +186,58 @@ fn the_credential_and_region_chain() {
         "{message}"
     );
 
-    // Sources this version does not take: an error naming them, not another identity.
-    for (profile, named) in [("role", "role_arn"), ("sso", "sso_session")] {
-        set_env("AWS_PROFILE", Some(profile));
-        let error = Storage::new(&keyless(&location)).unwrap_err();
-        assert!(error.to_string().contains(named), "{error}");
-    }
+    // SSO is not supported yet: an error naming it, not another identity.
+    set_env("AWS_PROFILE", Some("sso"));
+    let error = Storage::new(&keyless(&location)).unwrap_err();
+    assert!(error.to_string().contains("sso_session"), "{error}");
     set_env("AWS_PROFILE", Some("missing"));
     let error = Storage::new(&keyless(&location)).unwrap_err();
     assert!(error.to_string().contains("'missing'"), "{error}");
     set_env("AWS_PROFILE", None);
-    set_env("AWS_ROLE_ARN", Some("arn:aws:iam::123456789012:role/r"));
-    set_env("AWS_WEB_IDENTITY_TOKEN_FILE", script.to_str());
+
+    // Roles through moto's STS: AssumeRole for a profile whose source_profile has the
+    // keys; the S3 request that follows is signed with the temporary key and token.
+    let sts = std::env::var("S3STORAGE_TEST_STS").expect("scripts/test.sh starts moto");
+    set_env("AWS_ENDPOINT_URL_STS", Some(&sts));
+    let proxy = FaultProxy::start();
+    set_env("AWS_PROFILE", Some("role"));
+    let storage = Storage::new(&through(&proxy, &location)).unwrap();
+    let _ = storage.exists("by-keys.txt"); // the server does not know moto's keys
+    let (authorization, token) = last_signature(&proxy);
+    assert!(authorization.contains("Credential=ASIA"), "{authorization}");
+    assert!(!authorization.contains(&access), "{authorization}");
+    assert!(token.is_some_and(|token| !token.is_empty()));
+    set_env("AWS_PROFILE", Some("cycle-a"));
     let error = Storage::new(&keyless(&location)).unwrap_err();
-    assert!(error.to_string().contains("web identity"), "{error}");
+    assert!(error.to_string().contains("cycle"), "{error}");
+    set_env("AWS_PROFILE", None);
+
+    // Web identity (IRSA) through moto, then through a stub STS whose credentials expire
+    // at once: the token file is read again at each renewal.
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "token-one").unwrap();
+    set_env("AWS_ROLE_ARN", Some("arn:aws:iam::123456789012:role/irsa"));
+    set_env("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.to_str());
+    let storage = Storage::new(&through(&proxy, &location)).unwrap();
+    let _ = storage.exists("by-keys.txt");
+    let (authorization, token) = last_signature(&proxy);
+    assert!(authorization.contains("Credential=ASIA"), "{authorization}");
+    assert!(token.is_some());
+    let (stub, calls) = stub_sts(access.clone(), secret.clone());
+    set_env("AWS_ENDPOINT_URL_STS", Some(&stub));
+    let storage = Storage::new(&keyless(&location)).unwrap();
+    std::fs::write(&token_file, "token-two").unwrap();
+    let _ = storage.exists("by-keys.txt"); // the server knows no session token "stub-token"
+    let calls = calls.lock().unwrap().clone();
+    assert!(calls.len() >= 2, "{calls:?}");
+    assert!(calls[0].contains("WebIdentityToken=token-one"), "{calls:?}");
+    assert!(
+        calls.last().unwrap().contains("WebIdentityToken=token-two"),
+        "{calls:?}"
+    );
     set_env("AWS_ROLE_ARN", None);
     set_env("AWS_WEB_IDENTITY_TOKEN_FILE", None);
+    set_env("AWS_ENDPOINT_URL_STS", None);
 
     // The container credentials URL: only https, loopback or the ECS/EKS hosts.
     set_env("AWS_CONFIG_FILE", Some("/nonexistent"));

@@ -17,11 +17,13 @@
 //! ones five minutes before it.
 
 use super::profiles;
+use super::sts::{RoleRequest, Sts};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::log;
 use rust_s3::creds::Credentials;
 use serde::Deserialize;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -30,7 +32,6 @@ use time::OffsetDateTime;
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
 /// Where credentials are fetched from again when they expire.
-#[derive(Clone, Debug)]
 enum Endpoint {
     Container {
         url: String,
@@ -43,6 +44,38 @@ enum Endpoint {
         profile: String,
         command: String,
     },
+    /// STS AssumeRoleWithWebIdentity; the token file is read again at each refresh.
+    WebIdentity {
+        role: Role,
+        token_file: String,
+    },
+    /// STS AssumeRole, signed with the credentials of another source.
+    AssumeRole {
+        role: Role,
+        source: Arc<CredentialSource>,
+        external_id: Option<String>,
+        duration_seconds: Option<u64>,
+    },
+}
+
+/// A role to assume: its ARN, the session's name and the STS region.
+struct Role {
+    arn: String,
+    session_name: String,
+    region: Option<String>,
+}
+
+impl Role {
+    fn new(arn: &str, session_name: Option<&str>, region: Option<String>) -> Role {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        Role {
+            arn: arn.to_string(),
+            session_name: session_name
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("s3storage-session-{now}")),
+            region,
+        }
+    }
 }
 
 /// A storage's credentials, renewed when they come from an endpoint.
@@ -139,17 +172,17 @@ impl CredentialSource {
             .map_err(|error| Error::Config(format!("credentials: {error}")))?;
             return Ok(fixed(credentials));
         }
-        if env("AWS_WEB_IDENTITY_TOKEN_FILE").is_some() && env("AWS_ROLE_ARN").is_some() {
-            return Err(unsupported(
-                "the environment",
-                "web identity (AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)",
-            ));
+        let web_identity = (env("AWS_ROLE_ARN"), env("AWS_WEB_IDENTITY_TOKEN_FILE"));
+        if let (Some(arn), Some(token_file)) = web_identity {
+            let session = env("AWS_ROLE_SESSION_NAME");
+            let role = Role::new(&arn, session.as_deref(), profiles::default_region(None));
+            return refreshable(Endpoint::WebIdentity { role, token_file });
         }
         let explicit = keys.profile.is_some() || env("AWS_PROFILE").is_some();
         let name = keys.profile.clone().unwrap_or_else(profiles::selected);
         match profiles::load(&name)? {
             Some(profile) => {
-                if let Some(source) = from_profile(&profile)? {
+                if let Some(source) = from_profile(&profile, &mut Vec::new())? {
                     return Ok(source);
                 }
             }
@@ -223,32 +256,40 @@ fn unsupported(place: &str, what: &str) -> Error {
     ))
 }
 
-/// The credentials a profile gives: static keys or `credential_process`; `None` if it
-/// has none (only a region, say).
-fn from_profile(profile: &profiles::Profile) -> Result<Option<CredentialSource>> {
+/// A source whose credentials come from `endpoint`, fetched now.
+fn refreshable(endpoint: Endpoint) -> Result<CredentialSource> {
+    let (credentials, expiry) = fetch(&endpoint)?;
+    log::debug(|| format!("using credentials from {}", describe(&endpoint)));
+    Ok(CredentialSource {
+        endpoint: Some(endpoint),
+        state: Mutex::new((credentials, expiry)),
+    })
+}
+
+/// The credentials a profile gives: an assumed role, static keys or
+/// `credential_process`; `None` if it has none (only a region, say). `visited` holds the
+/// profiles of the chain so far, to refuse a cycle.
+fn from_profile(
+    profile: &profiles::Profile,
+    visited: &mut Vec<String>,
+) -> Result<Option<CredentialSource>> {
     let place = format!("the AWS profile '{}'", profile.name);
-    let access = profile.get("aws_access_key_id");
-    if let (Some(access), Some(secret)) = (access, profile.get("aws_secret_access_key")) {
-        let token = profile.get("aws_session_token");
-        let credentials = Credentials::new(Some(access), Some(secret), None, token, None)
-            .map_err(|error| Error::Config(format!("{place}: {error}")))?;
+    visited.push(profile.name.clone());
+    if let Some(arn) = profile.get("role_arn") {
+        return assumed_role(profile, arn, visited).map(Some);
+    }
+    if let Some(source) = static_keys(profile)? {
         log::debug(|| format!("using the static keys of {place}"));
-        return Ok(Some(fixed(credentials)));
+        return Ok(Some(source));
     }
     if let Some(command) = profile.get("credential_process") {
         let endpoint = Endpoint::Process {
             profile: profile.name.clone(),
             command: command.to_string(),
         };
-        let (credentials, expiry) = fetch(&endpoint)?;
-        return Ok(Some(CredentialSource {
-            endpoint: Some(endpoint),
-            state: Mutex::new((credentials, expiry)),
-        }));
+        return refreshable(endpoint).map(Some);
     }
     for (key, what) in [
-        ("role_arn", "an assumed role (role_arn)"),
-        ("web_identity_token_file", "web identity"),
         ("sso_session", "IAM Identity Center (sso_session)"),
         ("sso_start_url", "IAM Identity Center (sso_start_url)"),
     ] {
@@ -257,6 +298,107 @@ fn from_profile(profile: &profiles::Profile) -> Result<Option<CredentialSource>>
         }
     }
     Ok(None)
+}
+
+/// A profile's static keys, if it has them.
+fn static_keys(profile: &profiles::Profile) -> Result<Option<CredentialSource>> {
+    let access = profile.get("aws_access_key_id");
+    let (Some(access), Some(secret)) = (access, profile.get("aws_secret_access_key")) else {
+        return Ok(None);
+    };
+    let token = profile.get("aws_session_token");
+    let credentials = Credentials::new(Some(access), Some(secret), None, token, None)
+        .map_err(|error| Error::Config(format!("the AWS profile '{}': {error}", profile.name)))?;
+    Ok(Some(fixed(credentials)))
+}
+
+/// A profile's `role_arn`: with a `web_identity_token_file`, or assumed with the
+/// credentials of its `source_profile` (chains allowed, cycles refused) or
+/// `credential_source`.
+fn assumed_role(
+    profile: &profiles::Profile,
+    arn: &str,
+    visited: &mut Vec<String>,
+) -> Result<CredentialSource> {
+    let place = format!("the AWS profile '{}'", profile.name);
+    let region = profile
+        .get("region")
+        .map(str::to_string)
+        .or_else(|| profiles::default_region(None));
+    let role = Role::new(arn, profile.get("role_session_name"), region);
+    if let Some(token_file) = profile.get("web_identity_token_file") {
+        let token_file = token_file.to_string();
+        return refreshable(Endpoint::WebIdentity { role, token_file });
+    }
+    let source = match (
+        profile.get("source_profile"),
+        profile.get("credential_source"),
+    ) {
+        (Some(name), _) if name == profile.name => static_keys(profile)?.ok_or_else(|| {
+            Error::Config(format!("{place} is its own source_profile but has no keys"))
+        })?,
+        (Some(name), _) => {
+            if visited.iter().any(|seen| seen == name) {
+                let chain = visited.join(" → ");
+                return Err(Error::Config(format!(
+                    "the AWS profiles form a cycle: {chain} → {name}"
+                )));
+            }
+            let source = profiles::load(name)?.ok_or_else(|| {
+                Error::Config(format!(
+                    "{place}: its source_profile '{name}' does not exist"
+                ))
+            })?;
+            from_profile(&source, visited)?.ok_or_else(|| {
+                Error::Config(format!(
+                    "{place}: its source_profile '{name}' has no credentials"
+                ))
+            })?
+        }
+        (None, Some(kind)) => credential_source(&place, kind)?,
+        (None, None) => {
+            return Err(Error::Config(format!(
+                "{place} has a role_arn but neither source_profile nor credential_source"
+            )))
+        }
+    };
+    refreshable(Endpoint::AssumeRole {
+        role,
+        source: Arc::new(source),
+        external_id: profile.get("external_id").map(str::to_string),
+        duration_seconds: profile.get("duration_seconds").and_then(|d| d.parse().ok()),
+    })
+}
+
+/// `credential_source`: the environment's keys, the instance or the container.
+fn credential_source(place: &str, kind: &str) -> Result<CredentialSource> {
+    let missing = |what: &str| Error::Config(format!("{place}: credential_source {kind}: {what}"));
+    match kind {
+        "Environment" => {
+            let (Some(access), Some(secret)) =
+                (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
+            else {
+                return Err(missing(
+                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set",
+                ));
+            };
+            let token = env("AWS_SESSION_TOKEN");
+            Credentials::new(Some(&access), Some(&secret), None, token.as_deref(), None)
+                .map(fixed)
+                .map_err(|error| missing(&error.to_string()))
+        }
+        "Ec2InstanceMetadata" => {
+            refreshable(imds_endpoint().ok_or_else(|| missing("IMDS is disabled"))?)
+        }
+        "EcsContainer" => refreshable(
+            container_endpoint()?
+                .ok_or_else(|| missing("no container credentials endpoint is set"))?,
+        ),
+        other => Err(Error::Config(format!(
+            "{place}: credential_source must be Environment, Ec2InstanceMetadata or \
+             EcsContainer, not {other:?}"
+        ))),
+    }
 }
 
 /// Runs a `credential_process` without a shell; its standard error is never shown (it
@@ -282,6 +424,10 @@ fn describe(endpoint: &Endpoint) -> String {
         Endpoint::Process { profile, .. } => {
             format!("the credential_process of profile '{profile}'")
         }
+        Endpoint::WebIdentity { role, .. } => {
+            format!("STS AssumeRoleWithWebIdentity of {}", role.arn)
+        }
+        Endpoint::AssumeRole { role, .. } => format!("STS AssumeRole of {}", role.arn),
         Endpoint::Container { url } => format!("the container credentials endpoint {url}"),
         Endpoint::Imds { base } => format!("the instance metadata service {base}"),
     }
@@ -381,6 +527,27 @@ fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
     let agent = agent();
     let build = |method: &str, url: &str| http::Request::builder().method(method).uri(url);
     let text = match endpoint {
+        Endpoint::WebIdentity { role, token_file } => {
+            let token = std::fs::read_to_string(token_file).map_err(|error| {
+                Error::Config(format!("the web identity token file {token_file}: {error}"))
+            })?;
+            let sts = Sts::new(role.region.as_deref());
+            return sts.assume_role_with_web_identity(&role.arn, &role.session_name, token.trim());
+        }
+        Endpoint::AssumeRole {
+            role,
+            source,
+            external_id,
+            duration_seconds,
+        } => {
+            let request = RoleRequest {
+                role_arn: &role.arn,
+                session_name: &role.session_name,
+                external_id: external_id.as_deref(),
+                duration_seconds: *duration_seconds,
+            };
+            return Sts::new(role.region.as_deref()).assume_role(&source.current()?, &request);
+        }
         Endpoint::Process { profile, command } => run_process(profile, command)?,
         Endpoint::Container { url } => {
             let mut request = build("GET", url);

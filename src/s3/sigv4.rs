@@ -123,7 +123,7 @@ impl SigningKeys {
 /// SigV4's canonical request and signed-header list. Headers are sorted by name (not by
 /// `name:value` lines, which puts `x-amz-…-key-md5` before `x-amz-…-key`) and their values
 /// trimmed with inner runs of spaces collapsed, as AWS computes them.
-fn canonical_request(
+pub(super) fn canonical_request(
     method: &str,
     url: &url::Url,
     headers: &http::HeaderMap,
