@@ -207,8 +207,13 @@ fn endpoint_credentials_renewal_and_anonymous_access() {
         ResultCode::AccessDenied
     );
     let private = Storage::new(&keyless(&location)).unwrap();
-    assert_eq!(
-        private.exists("seed.txt").unwrap_err().code(),
-        ResultCode::AccessDenied
+    let error = private.exists("seed.txt").unwrap_err();
+    assert_eq!(error.code(), ResultCode::AccessDenied);
+    // The refusal says which sources were tried (and shows no secret).
+    let message = error.to_string();
+    assert!(
+        message.contains("no credentials were found; tried:")
+            && message.contains("instance metadata service (disabled)"),
+        "{message}"
     );
 }

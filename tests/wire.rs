@@ -202,3 +202,55 @@ fn network_errors_name_the_endpoint() {
         "it was retried"
     );
 }
+
+#[test]
+fn a_wrong_region_heals_itself_once() {
+    use common::proxy::{Fault, Matcher};
+    let proxy = FaultProxy::start();
+    let storage = through(&proxy, &[("AWS_S3_REGION_NAME", "us-east-1")]);
+    storage.save("here.txt", &b"here"[..]).unwrap();
+    // A HEAD answered 301 with x-amz-bucket-region: re-signed for eu-west-1 and sent again.
+    proxy.add(
+        Matcher::Request("HEAD", "here.txt".into()),
+        Fault::WrongRegion(301, "eu-west-1"),
+        1,
+    );
+    assert!(storage.exists("here.txt").unwrap());
+    proxy.clear_met("301");
+    let seen = proxy.seen();
+    let last = seen.last().unwrap();
+    let authorization = last.header("authorization").unwrap();
+    assert!(
+        authorization.contains("/eu-west-1/s3/aws4_request"),
+        "{authorization}"
+    );
+    // The storage remembers it: later requests and presigned URLs use eu-west-1.
+    assert!(storage.url("here.txt").unwrap().contains("%2Feu-west-1%2F"));
+    // A 400 AuthorizationHeaderMalformed naming another region moves it again.
+    proxy.add(
+        Matcher::Request("PUT", "there.txt".into()),
+        Fault::WrongRegion(400, "ap-southeast-2"),
+        1,
+    );
+    storage.save("there.txt", &b"there"[..]).unwrap();
+    proxy.clear_met("400");
+    assert!(storage.url("x").unwrap().contains("%2Fap-southeast-2%2F"));
+    // Redirected for good: the error names both regions.
+    proxy.add(
+        Matcher::Request("HEAD", "here.txt".into()),
+        Fault::WrongRegion(301, "sa-east-1"),
+        1,
+    );
+    proxy.add(
+        Matcher::Request("HEAD", "here.txt".into()),
+        Fault::WrongRegion(301, "ca-central-1"),
+        1,
+    );
+    let error = storage.exists("here.txt").unwrap_err();
+    proxy.clear_met("twice");
+    let message = error.to_string();
+    assert!(
+        message.contains("sa-east-1") && message.contains("ap-southeast-2"),
+        "{message}"
+    );
+}

@@ -82,6 +82,8 @@ impl Role {
 pub(crate) struct CredentialSource {
     endpoint: Option<Endpoint>,
     state: Mutex<(Credentials, Option<OffsetDateTime>)>,
+    /// With no credentials at all: the sources that were tried, for refused requests.
+    tried: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +156,7 @@ fn fixed(credentials: Credentials) -> CredentialSource {
     CredentialSource {
         endpoint: None,
         state: Mutex::new((credentials, None)),
+        tried: None,
     }
 }
 
@@ -204,6 +207,7 @@ impl CredentialSource {
                     return Ok(CredentialSource {
                         endpoint: Some(endpoint),
                         state: Mutex::new((credentials, expiry)),
+                        tried: None,
                     });
                 }
                 Err(error) => {
@@ -212,9 +216,33 @@ impl CredentialSource {
             }
         }
         log::debug(|| "no credentials found: requests are sent unsigned".to_string());
-        Credentials::anonymous()
+        let mut source = Credentials::anonymous()
             .map(fixed)
-            .map_err(|error| Error::Config(error.to_string()))
+            .map_err(|error| Error::Config(error.to_string()))?;
+        source.tried = Some(format!(
+            "no credentials were found; tried: keys in the settings and the environment, web \
+             identity (AWS_ROLE_ARN), the profile '{name}' of the shared config and \
+             credentials files, the container credentials endpoint{}, the instance metadata \
+             service{}",
+            if env("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
+                || env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some()
+            {
+                ""
+            } else {
+                " (not set)"
+            },
+            if imds_endpoint().is_some() {
+                ""
+            } else {
+                " (disabled)"
+            },
+        ));
+        Ok(source)
+    }
+
+    /// With no credentials at all, the sources that were tried (for a refused request).
+    pub fn tried(&self) -> Option<&str> {
+        self.tried.as_deref()
     }
 
     /// The credentials to sign with now, renewed first if they are about to expire.
@@ -263,6 +291,7 @@ fn refreshable(endpoint: Endpoint) -> Result<CredentialSource> {
     Ok(CredentialSource {
         endpoint: Some(endpoint),
         state: Mutex::new((credentials, expiry)),
+        tried: None,
     })
 }
 

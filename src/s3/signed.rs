@@ -79,7 +79,7 @@ impl Signed<'_> {
         let response = self.agent.run(request).map_err(SendError::Transport)?;
         let (parts, mut body) = response.into_parts();
         let status = parts.status.as_u16();
-        let error_text = (status >= 400).then(|| {
+        let error_text = (status >= 300).then(|| {
             let mut text = String::new();
             let _ = body
                 .with_config()
@@ -93,6 +93,7 @@ impl Signed<'_> {
             headers: parts.headers,
             body,
             error_text,
+            note: None,
         })
     }
 }

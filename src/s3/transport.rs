@@ -24,7 +24,10 @@ use time::OffsetDateTime;
 /// One storage's connection to its bucket.
 pub(crate) struct Transport {
     agent: ureq::Agent,
-    bucket: Box<Bucket>,
+    /// The signing bucket; its region moves when S3 redirects the storage to another.
+    bucket: std::sync::RwLock<Bucket>,
+    /// Whether the endpoint is AWS's own, derived from the region (it moves with it).
+    aws_endpoint: bool,
     credentials: CredentialSource,
     max_attempts: u32,
     /// botocore's `s3.payload_signing_enabled` (`None`: sign over http, not over https).
@@ -44,6 +47,8 @@ pub(crate) struct Reply {
     pub body: ureq::Body,
     /// The body of an error reply (status 400 and above), read when it arrived.
     pub error_text: Option<String>,
+    /// What the transport adds to an error's message (a region redirect).
+    pub note: Option<String>,
 }
 
 impl Reply {
@@ -63,11 +68,15 @@ impl Reply {
     /// The error this (non-2xx) reply stands for.
     pub fn into_error(self, operation: &str) -> Error {
         let text = self.error_text.unwrap_or_default();
+        let mut message = xml_field(&text, "Message").unwrap_or_default();
+        if let Some(note) = &self.note {
+            message = format!("{message} {note}").trim().to_string();
+        }
         let failure = S3Failure {
             operation: operation.to_string(),
             status: self.status,
             code: xml_field(&text, "Code").unwrap_or_else(|| default_code(self.status).into()),
-            message: xml_field(&text, "Message").unwrap_or_default(),
+            message,
         };
         match self.status {
             403 => Error::AccessDenied(failure),
@@ -129,6 +138,8 @@ struct ReplyFields {
     message: Option<String>,
     #[serde(rename = "UploadId")]
     upload_id: Option<String>,
+    #[serde(rename = "Region")]
+    region: Option<String>,
 }
 
 /// The text of a top-level `Code`, `Message` or `UploadId` element of an S3 XML reply.
@@ -138,6 +149,7 @@ pub(crate) fn xml_field(xml: &str, field: &str) -> Option<String> {
         "Code" => fields.code,
         "Message" => fields.message,
         "UploadId" => fields.upload_id,
+        "Region" => fields.region,
         _ => None,
     }
 }
@@ -222,7 +234,8 @@ impl Transport {
         }
         Ok(Transport {
             agent: builder.build().into(),
-            bucket,
+            bucket: std::sync::RwLock::new(*bucket),
+            aws_endpoint: config.endpoint_url.is_none(),
             credentials,
             max_attempts: config.max_attempts,
             payload_signing: config.payload_signing,
@@ -238,7 +251,11 @@ impl Transport {
 
     /// The bucket with the current credentials, to sign with (requests, URLs).
     pub fn signing_bucket(&self) -> Result<Bucket> {
-        let mut bucket = (*self.bucket).clone();
+        let mut bucket = self
+            .bucket
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         bucket.set_credentials(self.credentials.current()?);
         Ok(bucket)
     }
@@ -263,6 +280,76 @@ impl Transport {
 
     /// Sends a request, retrying what is safe to retry; see `send`.
     pub fn send_request(&self, request: Outgoing<'_>) -> Result<Reply> {
+        let mut reply = self.send_with_retries(request.clone())?;
+        if reply.status == 403 {
+            reply.note = self.credentials.tried().map(|tried| format!("({tried})"));
+        }
+        let Some(region) = self.redirect_region(&reply) else {
+            return Ok(reply);
+        };
+        // botocore's S3 redirector: re-sign for the bucket's region, once, and keep it.
+        let old = self.move_to_region(&region)?;
+        let operation = describe(&request.command, request.key);
+        log::warn(&format!(
+            "{operation}: the bucket is in region {region}, not {old}: re-signed and sent \
+             again; this storage uses {region} from now on"
+        ));
+        let mut reply = self.send_with_retries(request)?;
+        if reply.status >= 300 {
+            reply.note = Some(format!(
+                "(sent again to region {region} after S3 redirected it from {old})"
+            ));
+        }
+        Ok(reply)
+    }
+
+    /// The region an error reply says the bucket is in, if it is not the one in use:
+    /// `x-amz-bucket-region` (also on a HEAD), or the `Region` of a 301
+    /// PermanentRedirect or a 400 AuthorizationHeaderMalformed.
+    fn redirect_region(&self, reply: &Reply) -> Option<String> {
+        if reply.status < 300 {
+            return None;
+        }
+        let text = reply.error_text.as_deref().unwrap_or_default();
+        let code = xml_field(text, "Code");
+        let named = match (reply.status, code.as_deref()) {
+            (301, _) | (400, Some("AuthorizationHeaderMalformed")) => xml_field(text, "Region"),
+            _ => None,
+        };
+        let region = reply
+            .header("x-amz-bucket-region")
+            .map(str::to_string)
+            .or(named)?;
+        let current = self
+            .bucket
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .region();
+        (region != current.to_string()).then_some(region)
+    }
+
+    /// Moves the storage to `region` (and, on AWS's own endpoints, to that region's
+    /// endpoint); gives the region it was in.
+    fn move_to_region(&self, region: &str) -> Result<String> {
+        let mut bucket = self.bucket.write().unwrap_or_else(|p| p.into_inner());
+        let old = bucket.region();
+        let endpoint = match (&old, self.aws_endpoint) {
+            (_, true) => {
+                let scheme = self.endpoint.split("://").next().unwrap_or("https");
+                format!("{scheme}://s3.{region}.amazonaws.com")
+            }
+            (Region::Custom { endpoint, .. }, false) => endpoint.clone(),
+            (other, false) => other.endpoint(),
+        };
+        bucket.region = Region::Custom {
+            region: region.to_string(),
+            endpoint,
+        };
+        Ok(old.to_string())
+    }
+
+    /// Sends a request, retrying what is safe to retry; see `send`.
+    fn send_with_retries(&self, request: Outgoing<'_>) -> Result<Reply> {
         let operation = describe(&request.command, request.key);
         let repeatable = !matches!(
             request.command,

@@ -38,6 +38,9 @@ pub enum Fault {
     DropHeader(&'static str),
     /// Run the hook, then forward.
     Hook(Arc<dyn Fn() + Send + Sync>),
+    /// Answer as S3 does for a bucket in another region: 301 PermanentRedirect with
+    /// `x-amz-bucket-region`, or 400 AuthorizationHeaderMalformed naming the region.
+    WrongRegion(u16, &'static str),
 }
 
 impl fmt::Debug for Fault {
@@ -54,6 +57,7 @@ impl fmt::Debug for Fault {
             Fault::ShiftContentRange => f.write_str("ShiftContentRange"),
             Fault::DropHeader(name) => write!(f, "DropHeader({name})"),
             Fault::Hook(_) => f.write_str("Hook"),
+            Fault::WrongRegion(status, region) => write!(f, "WrongRegion({status}, {region})"),
         }
     }
 }
@@ -331,6 +335,9 @@ impl FaultProxy {
                 return answer(client, 503, "Slow Down", xml);
             }
             Some(Fault::Respond(status, text)) => return answer(client, *status, "Canned", text),
+            Some(Fault::WrongRegion(status, region)) => {
+                return wrong_region(client, *status, region)
+            }
             Some(Fault::Stall) => {
                 std::thread::sleep(Duration::from_secs(3));
                 return hang_up(client);
@@ -409,6 +416,23 @@ fn answer(client: &mut TcpStream, status: u16, reason: &str, body: &str) -> bool
     let reply = format!(
         "HTTP/1.1 {status} {reason}\r\ncontent-type: application/xml\r\netag: \"canned\"\r\n\
          content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    client.write_all(reply.as_bytes()).is_ok()
+}
+
+fn wrong_region(client: &mut TcpStream, status: u16, region: &str) -> bool {
+    let (code, message) = match status {
+        301 => ("PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint."),
+        _ => ("AuthorizationHeaderMalformed", "the region 'us-east-1' is wrong"),
+    };
+    let body = format!(
+        "<?xml version=\"1.0\"?><Error><Code>{code}</Code><Message>{message}</Message>\
+         <Region>{region}</Region></Error>"
+    );
+    let reply = format!(
+        "HTTP/1.1 {status} Moved\r\ncontent-type: application/xml\r\n\
+         x-amz-bucket-region: {region}\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
     client.write_all(reply.as_bytes()).is_ok()
