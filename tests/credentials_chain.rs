@@ -13,8 +13,10 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 /// A stub STS on loopback that records each call's form body and answers credentials
-/// expiring in a minute, so that every use renews them.
-fn stub_sts(access: String, secret: String) -> (String, Arc<Mutex<Vec<String>>>) {
+/// expiring in `first` minutes the first time and `later` minutes afterwards (under five
+/// minutes, every use renews them).
+fn stub_sts(first: i64, later: i64) -> (String, Arc<Mutex<Vec<String>>>) {
+    let (access, secret) = common::keys();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let calls = Arc::new(Mutex::new(Vec::new()));
@@ -34,10 +36,13 @@ fn stub_sts(access: String, secret: String) -> (String, Arc<Mutex<Vec<String>>>)
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
-            seen.lock()
-                .unwrap()
-                .push(String::from_utf8_lossy(&body).into_owned());
-            let expiry = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+            let calls = {
+                let mut seen = seen.lock().unwrap();
+                seen.push(String::from_utf8_lossy(&body).into_owned());
+                seen.len()
+            };
+            let minutes = if calls == 1 { first } else { later };
+            let expiry = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
             let expiry = expiry
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap();
@@ -53,6 +58,37 @@ fn stub_sts(access: String, secret: String) -> (String, Arc<Mutex<Vec<String>>>)
                 stream,
                 "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{xml}",
                 xml.len()
+            );
+        }
+    });
+    (url, calls)
+}
+
+/// A stub IAM Identity Center portal: records each request (line and headers) and
+/// answers role credentials.
+fn stub_portal() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let seen = calls.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                request.push_str(&line.to_ascii_lowercase());
+            }
+            seen.lock().unwrap().push(request);
+            let json = r#"{"roleCredentials": {"accessKeyId": "ASIASSO1", "secretAccessKey": "sso-secret", "sessionToken": "sso-session-token", "expiration": 4102444800000}}"#;
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{json}",
+                json.len()
             );
         }
     });
@@ -123,7 +159,10 @@ fn the_credential_and_region_chain() {
             "[default]\nregion = ap-south-1\n\n[profile process]\ncredential_process = {} ok\n\n\
              [profile broken]\ncredential_process = {} fail\n\n[profile role]\n\
              role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = keys\n\n\
-             [profile sso]\nsso_session = corp\n\n[profile keys]\nregion = eu-north-1\n\n\
+             [profile sso]\nsso_session = corp\nsso_account_id = 123456789012\n\
+             sso_role_name = Dev\n\n[sso-session corp]\n\
+             sso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\n\
+             [profile keys]\nregion = eu-north-1\n\n\
              [profile cycle-a]\nrole_arn = arn:aws:iam::123456789012:role/a\n\
              source_profile = cycle-b\n\n[profile cycle-b]\n\
              role_arn = arn:aws:iam::123456789012:role/b\nsource_profile = cycle-a\n",
@@ -186,10 +225,43 @@ fn the_credential_and_region_chain() {
         "{message}"
     );
 
-    // SSO is not supported yet: an error naming it, not another identity.
+    // IAM Identity Center: the token `aws sso login` cached, traded at the portal (a
+    // loopback stub) for role credentials; an expired token says to log in again.
+    set_env("HOME", dir.path().to_str());
+    let cache = dir.path().join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let token_path = cache.join("ee0bfd2552fbd840c02cc48b6e823320543c450f.json"); // sha1("corp")
+    let cached = |expires: &str| {
+        format!(
+            r#"{{"accessToken": "sso-bearer", "expiresAt": "{expires}", "region": "eu-west-1"}}"#
+        )
+    };
+    std::fs::write(&token_path, cached("2099-01-01T00:00:00Z")).unwrap();
+    let (portal, portal_calls) = stub_portal();
+    set_env("AWS_ENDPOINT_URL_SSO", Some(&portal));
     set_env("AWS_PROFILE", Some("sso"));
+    let proxy = FaultProxy::start();
+    let storage = Storage::new(&through(&proxy, &location)).unwrap();
+    let _ = storage.exists("by-keys.txt");
+    let (authorization, token) = last_signature(&proxy);
+    assert!(
+        authorization.contains("Credential=ASIASSO"),
+        "{authorization}"
+    );
+    assert_eq!(token.as_deref(), Some("sso-session-token"));
+    let calls = portal_calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1);
+    assert!(calls[0].contains("role_name=dev") && calls[0].contains("account_id=123456789012"));
+    assert!(
+        calls[0].contains("x-amz-sso_bearer_token: sso-bearer"),
+        "{calls:?}"
+    );
+    std::fs::write(&token_path, cached("2020-01-01T00:00:00Z")).unwrap();
     let error = Storage::new(&keyless(&location)).unwrap_err();
-    assert!(error.to_string().contains("sso_session"), "{error}");
+    assert!(
+        error.to_string().contains("aws sso login --profile sso"),
+        "{error}"
+    );
     set_env("AWS_PROFILE", Some("missing"));
     let error = Storage::new(&keyless(&location)).unwrap_err();
     assert!(error.to_string().contains("'missing'"), "{error}");
@@ -223,7 +295,7 @@ fn the_credential_and_region_chain() {
     let (authorization, token) = last_signature(&proxy);
     assert!(authorization.contains("Credential=ASIA"), "{authorization}");
     assert!(token.is_some());
-    let (stub, calls) = stub_sts(access.clone(), secret.clone());
+    let (stub, calls) = stub_sts(1, 1);
     set_env("AWS_ENDPOINT_URL_STS", Some(&stub));
     let storage = Storage::new(&keyless(&location)).unwrap();
     std::fs::write(&token_file, "token-two").unwrap();
@@ -234,6 +306,20 @@ fn the_credential_and_region_chain() {
     assert!(
         calls.last().unwrap().contains("WebIdentityToken=token-two"),
         "{calls:?}"
+    );
+    // Many threads needing a renewal at once cause one STS call, not one each.
+    let (stub, calls) = stub_sts(1, 60);
+    set_env("AWS_ENDPOINT_URL_STS", Some(&stub));
+    let storage = Storage::new(&keyless(&location)).unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| storage.url("x").unwrap());
+        }
+    });
+    assert_eq!(
+        calls.lock().unwrap().len(),
+        2,
+        "one call at creation, one renewal"
     );
     set_env("AWS_ROLE_ARN", None);
     set_env("AWS_WEB_IDENTITY_TOKEN_FILE", None);

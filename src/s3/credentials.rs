@@ -17,6 +17,7 @@
 //! ones five minutes before it.
 
 use super::profiles;
+use super::sso::SsoRole;
 use super::sts::{RoleRequest, Sts};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -49,6 +50,8 @@ enum Endpoint {
         role: Role,
         token_file: String,
     },
+    /// IAM Identity Center: the cached SSO token traded for role credentials.
+    Sso(SsoRole),
     /// STS AssumeRole, signed with the credentials of another source.
     AssumeRole {
         role: Role,
@@ -274,16 +277,6 @@ impl CredentialSource {
     }
 }
 
-/// A source this version does not take yet, named so that nobody silently gets another
-/// identity (the node's role, or none) instead.
-fn unsupported(place: &str, what: &str) -> Error {
-    Error::Config(format!(
-        "{place} asks for credentials from {what}, which this version of s3storage does not \
-         support yet; use keys, a profile with static keys or credential_process, or the \
-         container or instance credentials"
-    ))
-}
-
 /// A source whose credentials come from `endpoint`, fetched now.
 fn refreshable(endpoint: Endpoint) -> Result<CredentialSource> {
     let (credentials, expiry) = fetch(&endpoint)?;
@@ -318,13 +311,8 @@ fn from_profile(
         };
         return refreshable(endpoint).map(Some);
     }
-    for (key, what) in [
-        ("sso_session", "IAM Identity Center (sso_session)"),
-        ("sso_start_url", "IAM Identity Center (sso_start_url)"),
-    ] {
-        if profile.get(key).is_some() {
-            return Err(unsupported(&place, what));
-        }
+    if let Some(role) = SsoRole::of(profile)? {
+        return refreshable(Endpoint::Sso(role)).map(Some);
     }
     Ok(None)
 }
@@ -456,6 +444,7 @@ fn describe(endpoint: &Endpoint) -> String {
         Endpoint::WebIdentity { role, .. } => {
             format!("STS AssumeRoleWithWebIdentity of {}", role.arn)
         }
+        Endpoint::Sso(role) => role.describe(),
         Endpoint::AssumeRole { role, .. } => format!("STS AssumeRole of {}", role.arn),
         Endpoint::Container { url } => format!("the container credentials endpoint {url}"),
         Endpoint::Imds { base } => format!("the instance metadata service {base}"),
@@ -556,6 +545,7 @@ fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
     let agent = agent();
     let build = |method: &str, url: &str| http::Request::builder().method(method).uri(url);
     let text = match endpoint {
+        Endpoint::Sso(role) => return role.credentials(),
         Endpoint::WebIdentity { role, token_file } => {
             let token = std::fs::read_to_string(token_file).map_err(|error| {
                 Error::Config(format!("the web identity token file {token_file}: {error}"))

@@ -19,6 +19,7 @@ mod objects;
 mod presign;
 mod profiles;
 mod signed;
+mod sso;
 mod sts;
 mod sigv4;
 mod transport;

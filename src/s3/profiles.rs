@@ -99,6 +99,22 @@ pub(crate) fn load(name: &str) -> Result<Option<Profile>> {
     }))
 }
 
+/// An `[sso-session NAME]` section of the config file.
+pub(crate) fn sso_session(name: &str) -> Result<Option<Profile>> {
+    let config = read(home_file("AWS_CONFIG_FILE", "config"))?;
+    Ok(config
+        .get(&format!("sso-session {name}"))
+        .map(|values| Profile {
+            name: name.to_string(),
+            values: values.clone(),
+        }))
+}
+
+/// `~/.aws/sso/cache`, where `aws sso login` keeps its tokens.
+pub(crate) fn sso_cache_dir() -> Option<PathBuf> {
+    env("HOME").map(|home| PathBuf::from(home).join(".aws").join("sso").join("cache"))
+}
+
 /// The profile in use: `AWS_PROFILE`, else `default`.
 pub(crate) fn selected() -> String {
     env("AWS_PROFILE").unwrap_or_else(|| "default".into())
