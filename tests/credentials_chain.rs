@@ -163,6 +163,8 @@ fn the_credential_and_region_chain() {
              sso_role_name = Dev\n\n[sso-session corp]\n\
              sso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\n\
              [profile keys]\nregion = eu-north-1\n\n\
+             [profile role2]\nrole_arn = arn:aws:iam::123456789012:role/second\n\
+             source_profile = role\nexternal_id = ext-1\nrole_session_name = chained\n\n\
              [profile cycle-a]\nrole_arn = arn:aws:iam::123456789012:role/a\n\
              source_profile = cycle-b\n\n[profile cycle-b]\n\
              role_arn = arn:aws:iam::123456789012:role/b\nsource_profile = cycle-a\n",
@@ -279,6 +281,14 @@ fn the_credential_and_region_chain() {
     assert!(authorization.contains("Credential=ASIA"), "{authorization}");
     assert!(!authorization.contains(&access), "{authorization}");
     assert!(token.is_some_and(|token| !token.is_empty()));
+    // A chain of roles: role2 is assumed with the credentials of role, itself assumed
+    // with the keys of the profile keys.
+    set_env("AWS_PROFILE", Some("role2"));
+    let storage = Storage::new(&through(&proxy, &location)).unwrap();
+    let _ = storage.exists("by-keys.txt");
+    let (authorization, token) = last_signature(&proxy);
+    assert!(authorization.contains("Credential=ASIA"), "{authorization}");
+    assert!(token.is_some());
     set_env("AWS_PROFILE", Some("cycle-a"));
     let error = Storage::new(&keyless(&location)).unwrap_err();
     assert!(error.to_string().contains("cycle"), "{error}");
