@@ -178,15 +178,27 @@ impl CredentialSource {
             .map_err(|error| Error::Config(format!("credentials: {error}")))?;
             return Ok(fixed(credentials));
         }
+        let explicit = keys.profile.is_some() || env("AWS_PROFILE").is_some();
+        let name = keys.profile.clone().unwrap_or_else(profiles::selected);
+        let profile = profiles::load(&name)?;
+        // botocore's order: a profile's assumed role, then web identity from the
+        // environment, then the profile's other sources.
+        let assumes = |p: &profiles::Profile| {
+            p.get("role_arn").is_some()
+                && (p.get("source_profile").is_some() || p.get("credential_source").is_some())
+        };
+        if let Some(profile) = profile.as_ref().filter(|p| assumes(p)) {
+            if let Some(source) = from_profile(profile, &mut Vec::new())? {
+                return Ok(source);
+            }
+        }
         let web_identity = (env("AWS_ROLE_ARN"), env("AWS_WEB_IDENTITY_TOKEN_FILE"));
         if let (Some(arn), Some(token_file)) = web_identity {
             let session = env("AWS_ROLE_SESSION_NAME");
             let role = Role::new(&arn, session.as_deref(), profiles::default_region(None));
             return refreshable(Endpoint::WebIdentity { role, token_file });
         }
-        let explicit = keys.profile.is_some() || env("AWS_PROFILE").is_some();
-        let name = keys.profile.clone().unwrap_or_else(profiles::selected);
-        match profiles::load(&name)? {
+        match profile {
             Some(profile) => {
                 if let Some(source) = from_profile(&profile, &mut Vec::new())? {
                     return Ok(source);
@@ -296,7 +308,14 @@ fn from_profile(
     visited: &mut Vec<String>,
 ) -> Result<Option<CredentialSource>> {
     let place = format!("the AWS profile '{}'", profile.name);
+    // A source profile's own keys win over its role_arn, as in botocore.
+    let as_source = !visited.is_empty();
     visited.push(profile.name.clone());
+    if as_source {
+        if let Some(source) = static_keys(profile)? {
+            return Ok(Some(source));
+        }
+    }
     if let Some(arn) = profile.get("role_arn") {
         return assumed_role(profile, arn, visited).map(Some);
     }
@@ -620,9 +639,19 @@ fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
             describe(endpoint)
         )));
     }
-    let expiry = parsed.expiration.as_deref().and_then(|text| {
-        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
-    });
+    let expiry = match parsed.expiration.as_deref() {
+        None => None,
+        Some(text) => Some(
+            OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(
+                |_| {
+                    Error::Config(format!(
+                        "{}: the Expiration {text:?} is not an RFC 3339 time",
+                        describe(endpoint)
+                    ))
+                },
+            )?,
+        ),
+    };
     let credentials = Credentials::new(
         Some(&parsed.access_key_id),
         Some(&parsed.secret_access_key),

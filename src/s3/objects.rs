@@ -141,7 +141,12 @@ impl ObjectStore {
         // the profile's region (none: us-east-1).
         let mut config = config.clone();
         if config.region_name.is_none() {
-            config.region_name = super::profiles::default_region(config.session_profile.as_deref());
+            let profile = (config.session_profile.clone()).or_else(|| {
+                std::env::var("AWS_S3_SESSION_PROFILE")
+                    .ok()
+                    .filter(|p| !p.is_empty())
+            });
+            config.region_name = super::profiles::default_region(profile.as_deref());
         }
         let config = &config;
         Ok(ObjectStore {

@@ -46,7 +46,12 @@ fn parse(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             continue;
         }
-        if let Some(name) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+        // A section header; what follows its `]` (a comment) is ignored, as configparser.
+        if let Some(name) = trimmed
+            .strip_prefix('[')
+            .and_then(|t| t.split_once(']'))
+            .map(|(name, _)| name)
+        {
             current = Some(name.trim().to_string());
             sections.entry(name.trim().to_string()).or_default();
             continue;
@@ -140,8 +145,11 @@ mod tests {
     fn ini_sections_keys_comments_and_nested_settings() {
         let parsed = parse(
             "# comment\n[default]\nregion = eu-west-1\ns3 =\n  addressing_style = path\n\
-             [profile dev]\nAWS_ACCESS_KEY_ID=AKID ; not a comment in values\n; comment\n",
+             [profile dev]\nAWS_ACCESS_KEY_ID=AKID ; not a comment in values\n; comment\n\
+             [prod]  # production\naws_access_key_id = PROD\n",
         );
+        assert_eq!(parsed["prod"]["aws_access_key_id"], "PROD");
+        assert!(!parsed["profile dev"].contains_key("region"));
         assert_eq!(parsed["default"]["region"], "eu-west-1");
         assert!(!parsed["default"].contains_key("addressing_style"));
         assert_eq!(

@@ -141,6 +141,8 @@ impl SsoRole {
         let what = format!("{} (GetRoleCredentials at {endpoint})", self.describe());
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Never follow a redirect: the token would go wherever it points.
+            .max_redirects(0)
             .timeout_global(Some(Duration::from_secs(10)))
             .build()
             .into();

@@ -174,6 +174,8 @@ impl Sts {
             .map_err(|error| Error::Config(format!("{what}: {error}")))?;
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Never follow a redirect: the token would go wherever it points.
+            .max_redirects(0)
             .timeout_global(Some(Duration::from_secs(10)))
             .build()
             .into();
