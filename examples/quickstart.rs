@@ -8,6 +8,9 @@ use s3storage::{Settings, Storage};
 use std::io::{Read, Write};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The library's records through the `log` facade: RUST_LOG=s3storage=debug shows one
+    // line per request.
+    env_logger::init();
     let settings = Settings::from_env()?;
     let storage = Storage::new(&settings)?;
 

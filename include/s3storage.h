@@ -225,14 +225,16 @@ const char *s3storage_code_name(int code);
 /**
  * Sets the process-wide log callback, or with NULL removes it. It receives the
  * library's records: warnings (legacy settings, retries), errors no call could report
- * (an upload that could not be aborted), and with S3STORAGE_LOG_DEBUG one line per
- * request. It may be called from several threads at once, and must be thread-safe.
+ * (an upload that could not be aborted), with S3STORAGE_LOG_DEBUG one line per request
+ * (method, host, key, status, elapsed time; never a secret), and the warnings and
+ * errors of the TLS and HTTP libraries underneath. It may be called from several threads at once, and must be thread-safe.
  *
  * @param callback the function to call, or NULL.
  * @param userdata passed back unchanged to every call; the caller keeps it valid until
  *        the callback is replaced or removed.
  */
-void s3storage_set_log_callback(s3storage_log_callback callback, void *userdata);
+void s3storage_set_log_callback(s3storage_log_callback callback,
+                                void *userdata);
 
 /**
  * Sets the progress callback of a storage (and of every file opened from it), or with

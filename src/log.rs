@@ -1,8 +1,12 @@
-//! The library's log sink: warnings (legacy settings, retries) and debug lines.
+//! The library's log records: warnings (legacy settings, retries), errors nobody was
+//! told of, and one debug line per request (method, host, key, status, elapsed time).
 //!
-//! One process-wide callback, set from Rust with [`set_logger`] or from C with
-//! `s3storage_set_log_callback`. Nothing is printed when no callback is set.
-//! Callers of `emit` never pass secrets.
+//! Every record goes to the `log` facade under the target `s3storage`, so a Rust program
+//! sees them with any `log` backend (`RUST_LOG=s3storage=debug` with env_logger), and
+//! to the one process-wide sink set with [`set_logger`] or, from C, with
+//! `s3storage_set_log_callback`; the C callback also receives the records of the
+//! libraries underneath (rustls, ureq) at warn and above ([`install_bridge`]). Nothing
+//! is printed by the library itself. Callers of `emit` never pass secrets.
 
 use std::sync::{Arc, RwLock};
 
@@ -48,8 +52,52 @@ pub fn set_logger(logger: Option<Logger>) {
     *slot = logger;
 }
 
-/// Sends one line to the sink, if there is one.
+fn facade_level(level: Level) -> log_facade::Level {
+    match level {
+        Level::Error => log_facade::Level::Error,
+        Level::Warn => log_facade::Level::Warn,
+        Level::Info => log_facade::Level::Info,
+        Level::Debug => log_facade::Level::Debug,
+    }
+}
+
+/// Forwards the `log` records of other crates (rustls, ureq) at warn and above to the
+/// library's sink, for C programs, which have no `log` backend of their own.
+struct Bridge;
+
+impl log_facade::Log for Bridge {
+    fn enabled(&self, metadata: &log_facade::Metadata<'_>) -> bool {
+        metadata.level() <= log_facade::Level::Warn && !metadata.target().starts_with("s3storage")
+    }
+
+    fn log(&self, record: &log_facade::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let level = match record.level() {
+                log_facade::Level::Error => Level::Error,
+                _ => Level::Warn,
+            };
+            to_sink(level, &format!("{}: {}", record.target(), record.args()));
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Makes the records of the libraries underneath reach the sink too, unless the
+/// program installed a `log` backend of its own (then they go there).
+pub(crate) fn install_bridge() {
+    if log_facade::set_boxed_logger(Box::new(Bridge)).is_ok() {
+        log_facade::set_max_level(log_facade::LevelFilter::Warn);
+    }
+}
+
+/// Sends one record to the `log` facade and to the sink, if there is one.
 pub(crate) fn emit(level: Level, message: &str) {
+    log_facade::log!(target: "s3storage", facade_level(level), "{message}");
+    to_sink(level, message);
+}
+
+fn to_sink(level: Level, message: &str) {
     let logger = LOGGER
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -69,7 +117,8 @@ pub(crate) fn debug(message: impl FnOnce() -> String) {
     let listening = LOGGER
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .is_some();
+        .is_some()
+        || log_facade::log_enabled!(target: "s3storage", log_facade::Level::Debug);
     if listening {
         emit(Level::Debug, &message());
     }

@@ -76,8 +76,9 @@ fn progress(callback: ProgressCFn, userdata: Userdata) -> ProgressFn {
 
 /// Sets the process-wide log callback, or with NULL removes it. It receives the
 /// library's records: warnings (legacy settings, retries), errors no call could report
-/// (an upload that could not be aborted), and with S3STORAGE_LOG_DEBUG one line per
-/// request. It may be called from several threads at once, and must be thread-safe.
+/// (an upload that could not be aborted), with S3STORAGE_LOG_DEBUG one line per request
+/// (method, host, key, status, elapsed time; never a secret), and the warnings and
+/// errors of the TLS and HTTP libraries underneath. It may be called from several threads at once, and must be thread-safe.
 ///
 /// @param callback the function to call, or NULL.
 /// @param userdata passed back unchanged to every call; the caller keeps it valid until
@@ -87,7 +88,12 @@ pub extern "C" fn s3storage_set_log_callback(
     callback: s3storage_log_callback,
     userdata: *mut c_void,
 ) {
-    boundary(|| log::set_logger(callback.map(|callback| logger(callback, Userdata(userdata)))))
+    boundary(|| {
+        if callback.is_some() {
+            log::install_bridge();
+        }
+        log::set_logger(callback.map(|callback| logger(callback, Userdata(userdata))))
+    })
 }
 
 /// Sets the progress callback of a storage (and of every file opened from it), or with

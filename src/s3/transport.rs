@@ -427,8 +427,21 @@ impl Transport {
             payload_signing: self.payload_signing,
             payload_hash,
         };
-        log::debug(|| operation.to_string());
-        match signed.send() {
+        let started = std::time::Instant::now();
+        let sent = signed.send();
+        log::debug(|| {
+            let outcome = match &sent {
+                Ok(reply) => format!("HTTP {}", reply.status),
+                Err(SendError::Transport(error)) => format!("failed: {error}"),
+                Err(SendError::Build(message)) => format!("not sent: {message}"),
+            };
+            let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+            format!(
+                "{operation} at {}: {outcome} in {elapsed:.1} ms",
+                self.endpoint
+            )
+        });
+        match sent {
             Ok(reply) if retryable_reply(&reply) => {
                 let code = reply
                     .error_text
