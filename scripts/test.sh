@@ -27,6 +27,9 @@ for _ in $(seq 1 100); do
 done
 export S3STORAGE_TEST_STS="http://127.0.0.1:$sts_port"
 
+echo "== a build without the default features (no CloudFront signing, no rsa)"
+cargo build --quiet --lib --no-default-features 2>&1
+
 echo "== cargo test"
 cargo test --all-targets 2>&1
 cargo test --doc 2>&1

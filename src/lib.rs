@@ -23,7 +23,32 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "cloudfront")]
 mod cloudfront;
+/// Without the `cloudfront` feature: CloudFront signing is a configuration error.
+#[cfg(not(feature = "cloudfront"))]
+mod cloudfront {
+    use crate::config::Config;
+    use crate::error::{Error, Result};
+
+    fn off() -> Error {
+        Error::Config(
+            "AWS_CLOUDFRONT_KEY: this build of s3storage has no CloudFront signing (the \
+             cloudfront feature is off)"
+                .into(),
+        )
+    }
+
+    /// Refuses: there is nothing to sign with.
+    pub(crate) fn check_key(_pem: &str) -> Result<()> {
+        Err(off())
+    }
+
+    /// Refuses: there is nothing to sign with.
+    pub(crate) fn sign(_config: &Config, _url: &str, _expire: u64) -> Result<String> {
+        Err(off())
+    }
+}
 mod config;
 mod content;
 mod content_type;
