@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test: installs what they need, starts a private SeaweedFS on 127.0.0.1,
-# runs the Rust tests against it, and stops it again.
+# Runs every test: installs what they need, starts a private SeaweedFS (and moto's STS)
+# on 127.0.0.1, runs the Rust tests, the C/C++/Python checks and the fuzz smoke against
+# them, and stops them again.
+#
+#   scripts/test.sh           everything (what CI runs)
+#   scripts/test.sh --quick   the Rust tests only, for day-to-day work
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=false
+case "${1:-}" in
+  --quick) quick=true ;;
+  "") ;;
+  *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
+esac
 scripts/install-deps.sh
 # No test may reach an instance metadata service outside loopback.
 export AWS_EC2_METADATA_DISABLED=true
@@ -27,12 +37,15 @@ for _ in $(seq 1 100); do
 done
 export S3STORAGE_TEST_STS="http://127.0.0.1:$sts_port"
 
-echo "== a build without the default features (no CloudFront signing, no rsa)"
-cargo build --quiet --lib --no-default-features 2>&1
-
 echo "== cargo test"
 cargo test --all-targets 2>&1
+if $quick; then
+  exit 0
+fi
 cargo test --doc 2>&1
+
+echo "== a build without the default features (no CloudFront signing, no rsa)"
+cargo build --quiet --lib --no-default-features 2>&1
 
 echo "== C, C++ and Python through the C ABI"
 scripts/test-c.sh
