@@ -3,6 +3,10 @@
 # ABI) against an embedded local SeaweedFS. `--rust` runs the Rust example instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A fresh machine may lack curl, make or a C compiler: the dependency script brings them.
+for tool in curl make cc; do
+  command -v "$tool" >/dev/null 2>&1 || { scripts/install-deps.sh; break; }
+done
 work=$(mktemp -d /tmp/s3storage-demo.XXXXXX)
 trap 'scripts/seaweedfs.sh stop "$work"; rm -rf "$work"' EXIT
 scripts/seaweedfs.sh start "$work"
