@@ -152,15 +152,7 @@ impl Presign<'_> {
             Error::InvalidArgument(format!("signing the URL: {error}"))
         };
         let scope = signing::scope_string(&now, &region).map_err(signing_error)?;
-        let long_date = format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            now.year(),
-            now.month() as u8,
-            now.day(),
-            now.hour(),
-            now.minute(),
-            now.second()
-        );
+        let long_date = super::sigv4::long_date(&now);
         query.extend([
             (
                 "X-Amz-Algorithm".to_string(),

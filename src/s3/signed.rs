@@ -2,7 +2,7 @@
 //! `sigv4` signs it, our pooled agent sends it. rust-s3's `Request` trait is implemented
 //! only for the URL and body builders; its own senders are never called.
 
-use super::sigv4::{Payload, Signer, SigningKeys};
+use super::sigv4::{long_date, Payload, Signer, SigningKeys};
 use super::transport::Reply;
 use http::HeaderMap;
 use rust_s3::command::Command;
@@ -141,11 +141,7 @@ impl Signed<'_> {
         let unsigned = checksummed && self.payload_signing.map_or(https, |sign| !sign);
         let payload = Payload::of(body, unsigned, self.payload_hash);
         headers.insert("x-amz-content-sha256", header_value(payload.value())?);
-        let date = self
-            .datetime
-            .format(LONG_DATETIME)
-            .map_err(|e| SendError::Build(e.to_string()))?;
-        headers.insert("x-amz-date", header_value(&date)?);
+        headers.insert("x-amz-date", header_value(&long_date(&self.datetime))?);
         let credentials = self.bucket.credentials()?;
         if let Some(token) = credentials.session_token.or(credentials.security_token) {
             headers.insert("x-amz-security-token", header_value(&token)?);
@@ -167,10 +163,6 @@ impl Signed<'_> {
         Ok(headers)
     }
 }
-
-/// `x-amz-date`'s format.
-const LONG_DATETIME: &[time::format_description::FormatItem<'static>] =
-    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
 
 impl Request for Signed<'_> {
     type Response = Reply;

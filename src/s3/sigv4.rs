@@ -12,6 +12,19 @@ use sha2::Digest as _;
 use std::sync::Mutex;
 use time::OffsetDateTime;
 
+/// SigV4's `x-amz-date` form of a time: `20261126T043500Z`.
+pub(crate) fn long_date(now: &OffsetDateTime) -> String {
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        now.month() as u8,
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
+}
+
 /// The `x-amz-content-sha256` of a request.
 pub(crate) enum Payload {
     /// Not hashed: the body carries a checksum the server verifies.
@@ -67,12 +80,7 @@ pub(crate) struct Signer<'a> {
 impl SigningKeys {
     /// HMAC key of `signer`'s day and region: derived once, then reused.
     fn key(&self, signer: &Signer<'_>) -> Result<Vec<u8>, String> {
-        let day = format!(
-            "{:04}{:02}{:02}",
-            signer.now.year(),
-            signer.now.month() as u8,
-            signer.now.day()
-        );
+        let day = long_date(signer.now)[..8].to_string();
         let scope = (day, signer.region.to_string());
         let secret_digest: [u8; 32] = sha2::Sha256::digest(signer.secret_key.as_bytes()).into();
         let mut cached = self.0.lock().unwrap_or_else(|p| p.into_inner());

@@ -4,9 +4,8 @@
 //! that tells the user to log in again.
 
 use super::profiles::{self, Profile};
-use super::sts::Temporary;
+use super::sts::{temporary, Temporary};
 use crate::error::{Error, Result};
-use rust_s3::creds::Credentials;
 use serde::Deserialize;
 use sha1::Digest as _;
 use std::time::Duration;
@@ -167,15 +166,12 @@ impl SsoRole {
         let reply: RoleCredentialsReply = serde_json::from_str(&text)
             .map_err(|error| Error::Config(format!("{what}: unexpected reply: {error}")))?;
         let found = reply.role_credentials;
-        let credentials = Credentials::new(
-            Some(&found.access_key_id),
-            Some(&found.secret_access_key),
-            None,
-            Some(&found.session_token),
-            None,
-        )
-        .map_err(|error| Error::Config(format!("{what}: {error}")))?;
         let expiry = OffsetDateTime::from_unix_timestamp(found.expiration / 1000).ok();
-        Ok((credentials, expiry))
+        let keys = (
+            &*found.access_key_id,
+            &*found.secret_access_key,
+            &*found.session_token,
+        );
+        temporary(&what, keys, expiry)
     }
 }

@@ -3,7 +3,7 @@
 //! source credentials). The endpoint is regional (`https://sts.{region}.amazonaws.com`)
 //! unless `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL` says otherwise.
 
-use super::sigv4::canonical_request;
+use super::sigv4::{canonical_request, long_date};
 use crate::error::{Error, Result};
 use hmac::Mac;
 use rust_s3::creds::Credentials;
@@ -65,6 +65,17 @@ struct ErrorXml {
     message: Option<String>,
 }
 
+/// Temporary credentials from their three parts (`what` names them in an error).
+pub(crate) fn temporary(
+    what: &str,
+    (access, secret, token): (&str, &str, &str),
+    expiry: Option<OffsetDateTime>,
+) -> Result<Temporary> {
+    let credentials = Credentials::new(Some(access), Some(secret), None, Some(token), None)
+        .map_err(|error| Error::Config(format!("{what}: {error}")))?;
+    Ok((credentials, expiry))
+}
+
 /// The credentials of an STS reply.
 fn parse_reply(text: &str, what: &str) -> Result<Temporary> {
     let reply: Reply = quick_xml::de::from_str(text)
@@ -78,18 +89,15 @@ fn parse_reply(text: &str, what: &str) -> Result<Temporary> {
         .result
         .ok_or_else(|| Error::Config(format!("{what}: the reply has no credentials")))?;
     let found = result.credentials;
-    let credentials = Credentials::new(
-        Some(&found.access_key_id),
-        Some(&found.secret_access_key),
-        None,
-        Some(&found.session_token),
-        None,
-    )
-    .map_err(|error| Error::Config(format!("{what}: {error}")))?;
     let expiry = found.expiration.and_then(|text| {
         OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).ok()
     });
-    Ok((credentials, expiry))
+    let keys = (
+        &*found.access_key_id,
+        &*found.secret_access_key,
+        &*found.session_token,
+    );
+    temporary(what, keys, expiry)
 }
 
 impl Sts {
@@ -208,15 +216,7 @@ impl Sts {
             return Err(fail("the source profile has no keys".into()));
         };
         let now = OffsetDateTime::now_utc();
-        let long = format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            now.year(),
-            now.month() as u8,
-            now.day(),
-            now.hour(),
-            now.minute(),
-            now.second()
-        );
+        let long = long_date(&now);
         headers.insert("x-amz-date", long.parse().map_err(|_| fail("date".into()))?);
         let token = credentials
             .session_token
