@@ -4,11 +4,10 @@
 //! that tells the user to log in again.
 
 use super::profiles::{self, Profile};
-use super::sts::{temporary, Temporary};
+use super::sts::{temporary, token_agent, Temporary};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use sha1::Digest as _;
-use std::time::Duration;
 use time::OffsetDateTime;
 
 /// What an SSO profile names.
@@ -138,13 +137,7 @@ impl SsoRole {
             encode(&self.account_id)
         );
         let what = format!("{} (GetRoleCredentials at {endpoint})", self.describe());
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            // Never follow a redirect: the token would go wherever it points.
-            .max_redirects(0)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build()
-            .into();
+        let agent = token_agent();
         let response = agent
             .get(&url)
             .header("x-amz-sso_bearer_token", &token)

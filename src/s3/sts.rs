@@ -12,6 +12,17 @@ use sha2::Digest as _;
 use std::time::Duration;
 use time::OffsetDateTime;
 
+/// The client of the calls that carry tokens (STS, the SSO portal): no redirect is
+/// followed (the token would go wherever it points), 10 s in all.
+pub(crate) fn token_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
 /// An STS endpoint.
 pub(crate) struct Sts {
     endpoint: String,
@@ -180,13 +191,7 @@ impl Sts {
         }
         let request = (request.body(body.to_string()))
             .map_err(|error| Error::Config(format!("{what}: {error}")))?;
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            // Never follow a redirect: the token would go wherever it points.
-            .max_redirects(0)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build()
-            .into();
+        let agent = token_agent();
         let response =
             (agent.run(request)).map_err(|error| Error::Network(format!("{what}: {error}")))?;
         let status = response.status().as_u16();
