@@ -13,6 +13,7 @@ have openssl || need+=(openssl)
 have stunnel4 || need+=(stunnel4)
 have tinyproxy || need+=(tinyproxy)
 have make || need+=(make)
+have cmake || need+=(cmake)
 have cc || need+=(gcc)
 have c++ || need+=(g++)
 if [ ${#need[@]} -gt 0 ]; then

@@ -117,6 +117,21 @@ installed() {
 }
 check "make install + pkg-config" installed
 
+# The installed CMake package: find_package(s3storage CONFIG), shared and static.
+cmake_consumer() {
+  local build="$tmp/cmake-build"
+  cmake -S tests/cmake -B "$build" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
+    -DEXAMPLES="$PWD/examples-c"
+  cmake --build "$build"
+  run cmake-shared "$build/quickstart_shared"
+  diff -u examples-c/expected/quickstart.txt "$tmp/cmake-shared.out"
+  run cmake-static "$build/quickstart_static"
+  diff -u examples-c/expected/quickstart.txt "$tmp/cmake-static.out"
+  ldd "$build/quickstart_shared" | grep "$tmp/prefix/lib/libs3storage.so"
+  ! ldd "$build/quickstart_static" | grep -q libs3storage
+}
+check "CMake find_package, shared and static" cmake_consumer
+
 # Python ctypes.
 python_ctypes() {
   S3STORAGE_LIB="$target/debug/libs3storage.so" AWS_LOCATION="py-$$" \
