@@ -1,8 +1,8 @@
-//! Generates the C header with cbindgen.
+//! Generates the C header with cbindgen into `$OUT_DIR/s3storage.h`.
 //!
-//! The header is written to `$OUT_DIR/s3storage.h` on every build, and copied to the
-//! committed `include/s3storage.h` when it changed — except in CI (`CI=true`), where
-//! the committed copy is left alone so that `tests/header.rs` catches a stale header.
+//! The build never writes into the source tree: `scripts/update-header.sh` copies the
+//! generated header to the committed `include/s3storage.h`, and `tests/header.rs` fails
+//! when the two differ.
 
 use std::path::PathBuf;
 
@@ -11,7 +11,6 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
-    println!("cargo:rerun-if-env-changed=CI");
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("cbindgen.toml is readable and valid");
     config.after_includes = Some(version_macros());
@@ -22,15 +21,6 @@ fn main() {
         .expect("cbindgen can parse the crate");
     let generated = out_dir.join("s3storage.h");
     bindings.write_to_file(&generated);
-    let in_ci = std::env::var("CI").is_ok_and(|value| value == "true");
-    if !in_ci {
-        let committed = crate_dir.join("include").join("s3storage.h");
-        let new = std::fs::read(&generated).expect("just written");
-        if std::fs::read(&committed).ok().as_deref() != Some(new.as_slice()) {
-            std::fs::create_dir_all(crate_dir.join("include")).expect("include/ can be made");
-            std::fs::write(&committed, new).expect("include/s3storage.h can be written");
-        }
-    }
 }
 
 /// The compile-time version macros, from Cargo.toml's version.

@@ -8,7 +8,7 @@ fn committed_header_is_current() {
             .unwrap();
     assert!(
         generated == committed,
-        "include/s3storage.h is stale: run `cargo build` outside CI and commit the header"
+        "include/s3storage.h is stale: run scripts/update-header.sh and commit the header"
     );
 }
 
