@@ -12,11 +12,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-/// A stub STS on loopback that records each call's form body and answers credentials
-/// expiring in `first` minutes the first time and `later` minutes afterwards (under five
-/// minutes, every use renews them).
-fn stub_sts(first: i64, later: i64) -> (String, Arc<Mutex<Vec<String>>>) {
-    let (access, secret) = common::keys();
+/// A stub HTTP service on loopback: records each request (its head lower-cased, then its
+/// body) and answers 200 with what `answer` gives for the n-th call (1-based).
+fn stub(answer: impl Fn(usize) -> String + Send + 'static) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let calls = Arc::new(Mutex::new(Vec::new()));
@@ -24,75 +22,63 @@ fn stub_sts(first: i64, later: i64) -> (String, Arc<Mutex<Vec<String>>>) {
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
+            let (mut request, mut length) = (String::new(), 0);
             loop {
                 let mut line = String::new();
                 if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
                     break;
                 }
-                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                let line = line.to_ascii_lowercase();
+                if let Some(value) = line.strip_prefix("content-length:") {
                     length = value.trim().parse().unwrap_or(0);
                 }
+                request.push_str(&line);
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
-            let calls = {
+            request.push_str(&String::from_utf8_lossy(&body));
+            let count = {
                 let mut seen = seen.lock().unwrap();
-                seen.push(String::from_utf8_lossy(&body).into_owned());
+                seen.push(request);
                 seen.len()
             };
-            let minutes = if calls == 1 { first } else { later };
-            let expiry = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
-            let expiry = expiry
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap();
-            let xml = format!(
-                "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>\
-                 <Credentials><AccessKeyId>{access}</AccessKeyId><SecretAccessKey>{secret}\
-                 </SecretAccessKey><SessionToken>stub-token</SessionToken><Expiration>{expiry}\
-                 </Expiration></Credentials></AssumeRoleWithWebIdentityResult>\
-                 </AssumeRoleWithWebIdentityResponse>"
-            );
+            let text = answer(count);
             let mut stream = stream;
             let _ = write!(
                 stream,
-                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{xml}",
-                xml.len()
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                text.len()
             );
         }
     });
     (url, calls)
 }
 
-/// A stub IAM Identity Center portal: records each request (line and headers) and
-/// answers role credentials.
+/// A stub STS answering credentials that expire in `first` minutes the first time and
+/// `later` minutes afterwards (under five minutes, every use renews them).
+fn stub_sts(first: i64, later: i64) -> (String, Arc<Mutex<Vec<String>>>) {
+    let (access, secret) = common::keys();
+    stub(move |call| {
+        let minutes = if call == 1 { first } else { later };
+        let expiry = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
+        let expiry = expiry
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        format!(
+            "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>\
+             <Credentials><AccessKeyId>{access}</AccessKeyId><SecretAccessKey>{secret}\
+             </SecretAccessKey><SessionToken>stub-token</SessionToken><Expiration>{expiry}\
+             </Expiration></Credentials></AssumeRoleWithWebIdentityResult>\
+             </AssumeRoleWithWebIdentityResponse>"
+        )
+    })
+}
+
+/// A stub IAM Identity Center portal answering role credentials.
 fn stub_portal() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let calls = Arc::new(Mutex::new(Vec::new()));
-    let seen = calls.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                request.push_str(&line.to_ascii_lowercase());
-            }
-            seen.lock().unwrap().push(request);
-            let json = r#"{"roleCredentials": {"accessKeyId": "ASIASSO1", "secretAccessKey": "sso-secret", "sessionToken": "sso-session-token", "expiration": 4102444800000}}"#;
-            let mut stream = stream;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{json}",
-                json.len()
-            );
-        }
-    });
-    (url, calls)
+    stub(|_| {
+        r#"{"roleCredentials": {"accessKeyId": "ASIASSO1", "secretAccessKey": "sso-secret", "sessionToken": "sso-session-token", "expiration": 4102444800000}}"#.to_string()
+    })
 }
 
 /// The Authorization and session token of the last HEAD through the proxy.

@@ -4,7 +4,7 @@
 //! that tells the user to log in again.
 
 use super::profiles::{self, Profile};
-use super::sts::{temporary, token_agent, Temporary};
+use super::sts::{temporary, token_call, Temporary};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use sha1::Digest as _;
@@ -137,19 +137,11 @@ impl SsoRole {
             encode(&self.account_id)
         );
         let what = format!("{} (GetRoleCredentials at {endpoint})", self.describe());
-        let agent = token_agent();
-        let response = agent
-            .get(&url)
+        let request = http::Request::get(&url)
             .header("x-amz-sso_bearer_token", &token)
-            .call()
-            .map_err(|error| Error::Network(format!("{what}: {error}")))?;
-        let status = response.status().as_u16();
-        let text = (response
-            .into_body()
-            .with_config()
-            .limit(1 << 20)
-            .read_to_string())
-        .map_err(|error| Error::Network(format!("{what}: {error}")))?;
+            .body(())
+            .map_err(|error| Error::Config(format!("{what}: {error}")))?;
+        let (status, text) = token_call(request, &what)?;
         if status != 200 {
             return Err(Error::Config(format!(
                 "{what}: HTTP {status}; if the login expired, run `aws sso login --profile {}`",

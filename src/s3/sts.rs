@@ -14,13 +14,30 @@ use time::OffsetDateTime;
 
 /// The client of the calls that carry tokens (STS, the SSO portal): no redirect is
 /// followed (the token would go wherever it points), 10 s in all.
-pub(crate) fn token_agent() -> ureq::Agent {
+fn token_agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(10)))
         .build()
         .into()
+}
+
+/// Sends one token-carrying request and gives its status and (small) body.
+pub(crate) fn token_call<B: ureq::AsSendBody>(
+    request: http::Request<B>,
+    what: &str,
+) -> Result<(u16, String)> {
+    let network = |error: ureq::Error| Error::Network(format!("{what}: {error}"));
+    let response = token_agent().run(request).map_err(network)?;
+    let status = response.status().as_u16();
+    let mut body = response.into_body();
+    let text = body
+        .with_config()
+        .limit(1 << 20)
+        .read_to_string()
+        .map_err(network)?;
+    Ok((status, text))
 }
 
 /// An STS endpoint.
@@ -191,16 +208,7 @@ impl Sts {
         }
         let request = (request.body(body.to_string()))
             .map_err(|error| Error::Config(format!("{what}: {error}")))?;
-        let agent = token_agent();
-        let response =
-            (agent.run(request)).map_err(|error| Error::Network(format!("{what}: {error}")))?;
-        let status = response.status().as_u16();
-        let text = (response
-            .into_body()
-            .with_config()
-            .limit(1 << 20)
-            .read_to_string())
-        .map_err(|error| Error::Network(format!("{what}: {error}")))?;
+        let (status, text) = token_call(request, &what)?;
         if status != 200 && !text.contains("<Error>") {
             return Err(Error::Config(format!("{what}: HTTP {status}")));
         }
