@@ -13,6 +13,7 @@ use crate::file::S3File;
 use crate::storage::SaveOptions;
 use std::ffi::{c_char, c_int, c_void};
 use std::io::SeekFrom;
+use std::ptr;
 
 /// An open file of a storage, for reading or for writing. Made by s3storage_open(),
 /// freed by s3storage_file_close(). One thread at a time.
@@ -38,15 +39,7 @@ pub extern "C" fn s3storage_open(
     mode: *const c_char,
     out: *mut *mut s3storage_file,
 ) -> c_int {
-    boundary(|| {
-        let storage = try_ref!(storage, "storage");
-        let name = try_str!(name, "name");
-        let mode = try_str!(mode, "mode");
-        let out = try_mut!(out, "out");
-        let file = try_ok!(storage.0.open(name, mode));
-        *out = into_handle(s3storage_file(file));
-        S3STORAGE_OK
-    })
+    s3storage_open_ex(storage, name, mode, ptr::null(), out)
 }
 
 /// s3storage_open() with per-file object parameters for a write mode.

@@ -13,6 +13,7 @@ use super::{
 use crate::object_urls::UrlOptions;
 use crate::storage::{SaveOptions, Storage};
 use std::ffi::{c_char, c_int, c_void};
+use std::ptr;
 
 /// A storage: one bucket, its settings and its connection pool. Thread-safe: any number
 /// of threads may use one storage at once. Made by s3storage_new(), freed by s3storage_free().
@@ -154,13 +155,7 @@ pub extern "C" fn s3storage_url(
     name: *const c_char,
     out: *mut *mut c_char,
 ) -> c_int {
-    boundary(|| {
-        let storage = try_ref!(storage, "storage");
-        let name = try_str!(name, "name");
-        let out = try_mut!(out, "out");
-        *out = owned_string(&try_ok!(storage.0.url(name)));
-        S3STORAGE_OK
-    })
+    s3storage_url_ex(storage, name, ptr::null(), -1, ptr::null(), out)
 }
 
 /// url(name, parameters, expire, http_method) of django-storages. Sends nothing.
@@ -232,6 +227,11 @@ pub extern "C" fn s3storage_get_available_name(
 }
 
 /// Stores the name a save used in the optional OUT pointer.
+/// The options of a `_ex` save: JSON parameters and a max_length where 0 means none.
+fn save_options(params_json: Option<&str>, max_length: usize) -> crate::Result<SaveOptions> {
+    SaveOptions::from_json(params_json, (max_length > 0).then_some(max_length))
+}
+
 fn give_saved_name(saved_name: *mut *mut c_char, name: &str) -> c_int {
     if let Some(out) = opt_out(saved_name) {
         *out = owned_string(name);
@@ -263,13 +263,7 @@ pub extern "C" fn s3storage_save(
     len: usize,
     saved_name: *mut *mut c_char,
 ) -> c_int {
-    boundary(|| {
-        let storage = try_ref!(storage, "storage");
-        let name = try_str!(name, "name");
-        let data = try_bytes!(data, len, "data");
-        let saved = try_ok!(storage.0.save_bytes(name, data, &SaveOptions::default()));
-        give_saved_name(saved_name, &saved)
-    })
+    s3storage_save_ex(storage, name, data, len, ptr::null(), 0, saved_name)
 }
 
 /// Saves the local file at `local_path` under `name`, as s3storage_save() does; the file
@@ -287,13 +281,7 @@ pub extern "C" fn s3storage_save_file(
     local_path: *const c_char,
     saved_name: *mut *mut c_char,
 ) -> c_int {
-    boundary(|| {
-        let storage = try_ref!(storage, "storage");
-        let name = try_str!(name, "name");
-        let local_path = try_str!(local_path, "local_path");
-        let saved = try_ok!(storage.0.save_file(name, local_path));
-        give_saved_name(saved_name, &saved)
-    })
+    s3storage_save_file_ex(storage, name, local_path, ptr::null(), 0, saved_name)
 }
 
 /// The directories and files directly under `path`, as django-storages' listdir
@@ -358,10 +346,7 @@ pub extern "C" fn s3storage_save_ex(
         let name = try_str!(name, "name");
         let data = try_bytes!(data, len, "data");
         let params = try_opt_str!(params_json, "params_json");
-        let options = try_ok!(SaveOptions::from_json(
-            params,
-            (max_length > 0).then_some(max_length)
-        ));
+        let options = try_ok!(save_options(params, max_length));
         let saved = try_ok!(storage.0.save_bytes(name, data, &options));
         give_saved_name(saved_name, &saved)
     })
@@ -391,10 +376,7 @@ pub extern "C" fn s3storage_save_file_ex(
         let name = try_str!(name, "name");
         let local_path = try_str!(local_path, "local_path");
         let params = try_opt_str!(params_json, "params_json");
-        let options = try_ok!(SaveOptions::from_json(
-            params,
-            (max_length > 0).then_some(max_length)
-        ));
+        let options = try_ok!(save_options(params, max_length));
         let saved = try_ok!(storage.0.save_file_with(name, local_path, &options));
         give_saved_name(saved_name, &saved)
     })
