@@ -44,7 +44,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
 /** The major version of this header. */
 #define S3STORAGE_VERSION_MAJOR 0
 /** The minor version of this header. */

@@ -3,9 +3,10 @@
 # ABI) against an embedded local SeaweedFS. `--rust` runs the Rust example instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# A fresh machine may lack curl, make or a C compiler: the dependency script brings them.
-for tool in curl make cc; do
-  command -v "$tool" >/dev/null 2>&1 || { scripts/install-deps.sh; break; }
+# A fresh machine may lack curl, make, a C compiler or cargo-c: the dependency script
+# brings them.
+for tool in curl make cc cargo-cinstall; do
+  command -v "$tool" >/dev/null 2>&1 || { scripts/install-deps.sh --c-only; break; }
 done
 work=$(mktemp -d /tmp/s3storage-demo.XXXXXX)
 trap 'scripts/seaweedfs.sh stop "$work"; rm -rf "$work"' EXIT
@@ -18,7 +19,7 @@ export AWS_STORAGE_BUCKET_NAME=demo AWS_AUTO_CREATE_BUCKET=True \
 if [ "${1:-}" = "--rust" ]; then
   cargo run --quiet --example quickstart
 else
-  cargo build --quiet --release
-  make --quiet -C examples-c build/quickstart >/dev/null
+  make --quiet -C examples-c build/quickstart >/dev/null 2>&1 ||
+    make -C examples-c build/quickstart  # shows why
   examples-c/build/quickstart
 fi

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the tests need and a fresh machine lacks: Debian packages (valgrind,
-# pkg-config, a TLS terminator and an HTTP proxy for the loopback tests) and the
-# /etc/hosts entry that lets virtual-hosted bucket names resolve to 127.0.0.1.
+# pkg-config, a TLS terminator and an HTTP proxy for the loopback tests), cargo-c (builds
+# and installs the C library) and cargo-deny, pinned to releases that build with the
+# project's rustc (1.95), and the /etc/hosts entry that lets virtual-hosted bucket names
+# resolve to 127.0.0.1. `--c-only`: only what building the C examples needs (the demo).
 set -euo pipefail
 
+c_only=false
+[ "${1:-}" = --c-only ] && c_only=true
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have valgrind || need+=(valgrind)
@@ -16,12 +20,26 @@ have make || need+=(make)
 have cmake || need+=(cmake)
 have cc || need+=(gcc)
 have c++ || need+=(g++)
+have readelf || need+=(binutils)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps.sh: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# cargo_tool CRATE VERSION BINARY: `cargo install --locked` unless BINARY already reports
+# VERSION (a first install of cargo-c takes ~7 minutes on 2 cores, cargo-deny ~3).
+cargo_tool() {
+  local crate=$1 version=$2 binary=$3
+  if ! "$binary" --version 2>/dev/null | grep -qF "$version"; then
+    echo "install-deps.sh: cargo install $crate $version" >&2
+    cargo install --quiet --locked "$crate" --version "$version" >&2
+  fi
+}
+cargo_tool cargo-c 0.10.24 cargo-cinstall
+$c_only && exit 0
+cargo_tool cargo-deny 0.20.2 cargo-deny
 
 # Virtual-hosted addressing in the tests: <bucket>.localhost must be 127.0.0.1.
 for host in s3storage-vhost.localhost; do

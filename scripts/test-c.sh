@@ -8,32 +8,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${S3STORAGE_TEST_ENDPOINT:?run through scripts/test.sh}"
 
-target=${CARGO_TARGET_DIR:-$PWD/target}
-passed=0 failed=0
+# examples-c/Makefile stages the library with `cargo cinstall` here.
+libdir=$PWD/examples-c/build/stage/lib
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=scripts/check-lib.sh
+source scripts/check-lib.sh
 
-# check NAME COMMAND...: runs COMMAND (a shell function or program) with its output in
-# $tmp/check.log; a failure prints the command, its exit code and the tail of its output.
-check() {
-  local name=$1; shift
-  local status=0
-  "$@" > "$tmp/check.log" 2>&1 || status=$?
-  if [ "$status" = 0 ]; then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"
-    echo "     command: $*"
-    echo "     exit code: $status"
-    echo "     output (last 40 lines):"
-    tail -40 "$tmp/check.log" | sed 's/^/     | /'
-  fi
+# cargo-c builds the library (examples-c/Makefile runs `cargo cbuild`).
+check "build the library (cargo cinstall --debug) and the examples" make --quiet -C examples-c PROFILE=debug all
+check "include/s3storage.h is what cargo-c generates" scripts/update-header.sh --check
+soname() {
+  readelf -d "$libdir/libs3storage.so" | grep -F "Library soname: [libs3storage.so.0.1]" &&
+    [ "$(readlink "$libdir/libs3storage.so")" = libs3storage.so.0.1.0 ] &&
+    [ "$(readlink "$libdir/libs3storage.so.0.1")" = libs3storage.so.0.1.0 ]
 }
-
-build() {
-  cargo build --quiet && make --quiet -C examples-c PROFILE=debug all
-}
-check "build the library and the examples" build
+check "libs3storage.so carries the SONAME libs3storage.so.0.1" soname
 
 export AWS_STORAGE_BUCKET_NAME=s3storage-c-tests AWS_AUTO_CREATE_BUCKET=True \
   AWS_S3_ENDPOINT_URL="$S3STORAGE_TEST_ENDPOINT" AWS_S3_REGION_NAME=us-east-1 \
@@ -104,18 +94,36 @@ for name in quickstart fieldfile threads upload quickstart-static fieldfile-stat
     --errors-for-leak-kinds=definite --error-exitcode=99 "$bin/$name" $(args_for "$example")
 done
 
-# make install + pkg-config: build the quickstart against the installed copy only.
+# cargo cinstall (through `make install`) into a fresh prefix, then the README's shared
+# pkg-config line as written; a static-only prefix and the README's static line.
 installed() {
-  local prefix="$tmp/prefix" pc="$tmp/prefix/lib/pkgconfig"
+  local prefix="$tmp/prefix"
   make --quiet -C examples-c PROFILE=debug install PREFIX="$prefix"
+  ls -l "$prefix/lib"
+  readelf -d "$prefix/lib/libs3storage.so.0.1" | grep -F "[libs3storage.so.0.1]"
+  ! grep -n "rpath\|-l:" "$prefix/lib/pkgconfig/s3storage.pc"
+  cp examples-c/quickstart.c examples-c/example.h "$tmp/"
   # shellcheck disable=SC2046
-  cc -std=c11 -Wall -Werror -Iexamples-c examples-c/quickstart.c -o "$tmp/quickstart-installed" \
-    $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs s3storage)
-  run installed "$tmp/quickstart-installed"
-  diff -u examples-c/expected/quickstart.txt "$tmp/installed.out"
-  ldd "$tmp/quickstart-installed" | grep "$prefix/lib/libs3storage.so"
+  (cd "$tmp" && export PKG_CONFIG_PATH="$prefix/lib/pkgconfig" &&
+    cc quickstart.c $(pkg-config --cflags --libs s3storage) -o quickstart-shared)
+  LD_LIBRARY_PATH="$prefix/lib" run installed-shared "$tmp/quickstart-shared"
+  diff -u examples-c/expected/quickstart.txt "$tmp/installed-shared.out"
+  LD_LIBRARY_PATH="$prefix/lib" ldd "$tmp/quickstart-shared" | grep "$prefix/lib/libs3storage.so.0.1"
 }
-check "make install + pkg-config" installed
+check "cargo cinstall + pkg-config, shared" installed
+
+installed_static() {
+  local prefix="$tmp/prefix-static"
+  cargo cinstall --debug --library-type=staticlib --prefix="$prefix" --libdir=lib
+  [ ! -e "$prefix/lib/libs3storage.so" ] || return
+  # shellcheck disable=SC2046
+  (cd "$tmp" && export PKG_CONFIG_PATH="$prefix/lib/pkgconfig" &&
+    cc quickstart.c $(pkg-config --cflags --libs --static s3storage) -o quickstart-static)
+  run installed-static "$tmp/quickstart-static"
+  diff -u examples-c/expected/quickstart.txt "$tmp/installed-static.out"
+  ! ldd "$tmp/quickstart-static" | grep -q libs3storage
+}
+check "cargo cinstall --library-type=staticlib + pkg-config --static" installed_static
 
 # The installed CMake package: find_package(s3storage CONFIG), shared and static.
 cmake_consumer() {
@@ -134,10 +142,9 @@ check "CMake find_package, shared and static" cmake_consumer
 
 # Python ctypes.
 python_ctypes() {
-  S3STORAGE_LIB="$target/debug/libs3storage.so" AWS_LOCATION="py-$$" \
+  S3STORAGE_LIB="$libdir/libs3storage.so" AWS_LOCATION="py-$$" \
     python3 tests/python/test_ctypes.py
 }
 check "python ctypes" python_ctypes
 
-echo "c: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+check_summary c

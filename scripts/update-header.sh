@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
-# Regenerates the committed C header, include/s3storage.h, from src/ffi: the build
-# writes it to its OUT_DIR (build.rs, cbindgen); this copies it into the source tree.
-# tests/header.rs fails while the committed copy differs from what the build generates.
+# Regenerates the committed C header, include/s3storage.h: cargo-c (`cargo cbuild`) runs
+# cbindgen over src/ffi with cbindgen.toml; this copies its header into the source tree.
+# `scripts/update-header.sh --check` only compares (the test command runs it that way and
+# fails while the committed copy differs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out_dir=$(cargo build --quiet --lib --message-format=json \
-  | python3 -c 'import json, sys
-for line in sys.stdin:
-    msg = json.loads(line)
-    if msg.get("reason") == "build-script-executed" and "s3storage" in msg["package_id"]:
-        print(msg["out_dir"])' | tail -1)
-if [ -z "$out_dir" ] || [ ! -f "$out_dir/s3storage.h" ]; then
-  echo "update-header.sh: the build produced no header" >&2
+check=false
+[ "${1:-}" = --check ] && check=true
+host=$(rustc -vV | sed -n 's/^host: //p')
+out=${CARGO_TARGET_DIR:-$PWD/target}/$host/debug
+generated=$out/include/s3storage.h
+# cargo-c writes the header only when it rebuilds the library; without its own copy of
+# the header it does (a change to cbindgen.toml alone would otherwise go unnoticed).
+$check || rm -f "$out/s3storage.h"
+cargo cbuild
+if [ ! -f "$generated" ]; then
+  echo "update-header.sh: cargo cbuild produced no $generated" >&2
   exit 1
 fi
-if cmp -s "$out_dir/s3storage.h" include/s3storage.h; then
+if cmp -s "$generated" include/s3storage.h; then
   echo "include/s3storage.h is up to date"
+elif $check; then
+  echo "include/s3storage.h is stale: run scripts/update-header.sh and commit it" >&2
+  diff -u include/s3storage.h "$generated" | head -40 >&2
+  exit 1
 else
-  cp "$out_dir/s3storage.h" include/s3storage.h
+  cp "$generated" include/s3storage.h
   echo "include/s3storage.h updated: commit it"
 fi

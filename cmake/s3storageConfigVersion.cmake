@@ -1,9 +1,12 @@
-# Version check of the s3storage CMake package: while 0.x, a minor release may change
-# the ABI, so only the same major.minor is compatible.
-set(PACKAGE_VERSION "@VERSION@")
+# Version check of the s3storage CMake package (installed by `cargo cinstall`): while
+# 0.x, a minor release may change the ABI, so only the same major.minor is compatible.
+include("${CMAKE_CURRENT_LIST_DIR}/s3storage-pc.cmake")
+set(PACKAGE_VERSION "${_s3storage_pc_version}")
 string(REGEX MATCH "^[0-9]+\\.[0-9]+" _s3storage_series "${PACKAGE_VERSION}")
 string(REGEX MATCH "^[0-9]+\\.[0-9]+" _s3storage_wanted "${PACKAGE_FIND_VERSION}")
-if(PACKAGE_FIND_VERSION AND NOT _s3storage_series STREQUAL _s3storage_wanted)
+if(NOT PACKAGE_VERSION)
+  set(PACKAGE_VERSION_UNSUITABLE TRUE)
+elseif(PACKAGE_FIND_VERSION AND NOT _s3storage_series STREQUAL _s3storage_wanted)
   set(PACKAGE_VERSION_COMPATIBLE FALSE)
 elseif(PACKAGE_FIND_VERSION VERSION_GREATER PACKAGE_VERSION)
   set(PACKAGE_VERSION_COMPATIBLE FALSE)
