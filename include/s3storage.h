@@ -191,6 +191,18 @@ typedef void (*s3storage_progress_callback)(const char *name,
                                             uint64_t total,
                                             void *userdata);
 
+/**
+ * The read callback of s3storage_save_reader_ex(): the content to save, pulled in pieces.
+ *
+ * @param userdata the pointer given to s3storage_save_reader_ex().
+ * @param buf      where to put up to `cap` bytes.
+ * @param cap      the room in `buf` (never 0).
+ * @param nread    OUT: the number of bytes put in `buf`; 0 means the content ended.
+ * @return 0 on success; anything else fails the save (S3STORAGE_ERR_IO) and nothing is
+ *         stored.
+ */
+typedef int (*s3storage_read_callback)(void *userdata, uint8_t *buf, size_t cap, size_t *nread);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -290,6 +302,16 @@ int s3storage_settings_load_env(s3storage_settings *settings);
  * @param settings a handle from s3storage_settings_new(), or NULL; not used afterwards.
  */
 void s3storage_settings_free(s3storage_settings *settings);
+
+/**
+ * The name of every setting s3storage_settings_set() accepts (the legacy ones included):
+ * what a binding reads from its host's configuration, e.g. a Django project's settings.
+ *
+ * @param out OUT: a NULL-terminated array of names, the caller's to free with
+ *            s3storage_strv_free(). Unchanged on failure.
+ * @return S3STORAGE_OK, or S3STORAGE_ERR_INVALID_ARGUMENT if out is NULL.
+ */
+int s3storage_settings_names(char ***out);
 
 /**
  * Creates a storage from settings: resolves and validates them and finds the
@@ -511,6 +533,32 @@ int s3storage_save_file_ex(const s3storage *storage,
                            const char *params_json,
                            size_t max_length,
                            char **saved_name);
+
+/**
+ * Saves content pulled from `read` under `name`, as s3storage_save_ex() does: for content
+ * whose size is not known in advance (a pipe, a socket, a language's file object). The
+ * content is streamed: at most the parts in flight are held in memory (and, for a
+ * create-only save that may need a second name, a copy goes to a temporary file in
+ * FILE_UPLOAD_TEMP_DIR). `read` is called on the calling thread only, until it reports
+ * 0 bytes or fails.
+ *
+ * @param storage     the storage.
+ * @param name        the wanted name; borrowed.
+ * @param read        the read callback (see s3storage_read_callback); required.
+ * @param userdata    passed back unchanged to `read`.
+ * @param params_json NULL, or a JSON object of boto3 PutObject parameters; borrowed.
+ * @param max_length  the longest acceptable name in characters; 0 for no limit.
+ * @param saved_name  OUT, optional: as for s3storage_save().
+ * @return as s3storage_save_ex(), and S3STORAGE_ERR_IO when `read` fails (nothing is
+ *         stored, no multipart upload is left).
+ */
+int s3storage_save_reader_ex(const s3storage *storage,
+                             const char *name,
+                             s3storage_read_callback read,
+                             void *userdata,
+                             const char *params_json,
+                             size_t max_length,
+                             char **saved_name);
 
 /**
  * Opens `name`. Read modes send one ranged GET of the first 64 KiB, which is also the

@@ -435,6 +435,12 @@ fn check_known(name: &str, map: &Map<String, Json>, known: &[&str]) -> Result<()
 }
 
 impl Settings {
+    /// Every setting name `set` accepts (legacy names included), in one fixed order: what
+    /// a binding reads from its host's configuration (the Django backend, for one).
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        KEYS.iter().map(|key| key.name)
+    }
+
     /// Empty settings: every key at its Django default.
     pub fn new() -> Settings {
         Settings::default()

@@ -303,3 +303,104 @@ fn per_save_parameters_through_the_c_abi() {
     assert!(chosen.chars().count() <= 12, "{chosen}");
     s3storage_free(storage);
 }
+
+/// The read callback's state: the content and how far it has been read; `fail_at` makes
+/// the callback fail once that much has been read.
+struct Source {
+    content: Vec<u8>,
+    at: usize,
+    fail_at: Option<usize>,
+    calls: usize,
+}
+
+unsafe extern "C" fn read_source(
+    userdata: *mut c_void,
+    buf: *mut u8,
+    cap: usize,
+    nread: *mut usize,
+) -> i32 {
+    let source = &mut *(userdata as *mut Source);
+    source.calls += 1;
+    if source.fail_at.is_some_and(|limit| source.at >= limit) {
+        return 7;
+    }
+    let n = cap.min(source.content.len() - source.at).min(300_000);
+    std::ptr::copy_nonoverlapping(source.content[source.at..].as_ptr(), buf, n);
+    source.at += n;
+    *nread = n;
+    0
+}
+
+#[test]
+fn saves_pull_their_content_from_a_read_callback() {
+    let (proxy, storage, direct) = through_proxy(&[("AWS_S3_FILE_OVERWRITE", "False")]);
+    let name = CString::new("pulled.bin").unwrap();
+    let mut source = Source {
+        content: pattern(13 * MIB, 5),
+        at: 0,
+        fail_at: None,
+        calls: 0,
+    };
+    let mut saved: *mut c_char = std::ptr::null_mut();
+    let code = s3storage_save_reader_ex(
+        storage,
+        name.as_ptr(),
+        Some(read_source),
+        (&mut source as *mut Source).cast(),
+        std::ptr::null(),
+        0,
+        &mut saved,
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    assert!(source.calls > 40, "{} calls", source.calls);
+    assert_eq!(
+        unsafe { CStr::from_ptr(saved) }.to_str().unwrap(),
+        "pulled.bin"
+    );
+    s3storage_string_free(saved);
+    assert!(read_all(&direct, "pulled.bin").unwrap() == source.content);
+    let parts = proxy
+        .seen()
+        .iter()
+        .filter(|seen| seen.head[0].contains("partNumber="))
+        .count();
+    assert!(parts >= 2, "{parts} parts");
+
+    // A callback that fails after 7 MiB (one part sent): IO, nothing stored, no upload left.
+    let failing = CString::new("failing.bin").unwrap();
+    let mut source = Source {
+        content: pattern(13 * MIB, 6),
+        at: 0,
+        fail_at: Some(7 * MIB),
+        calls: 0,
+    };
+    let code = s3storage_save_reader_ex(
+        storage,
+        failing.as_ptr(),
+        Some(read_source),
+        (&mut source as *mut Source).cast(),
+        std::ptr::null(),
+        0,
+        &mut saved,
+    );
+    assert_eq!(code, S3STORAGE_ERR_IO, "{}", errmsg());
+    assert!(
+        errmsg().contains("read callback failed (it returned 7)"),
+        "{}",
+        errmsg()
+    );
+    assert!(source.at >= 7 * MIB);
+    assert!(!direct.exists("failing.bin").unwrap());
+    assert!(direct.incomplete_uploads().unwrap().is_empty());
+    let code = s3storage_save_reader_ex(
+        storage,
+        failing.as_ptr(),
+        None,
+        std::ptr::null_mut(),
+        std::ptr::null(),
+        0,
+        &mut saved,
+    );
+    assert_eq!(code, S3STORAGE_ERR_INVALID_ARGUMENT);
+    s3storage_free(storage);
+}

@@ -41,6 +41,8 @@ fn header_declares_every_api_function() {
         "s3storage_save_ex",
         "s3storage_save_file_ex",
         "s3storage_open_ex",
+        "s3storage_save_reader_ex",
+        "s3storage_settings_names",
     ] {
         assert!(
             header.contains(&format!("{function}(")),

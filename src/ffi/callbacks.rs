@@ -1,5 +1,6 @@
-//! The two callbacks a C program can set: the process-wide log callback and a storage's
-//! progress callback. Both carry the caller's userdata through [`Userdata`].
+//! The callbacks a C program gives: the process-wide log callback, a storage's progress
+//! callback, and the read callback a streamed save pulls its content from. They carry
+//! the caller's userdata through [`Userdata`].
 
 use super::panic::boundary;
 use super::storage::s3storage;
@@ -40,6 +41,66 @@ pub type s3storage_progress_callback = Option<
         userdata: *mut c_void,
     ),
 >;
+
+/// The read callback of s3storage_save_reader_ex(): the content to save, pulled in pieces.
+///
+/// @param userdata the pointer given to s3storage_save_reader_ex().
+/// @param buf      where to put up to `cap` bytes.
+/// @param cap      the room in `buf` (never 0).
+/// @param nread    OUT: the number of bytes put in `buf`; 0 means the content ended.
+/// @return 0 on success; anything else fails the save (S3STORAGE_ERR_IO) and nothing is
+///         stored.
+pub type s3storage_read_callback = Option<
+    unsafe extern "C" fn(
+        userdata: *mut c_void,
+        buf: *mut u8,
+        cap: usize,
+        nread: *mut usize,
+    ) -> c_int,
+>;
+
+type ReadCFn = unsafe extern "C" fn(*mut c_void, *mut u8, usize, *mut usize) -> c_int;
+
+/// A `Read` over a C read callback.
+pub(crate) struct CallbackReader {
+    callback: ReadCFn,
+    userdata: Userdata,
+}
+
+impl CallbackReader {
+    /// A reader that calls `callback` with `userdata`.
+    pub fn new(callback: ReadCFn, userdata: *mut c_void) -> CallbackReader {
+        CallbackReader {
+            callback,
+            userdata: Userdata(userdata),
+        }
+    }
+}
+
+impl std::io::Read for CallbackReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut nread = 0usize;
+        // SAFETY: the callback was given for exactly this use; `buf` is valid for
+        // `buf.len()` bytes and `nread` for one write during the call.
+        let code =
+            unsafe { (self.callback)(self.userdata.0, buf.as_mut_ptr(), buf.len(), &mut nread) };
+        if code != 0 {
+            return Err(std::io::Error::other(format!(
+                "the read callback failed (it returned {code})"
+            )));
+        }
+        if nread > buf.len() {
+            return Err(std::io::Error::other(format!(
+                "the read callback reported {nread} bytes read into a buffer of {}",
+                buf.len()
+            )));
+        }
+        Ok(nread)
+    }
+}
 
 /// A C string for a callback argument (NUL bytes shown as `\0`).
 fn c_text(text: &str) -> CString {

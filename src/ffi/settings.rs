@@ -1,7 +1,7 @@
 //! `s3storage_settings`: settings by their Django names, before a storage is made.
 
 use super::panic::boundary;
-use super::{code_of, into_handle, take_handle, try_mut, try_str};
+use super::{code_of, into_handle, owned_strv, take_handle, try_mut, try_str, S3STORAGE_OK};
 use crate::settings::Settings;
 use std::ffi::{c_char, c_int};
 
@@ -65,4 +65,64 @@ pub extern "C" fn s3storage_settings_load_env(settings: *mut s3storage_settings)
 #[no_mangle]
 pub extern "C" fn s3storage_settings_free(settings: *mut s3storage_settings) {
     boundary(|| drop(take_handle(settings)))
+}
+
+/// The name of every setting s3storage_settings_set() accepts (the legacy ones included):
+/// what a binding reads from its host's configuration, e.g. a Django project's settings.
+///
+/// @param out OUT: a NULL-terminated array of names, the caller's to free with
+///            s3storage_strv_free(). Unchanged on failure.
+/// @return S3STORAGE_OK, or S3STORAGE_ERR_INVALID_ARGUMENT if out is NULL.
+#[no_mangle]
+pub extern "C" fn s3storage_settings_names(out: *mut *mut *mut c_char) -> c_int {
+    boundary(|| {
+        let out = try_mut!(out, "out");
+        let names: Vec<String> = Settings::names().map(str::to_string).collect();
+        *out = owned_strv(&names);
+        S3STORAGE_OK
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::memory::s3storage_strv_free;
+    use std::ffi::CStr;
+
+    #[test]
+    fn setting_names_are_every_key_set_accepts() {
+        let mut names: *mut *mut c_char = std::ptr::null_mut();
+        assert_eq!(s3storage_settings_names(&mut names), S3STORAGE_OK);
+        let mut listed = Vec::new();
+        // SAFETY: a NULL-terminated array from s3storage_settings_names.
+        unsafe {
+            let mut at = names;
+            while !(*at).is_null() {
+                listed.push(CStr::from_ptr(*at).to_str().unwrap().to_string());
+                at = at.add(1);
+            }
+        }
+        s3storage_strv_free(names);
+        assert!(listed.contains(&"AWS_STORAGE_BUCKET_NAME".to_string()));
+        assert!(listed.contains(&"GZIP_CONTENT_TYPES".to_string()));
+        assert!(listed.contains(&"AWS_HEADERS".to_string()));
+        let mut settings = Settings::new();
+        for name in &listed {
+            let err = settings.set(name, "").err().map(|e| e.to_string());
+            assert!(
+                err.as_deref()
+                    .is_none_or(|m| !m.contains("not a django-storages S3 setting")),
+                "{name}: {err:?}"
+            );
+        }
+        assert!(settings
+            .set("AWS_NOT_A_SETTING", "x")
+            .unwrap_err()
+            .to_string()
+            .contains("AWS_NOT_A_SETTING"));
+        assert_eq!(
+            s3storage_settings_names(std::ptr::null_mut()),
+            crate::ffi::S3STORAGE_ERR_INVALID_ARGUMENT
+        );
+    }
 }

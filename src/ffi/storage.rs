@@ -4,11 +4,12 @@
 //! transient failures are retried as `AWS_S3_CLIENT_CONFIG`'s `retries` say) and may be
 //! called from any number of threads on the same storage at once.
 
+use super::callbacks::{s3storage_read_callback, CallbackReader};
 use super::panic::boundary;
 use super::settings::s3storage_settings;
 use super::{
-    code_of, into_handle, opt_out, owned_string, owned_strv, take_handle, try_bytes, try_mut,
-    try_ok, try_opt_str, try_ref, try_str, S3STORAGE_OK,
+    code_of, into_handle, invalid, opt_out, owned_string, owned_strv, take_handle, try_bytes,
+    try_mut, try_ok, try_opt_str, try_ref, try_str, S3STORAGE_OK,
 };
 use crate::object_urls::UrlOptions;
 use crate::storage::{SaveOptions, Storage};
@@ -226,12 +227,12 @@ pub extern "C" fn s3storage_get_available_name(
     })
 }
 
-/// Stores the name a save used in the optional OUT pointer.
 /// The options of a `_ex` save: JSON parameters and a max_length where 0 means none.
 fn save_options(params_json: Option<&str>, max_length: usize) -> crate::Result<SaveOptions> {
     SaveOptions::from_json(params_json, (max_length > 0).then_some(max_length))
 }
 
+/// Stores the name a save used in the optional OUT pointer.
 fn give_saved_name(saved_name: *mut *mut c_char, name: &str) -> c_int {
     if let Some(out) = opt_out(saved_name) {
         *out = owned_string(name);
@@ -378,6 +379,46 @@ pub extern "C" fn s3storage_save_file_ex(
         let params = try_opt_str!(params_json, "params_json");
         let options = try_ok!(save_options(params, max_length));
         let saved = try_ok!(storage.0.save_file_with(name, local_path, &options));
+        give_saved_name(saved_name, &saved)
+    })
+}
+
+/// Saves content pulled from `read` under `name`, as s3storage_save_ex() does: for content
+/// whose size is not known in advance (a pipe, a socket, a language's file object). The
+/// content is streamed: at most the parts in flight are held in memory (and, for a
+/// create-only save that may need a second name, a copy goes to a temporary file in
+/// FILE_UPLOAD_TEMP_DIR). `read` is called on the calling thread only, until it reports
+/// 0 bytes or fails.
+///
+/// @param storage     the storage.
+/// @param name        the wanted name; borrowed.
+/// @param read        the read callback (see s3storage_read_callback); required.
+/// @param userdata    passed back unchanged to `read`.
+/// @param params_json NULL, or a JSON object of boto3 PutObject parameters; borrowed.
+/// @param max_length  the longest acceptable name in characters; 0 for no limit.
+/// @param saved_name  OUT, optional: as for s3storage_save().
+/// @return as s3storage_save_ex(), and S3STORAGE_ERR_IO when `read` fails (nothing is
+///         stored, no multipart upload is left).
+#[no_mangle]
+pub extern "C" fn s3storage_save_reader_ex(
+    storage: *const s3storage,
+    name: *const c_char,
+    read: s3storage_read_callback,
+    userdata: *mut c_void,
+    params_json: *const c_char,
+    max_length: usize,
+    saved_name: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let Some(read) = read else {
+            return invalid("read is NULL".to_string());
+        };
+        let params = try_opt_str!(params_json, "params_json");
+        let options = try_ok!(save_options(params, max_length));
+        let reader = CallbackReader::new(read, userdata);
+        let saved = try_ok!(storage.0.save_with(name, reader, &options));
         give_saved_name(saved_name, &saved)
     })
 }
