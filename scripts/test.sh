@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what they need, starts a private SeaweedFS (and moto's STS)
-# on 127.0.0.1, runs the Rust tests, the C/C++/Python checks (built and installed with
-# cargo-c), the package checks and the fuzz smoke against them, and stops them again.
+# on 127.0.0.1, runs against them the Rust tests, the C/C++ checks (built and installed
+# with cargo-c), the Python wheel and Django backend, the package checks and the fuzz
+# smoke, and stops them again.
 #
 #   scripts/test.sh           everything (what CI runs)
 #   scripts/test.sh --quick   the Rust tests only, for day-to-day work
@@ -49,6 +50,9 @@ cargo build --quiet --lib --no-default-features 2>&1
 
 echo "== C, C++ and Python through the C ABI"
 scripts/test-c.sh
+
+echo "== Python: the wheel, its API, the Django backend against django-storages'"
+scripts/test-python.sh
 
 echo "== the Rust package: a consumer crate, cargo deny, cargo publish --dry-run"
 scripts/check-package.sh

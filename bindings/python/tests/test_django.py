@@ -1,0 +1,153 @@
+"""The Django project of tests/django_project, the same assertions whichever backend
+S3STORAGE_DJANGO_BACKEND names (scripts/test-python.sh runs this module once per
+backend): default_storage, a model's FileField through the ORM with max_length,
+collectstatic to the static storage, deconstruct, threads."""
+
+import datetime
+import io
+import os
+import sys
+import pathlib
+import threading
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "django_project"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings")
+os.environ.setdefault("S3STORAGE_DJANGO_LOCATION", f"dj-{os.getpid()}")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+from django.core.files.base import ContentFile  # noqa: E402
+from django.core.files.storage import default_storage, storages  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
+
+from docs.models import Document  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def bucket_and_tables():
+    import s3storage  # creates the bucket (django-storages does not)
+
+    s3storage.Storage(
+        AWS_STORAGE_BUCKET_NAME=settings.AWS_STORAGE_BUCKET_NAME,
+        AWS_S3_ENDPOINT_URL=settings.AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME="us-east-1",
+        AWS_S3_ACCESS_KEY_ID=settings.AWS_S3_ACCESS_KEY_ID,
+        AWS_S3_SECRET_ACCESS_KEY=settings.AWS_S3_SECRET_ACCESS_KEY,
+        AWS_AUTO_CREATE_BUCKET=True).exists("x")
+    with connection.schema_editor() as editor:
+        editor.create_model(Document)
+
+
+def test_the_backend_is_the_one_asked_for():
+    default_storage.exists("x")  # resolves the lazy object
+    assert type(default_storage._wrapped).__module__ == settings.MODULE
+
+
+def test_default_storage_walkthrough():
+    name = default_storage.save("tests/django_test.txt", ContentFile(b"content"))
+    assert name == "tests/django_test.txt"
+    assert default_storage.exists(name)
+    assert default_storage.size(name) == 7
+    with default_storage.open(name) as f:
+        assert f.read(3) == b"con"
+        assert f.read() == b"tent"
+    assert default_storage.listdir("tests") == ([], ["django_test.txt"])
+    modified = default_storage.get_modified_time(name)
+    assert modified.tzinfo is not None
+    assert abs(datetime.datetime.now(datetime.timezone.utc) - modified).total_seconds() < 300
+    url = default_storage.url(name)
+    # Signed: SigV4 here, SigV2 from botocore's presigner when no signature version is
+    # set (a documented difference, README "Semantics").
+    assert "tests/django_test.txt" in url and "Signature=" in url
+    again = default_storage.save("tests/django_test.txt", ContentFile(b"other"))
+    assert again.startswith("tests/django_test_") and again.endswith(".txt")
+    with default_storage.open(again) as f:
+        assert f.read() == b"other"
+    with pytest.raises(NotImplementedError):
+        default_storage.get_accessed_time(name)
+    default_storage.delete(name)
+    default_storage.delete(again)
+    assert not default_storage.exists(name)
+
+
+def test_write_mode_files():
+    with default_storage.open("written/notes.txt", "wb") as f:
+        f.write(b"line one\n")
+        f.write(b"line two\n")
+    with default_storage.open("written/notes.txt", "rb") as f:
+        assert f.read() == b"line one\nline two\n"
+
+
+def test_a_file_field_through_the_orm():
+    document = Document(title="report")
+    document.file.save("report.txt", ContentFile(b"hello world"), save=True)
+    assert document.file.name == "docs/report.txt"
+    loaded = Document.objects.get(pk=document.pk)
+    assert loaded.file.name == "docs/report.txt"
+    assert loaded.file.size == 11
+    with loaded.file.open("rb") as f:
+        assert f.read() == b"hello world"
+    assert "docs/report.txt" in loaded.file.url
+    second = Document(title="again")
+    second.file.save("report.txt", ContentFile(b"second"), save=True)
+    assert second.file.name != "docs/report.txt"
+    long = Document(title="long")
+    long.file.save("a-very-long-file-name-that-does-not-fit.txt", ContentFile(b"x"), save=True)
+    assert len(long.file.name) <= 40 and long.file.name.startswith("docs/a-very")
+    assert long.file.name.endswith(".txt")
+    assert Document.objects.get(pk=long.pk).file.read() == b"x"
+    loaded.file.delete(save=True)
+    assert not default_storage.exists("docs/report.txt")
+
+
+def test_collectstatic_to_the_static_storage():
+    out = io.StringIO()
+    call_command("collectstatic", interactive=False, verbosity=1, stdout=out)
+    assert "2 static files copied" in out.getvalue(), out.getvalue()
+    static = storages["staticfiles"]
+    assert static.exists("css/site.css")
+    with static.open("js/app.js") as f:
+        assert f.read() == b"console.log('s3storage');\n"
+    url = static.url("css/site.css")
+    assert url.endswith("/static/css/site.css") and "X-Amz-" not in url
+    out = io.StringIO()
+    call_command("collectstatic", interactive=False, verbosity=1, stdout=out)
+    assert "0 static files copied" in out.getvalue() and "2 unmodified" in out.getvalue(), out.getvalue()
+
+
+def test_deconstruct_and_options():
+    backend = import_string(settings.STORAGES["default"]["BACKEND"])
+    path, args, kwargs = backend(location="elsewhere", file_overwrite=True).deconstruct()
+    assert path == settings.STORAGES["default"]["BACKEND"]
+    assert (args, kwargs) == ((), {"location": "elsewhere", "file_overwrite": True})
+    with pytest.raises(ImproperlyConfigured):
+        backend(not_an_option=1)
+    overwriting = backend(file_overwrite=True)
+    assert overwriting.get_available_name("tests/same.txt") == "tests/same.txt"
+
+
+def test_threads_share_default_storage():
+    failures = []
+
+    def work(worker):
+        try:
+            for i in range(5):
+                name = default_storage.save(f"threads/{worker}-{i}.txt", ContentFile(b"%d" % i))
+                with default_storage.open(name) as f:
+                    assert f.read() == b"%d" % i
+        except BaseException as error:  # noqa: BLE001
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures

@@ -1,0 +1,230 @@
+"""The Python API against the local server: every operation, streaming, files, errors,
+threads and the GIL."""
+
+import datetime
+import io
+import os
+import threading
+import time
+import urllib.request
+
+import pytest
+
+import s3storage
+from conftest import server_settings
+
+MIB = 1024 * 1024
+
+
+def pattern(size, seed=1):
+    block = bytes((i * 31 + seed) % 251 for i in range(4096))
+    return (block * (size // 4096 + 1))[:size]
+
+
+class CountingReader(io.RawIOBase):
+    """A file object that serves `content` and records the sizes it was asked for."""
+
+    def __init__(self, content):
+        self.content, self.at, self.asked = content, 0, []
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        self.asked.append(len(buffer))
+        piece = self.content[self.at:self.at + len(buffer)]
+        buffer[:len(piece)] = piece
+        self.at += len(piece)
+        return len(piece)
+
+
+def test_walkthrough(storage):
+    assert not storage.exists("tests/django_test.txt")
+    name = storage.save("tests/django_test.txt", b"content")
+    assert name == "tests/django_test.txt"
+    assert storage.exists(name)
+    assert storage.size(name) == 7
+    modified = storage.modified_time(name)
+    assert modified.tzinfo is not None
+    assert abs(datetime.datetime.now(datetime.timezone.utc) - modified).total_seconds() < 300
+    with storage.open(name) as f:
+        assert f.read(3) == b"con"
+        assert f.tell() == 3
+        assert f.read() == b"tent"
+        f.seek(-4, io.SEEK_END)
+        assert f.read() == b"tent"
+        assert f.size == 7
+    assert storage.listdir("tests") == ([], ["django_test.txt"])
+    assert storage.listdir("") == (["tests"], [])
+    with urllib.request.urlopen(storage.url(name)) as reply:
+        assert reply.read() == b"content"
+    storage.delete(name)
+    assert not storage.exists(name)
+    storage.delete(name)  # a missing name is not an error
+
+
+def test_text_and_buffered_wrappers(storage):
+    storage.save("notes.txt", "première ligne\nsecond line\n")
+    with io.TextIOWrapper(io.BufferedReader(storage.open("notes.txt", "r")), encoding="utf-8") as f:
+        assert f.readline() == "première ligne\n"
+        assert list(f) == ["second line\n"]
+    raw = storage.open("written.txt", "w")
+    with io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8") as f:
+        f.write("héllo\n" * 1000)
+    assert storage.size("written.txt") == len("héllo\n".encode()) * 1000
+
+
+def test_saves_stream_file_objects(storage):
+    content = pattern(13 * MIB, 2)
+    source = CountingReader(content)
+    name = storage.save("big/streamed.bin", source, parameters={"ContentType": "application/x-test"})
+    assert name == "big/streamed.bin"
+    assert len(source.asked) > 3 and max(source.asked) < 13 * MIB
+    with storage.open(name) as f:
+        assert f.read() == content
+    url = storage.url(name, http_method="HEAD")
+    request = urllib.request.Request(url, method="HEAD")
+    with urllib.request.urlopen(request) as reply:
+        assert reply.headers["Content-Type"] == "application/x-test"
+
+
+def test_save_accepts_bytes_like_and_text_files(storage, tmp_path):
+    assert storage.save("a.bin", bytearray(b"abc")) == "a.bin"
+    assert storage.save("b.bin", memoryview(b"xyzw")[1:]) == "b.bin"
+    assert storage.size("b.bin") == 3
+    path = tmp_path / "local.txt"
+    path.write_text("é" * 5000, encoding="utf-8")
+    with open(path, encoding="utf-8") as text_file:
+        storage.save("c.txt", text_file)
+    assert storage.size("c.txt") == 10000
+    assert storage.save_file("d.txt", path) == "d.txt"
+    assert storage.size("d.txt") == 10000
+    with pytest.raises(TypeError):
+        storage.save("e.bin", 42)
+
+
+def test_a_failing_file_object_stores_nothing(storage):
+    class Broken(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        storage.save("broken.bin", Broken())
+    assert not storage.exists("broken.bin")
+
+
+def test_write_close_commits_and_abort_discards(storage):
+    with storage.open("w/kept.bin", "wb") as f:
+        f.write(pattern(6 * MIB))
+        f.write(b"tail")
+    assert storage.size("w/kept.bin") == 6 * MIB + 4
+    f = storage.open("w/dropped.bin", "wb")
+    f.write(pattern(6 * MIB))
+    f.abort()
+    assert not storage.exists("w/dropped.bin")
+    assert f.closed
+
+
+def test_available_names_and_create_only(location):
+    settings = server_settings(AWS_LOCATION=location, AWS_S3_FILE_OVERWRITE=False)
+    with s3storage.Storage(settings) as storage:
+        first = storage.save("same.txt", b"1")
+        second = storage.save("same.txt", b"2")
+        assert first == "same.txt" and second != first
+        assert second.startswith("same_") and second.endswith(".txt")
+        assert storage.get_available_name("same.txt") not in ("same.txt", second)
+        assert len(storage.get_available_name("x" * 40 + ".txt", max_length=20)) <= 20
+
+
+def test_errors_are_exceptions_with_code_and_message(storage, location):
+    with pytest.raises(FileNotFoundError) as missing:
+        storage.size("missing.txt")
+    assert isinstance(missing.value, s3storage.NotFound)
+    assert missing.value.code == 4 and "missing.txt" in str(missing.value)
+    with pytest.raises(s3storage.SuspiciousName):
+        storage.exists("../../etc/passwd")
+    with pytest.raises(ValueError):
+        storage.open("x.txt", "a")
+    with pytest.raises(s3storage.ConfigError, match="AWS_NOT_A_SETTING"):
+        s3storage.Storage(server_settings(AWS_NOT_A_SETTING="x"))
+    with pytest.raises(s3storage.ConfigError, match="AWS_QUERYSTRING_EXPIRE"):
+        s3storage.Storage(server_settings(AWS_QUERYSTRING_EXPIRE="soon"))
+    wrong = s3storage.Storage(server_settings(AWS_LOCATION=location, AWS_S3_SECRET_ACCESS_KEY="wrong"))
+    with pytest.raises(PermissionError) as denied:
+        wrong.save("denied.txt", b"x")
+    assert isinstance(denied.value, s3storage.AccessDenied)
+    assert "wrong" not in str(denied.value)
+    with pytest.raises(s3storage.InvalidArgument):
+        storage.url("x.txt", http_method="BREW")
+    with pytest.raises(ValueError, match="NUL"):
+        storage.exists("a\0b")
+
+
+def test_urls(storage):
+    url = storage.url("report.pdf", parameters={"ResponseContentDisposition": "attachment"},
+                      expire=60)
+    assert "X-Amz-Expires=60" in url and "response-content-disposition=attachment" in url
+    unsigned = s3storage.Storage(server_settings(AWS_QUERYSTRING_AUTH=False))
+    assert "X-Amz-" not in unsigned.url("report.pdf")
+
+
+def test_from_env(monkeypatch, location):
+    for key, value in server_settings(AWS_LOCATION=location).items():
+        monkeypatch.setenv(key, str(value))
+    storage = s3storage.Storage.from_env(AWS_S3_FILE_OVERWRITE=False)
+    assert storage.save("env.txt", b"env") == "env.txt"
+    assert storage.save("env.txt", b"env") != "env.txt"
+
+
+def test_one_storage_many_threads(storage):
+    failures = []
+
+    def work(worker):
+        try:
+            for i in range(10):
+                name = f"threads/{worker}-{i}.bin"
+                data = pattern(1000 + i, worker)
+                assert storage.save(name, data) == name
+                with storage.open(name) as f:
+                    assert f.read() == data
+                storage.delete(name)
+        except BaseException as error:  # noqa: BLE001
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+
+
+def test_calls_release_the_gil(storage):
+    content = pattern(64 * MIB, 3)
+    started, done = threading.Event(), threading.Event()
+
+    def save():
+        started.set()
+        storage.save("gil.bin", content)
+        done.set()
+
+    thread = threading.Thread(target=save)
+    thread.start()
+    started.wait()
+    time.sleep(0.1)  # the other thread is inside the library by now
+    ticks_during_call = 0
+    while not done.is_set():
+        ticks_during_call += 1
+    thread.join()
+    # Had the call held the GIL, this thread could only wake once the call was over.
+    assert ticks_during_call > 1000, ticks_during_call
+
+
+def test_library_version_and_setting_names():
+    assert s3storage.version() == s3storage.__version__
+    names = s3storage.setting_names()
+    assert "AWS_STORAGE_BUCKET_NAME" in names and "AWS_S3_FILE_OVERWRITE" in names
+    assert os.path.exists(os.path.join(os.path.dirname(s3storage.__file__), "py.typed"))
