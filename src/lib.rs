@@ -73,4 +73,4 @@ pub use names::{clean_name, safe_join};
 pub use object_urls::UrlOptions;
 pub use progress::{Direction, ProgressFn, Transfer};
 pub use settings::Settings;
-pub use storage::{SaveOptions, Storage};
+pub use storage::{Resolved, SaveOptions, Storage};

@@ -103,6 +103,28 @@ impl fmt::Debug for Storage {
     }
 }
 
+/// What a storage's settings resolved to, for diagnostics (the command-line tool's
+/// `doctor`); it holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Resolved {
+    /// The bucket.
+    pub bucket: String,
+    /// `AWS_LOCATION`, the prefix of every key.
+    pub location: String,
+    /// The S3 endpoint requests go to.
+    pub endpoint: String,
+    /// The region requests are signed for.
+    pub region: String,
+    /// "path" or "virtual".
+    pub addressing: &'static str,
+    /// Where the credentials came from ("access keys in the settings", "STS AssumeRole of
+    /// arn:...", "none: requests are sent unsigned", ...).
+    pub credentials: String,
+    /// Whether saves may overwrite (`AWS_S3_FILE_OVERWRITE`).
+    pub file_overwrite: bool,
+}
+
 fn not_found(key: &str) -> Error {
     Error::NotFound(format!("File does not exist: {key}"))
 }
@@ -167,6 +189,21 @@ impl Storage {
     /// A reporter of one transfer's progress.
     fn reporter(&self, name: &str, direction: Direction, total: Option<u64>) -> Reporter {
         self.inner.progress.reporter(name, direction, total)
+    }
+
+    /// What the settings resolved to: bucket, endpoint, region, addressing and where the
+    /// credentials came from. Sends nothing.
+    pub fn resolved(&self) -> Resolved {
+        let (endpoint, region, path_style, credentials) = self.objects().destination();
+        Resolved {
+            bucket: self.config().bucket_name.clone(),
+            location: self.config().location.clone(),
+            endpoint,
+            region,
+            addressing: if path_style { "path" } else { "virtual" },
+            credentials,
+            file_overwrite: self.config().file_overwrite,
+        }
     }
 
     /// Sets (or with `None` removes) the callback that reports progress of saves, writes

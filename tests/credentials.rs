@@ -113,6 +113,12 @@ fn endpoint_credentials_renewal_and_anonymous_access() {
     );
     set_env("AWS_CONTAINER_AUTHORIZATION_TOKEN", Some("secret-token"));
     let storage = Storage::new(&keyless(&location)).unwrap();
+    let origin = storage.resolved().credentials;
+    assert!(
+        origin.starts_with("the container credentials endpoint http://127.0.0.1:"),
+        "{origin}"
+    );
+    assert!(!origin.contains("secret-token"), "{origin}");
     assert!(storage.exists("seed.txt").unwrap());
     storage.save("from-container.txt", &b"c"[..]).unwrap();
     assert_eq!(
@@ -188,6 +194,10 @@ fn endpoint_credentials_renewal_and_anonymous_access() {
         .set("AWS_STORAGE_BUCKET_NAME", "s3storage-public")
         .unwrap();
     let anonymous = Storage::new(&anonymous).unwrap();
+    assert_eq!(
+        anonymous.resolved().credentials,
+        "none: requests are sent unsigned"
+    );
     assert!(anonymous.exists("open.txt").unwrap());
     let mut text = String::new();
     anonymous

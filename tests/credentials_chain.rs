@@ -275,6 +275,8 @@ fn the_credential_and_region_chain() {
     let (authorization, token) = last_signature(&proxy);
     assert!(authorization.contains("Credential=ASIA"), "{authorization}");
     assert!(token.is_some());
+    let origin = storage.resolved().credentials;
+    assert!(origin.starts_with("STS AssumeRole of arn:"), "{origin}");
     set_env("AWS_PROFILE", Some("cycle-a"));
     let error = Storage::new(&keyless(&location)).unwrap_err();
     assert!(error.to_string().contains("cycle"), "{error}");

@@ -30,6 +30,19 @@ fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The specification's "Storage" walkthrough.
 #[test]
+fn resolved_settings_name_no_secret() {
+    let storage = storage(&[("AWS_S3_REGION_NAME", "eu-west-3")]);
+    let resolved = storage.resolved();
+    assert_eq!(resolved.endpoint, common::endpoint());
+    assert_eq!(resolved.region, "eu-west-3");
+    assert_eq!(resolved.addressing, "path");
+    assert_eq!(resolved.bucket, common::BUCKET);
+    assert_eq!(resolved.credentials, "access keys in the settings");
+    let (_, secret) = common::keys();
+    assert!(!format!("{resolved:?}").contains(&secret));
+}
+
+#[test]
 fn storage_walkthrough() {
     let storage = storage(&[]);
     assert!(!storage.exists("storage_test").unwrap());

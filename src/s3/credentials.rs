@@ -87,6 +87,8 @@ pub(crate) struct CredentialSource {
     state: Mutex<(Credentials, Option<OffsetDateTime>)>,
     /// With no credentials at all: the sources that were tried, for refused requests.
     tried: Option<String>,
+    /// Where the credentials came from, for diagnostics (never a secret).
+    origin: String,
 }
 
 #[derive(Deserialize)]
@@ -155,11 +157,12 @@ impl StaticKeys {
     }
 }
 
-fn fixed(credentials: Credentials) -> CredentialSource {
+fn fixed(credentials: Credentials, origin: String) -> CredentialSource {
     CredentialSource {
         endpoint: None,
         state: Mutex::new((credentials, None)),
         tried: None,
+        origin,
     }
 }
 
@@ -176,7 +179,12 @@ impl CredentialSource {
                 None,
             )
             .map_err(|error| Error::Config(format!("credentials: {error}")))?;
-            return Ok(fixed(credentials));
+            let origin = if config.access_key.is_some() {
+                "access keys in the settings"
+            } else {
+                "access keys in the environment"
+            };
+            return Ok(fixed(credentials, origin.to_string()));
         }
         let explicit = keys.profile.is_some() || env("AWS_PROFILE").is_some();
         let name = keys.profile.clone().unwrap_or_else(profiles::selected);
@@ -220,6 +228,7 @@ impl CredentialSource {
                 Ok((credentials, expiry)) => {
                     log::debug(|| format!("using credentials from {}", describe(&endpoint)));
                     return Ok(CredentialSource {
+                        origin: describe(&endpoint),
                         endpoint: Some(endpoint),
                         state: Mutex::new((credentials, expiry)),
                         tried: None,
@@ -232,7 +241,7 @@ impl CredentialSource {
         }
         log::debug(|| "no credentials found: requests are sent unsigned".to_string());
         let mut source = Credentials::anonymous()
-            .map(fixed)
+            .map(|anonymous| fixed(anonymous, "none: requests are sent unsigned".into()))
             .map_err(|error| Error::Config(error.to_string()))?;
         source.tried = Some(format!(
             "no credentials were found; tried: keys in the settings and the environment, web \
@@ -253,6 +262,12 @@ impl CredentialSource {
             },
         ));
         Ok(source)
+    }
+
+    /// Where the credentials came from ("access keys in the settings", "STS AssumeRole
+    /// of arn:...", ...), for diagnostics; never a secret.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// With no credentials at all, the sources that were tried (for a refused request).
@@ -294,6 +309,7 @@ fn refreshable(endpoint: Endpoint) -> Result<CredentialSource> {
     let (credentials, expiry) = fetch(&endpoint)?;
     log::debug(|| format!("using credentials from {}", describe(&endpoint)));
     Ok(CredentialSource {
+        origin: describe(&endpoint),
         endpoint: Some(endpoint),
         state: Mutex::new((credentials, expiry)),
         tried: None,
@@ -345,7 +361,8 @@ fn static_keys(profile: &profiles::Profile) -> Result<Option<CredentialSource>> 
     let token = profile.get("aws_session_token");
     let credentials = Credentials::new(Some(access), Some(secret), None, token, None)
         .map_err(|error| Error::Config(format!("the AWS profile '{}': {error}", profile.name)))?;
-    Ok(Some(fixed(credentials)))
+    let origin = format!("the static keys of the AWS profile '{}'", profile.name);
+    Ok(Some(fixed(credentials, origin)))
 }
 
 /// A profile's `role_arn`: with a `web_identity_token_file`, or assumed with the
@@ -420,7 +437,7 @@ fn credential_source(place: &str, kind: &str) -> Result<CredentialSource> {
             };
             let token = env("AWS_SESSION_TOKEN");
             Credentials::new(Some(&access), Some(&secret), None, token.as_deref(), None)
-                .map(fixed)
+                .map(|keys| fixed(keys, "access keys in the environment".into()))
                 .map_err(|error| missing(&error.to_string()))
         }
         "Ec2InstanceMetadata" => {

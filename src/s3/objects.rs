@@ -160,6 +160,11 @@ impl ObjectStore {
         })
     }
 
+    /// Where requests go (see [`Transport::destination`]).
+    pub fn destination(&self) -> (String, String, bool, String) {
+        self.transport.destination()
+    }
+
     /// How many attempts a request (or the read of a range) gets.
     pub fn max_attempts(&self) -> u32 {
         self.transport.max_attempts()

@@ -249,6 +249,18 @@ impl Transport {
         self.max_attempts
     }
 
+    /// Where requests go, for diagnostics: the endpoint, the signing region (after any
+    /// redirect), whether addressing is path-style, and where the credentials came from.
+    pub fn destination(&self) -> (String, String, bool, String) {
+        let bucket = self.bucket.read().unwrap_or_else(|p| p.into_inner());
+        (
+            self.endpoint.clone(),
+            bucket.region().to_string(),
+            bucket.is_path_style(),
+            self.credentials.origin().to_string(),
+        )
+    }
+
     /// The bucket with the current credentials, to sign with (requests, URLs).
     pub fn signing_bucket(&self) -> Result<Bucket> {
         let mut bucket = self
