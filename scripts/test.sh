@@ -39,7 +39,7 @@ done
 export S3STORAGE_TEST_STS="http://127.0.0.1:$sts_port"
 
 echo "== cargo test"
-cargo test --all-targets 2>&1
+cargo test --workspace --all-targets 2>&1
 if $quick; then
   exit 0
 fi

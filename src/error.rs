@@ -175,6 +175,15 @@ impl From<Error> for std::io::Error {
     }
 }
 
+impl Error {
+    /// The library's error inside an `io::Error` that an [`crate::S3File`]'s `Read`,
+    /// `Write` or `Seek` returned (its code and message intact), or a plain `io::Error`
+    /// as [`Error::Io`] with `context`.
+    pub fn from_io_error(context: &str, error: std::io::Error) -> Error {
+        from_io(context, error)
+    }
+}
+
 /// Recovers our error from an `io::Error` produced by `From<Error>`, or wraps a plain one.
 pub(crate) fn from_io(context: &str, error: std::io::Error) -> Error {
     if error.get_ref().is_some_and(|inner| inner.is::<Error>()) {

@@ -613,9 +613,13 @@ fn describe(command: &Command<'_>, key: &str) -> String {
         Command::CompleteMultipartUpload { .. } => "CompleteMultipartUpload",
         Command::AbortMultipartUpload { .. } => "AbortMultipartUpload",
         Command::CreateBucket { .. } => "CreateBucket",
-        other => return format!("{} {key}", other.http_verb()),
+        other => {
+            return format!("{} {key}", other.http_verb())
+                .trim_end()
+                .to_string()
+        }
     };
-    format!("{what} {key}")
+    format!("{what} {key}").trim_end().to_string()
 }
 
 /// Picks the proxy for the endpoint as botocore does: `scheme://host` first, then `scheme`.

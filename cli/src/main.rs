@@ -1,0 +1,126 @@
+//! `s3storage`: django-storages' S3 semantics from the shell, configured by the same
+//! settings (from the environment, and `--set KEY=VALUE`). The exit status is the
+//! library's result code (0 on success); a usage error exits 1 (invalid argument).
+
+mod commands;
+mod doctor;
+mod output;
+
+use clap::{Parser, Subcommand};
+use output::Output;
+use s3storage::{Error, ResultCode, Settings};
+use std::process::ExitCode;
+
+/// django-storages' S3 backend from the shell: the same settings (AWS_STORAGE_BUCKET_NAME,
+/// AWS_S3_ENDPOINT_URL, AWS_LOCATION, ...) read from the environment, the same names and
+/// semantics. The exit status is the library's result code (0: success; 1 invalid
+/// argument, 2 configuration, 3 suspicious name, 4 not found, 5 already exists, 6 access
+/// denied, 7 network, 8 server, 9 local I/O).
+#[derive(Parser, Debug)]
+#[command(name = "s3storage", version, propagate_version = true)]
+struct Cli {
+    /// A setting by its Django name, over the environment's (repeatable), e.g.
+    /// --set AWS_S3_FILE_OVERWRITE=False
+    #[arg(long = "set", value_name = "KEY=VALUE", global = true)]
+    settings: Vec<String>,
+    /// Print results (and errors) as JSON, one object per command, for scripts.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the directories and files directly under PATH (default: the top).
+    Ls {
+        /// The directory, relative to AWS_LOCATION.
+        #[arg(default_value = "")]
+        path: String,
+    },
+    /// Show an object's size, modified time and URL.
+    Stat {
+        /// The object's name.
+        name: String,
+    },
+    /// Write an object's content to standard output.
+    Cat {
+        /// The object's name.
+        name: String,
+    },
+    /// Save a local file (or standard input, "-") under NAME; prints the name actually
+    /// used (another one when AWS_S3_FILE_OVERWRITE=False and NAME is taken).
+    Put {
+        /// The local file, or "-" for standard input.
+        local: String,
+        /// The wanted name.
+        name: String,
+    },
+    /// Download an object to a local file (or standard output, "-").
+    Get {
+        /// The object's name.
+        name: String,
+        /// The local file to write, or "-" for standard output.
+        local: String,
+    },
+    /// Delete an object (a missing one is not an error).
+    Rm {
+        /// The object's name.
+        name: String,
+    },
+    /// Print the object's URL as django-storages' url() gives it.
+    Url {
+        /// The object's name.
+        name: String,
+        /// The lifetime of a signed URL in seconds (default AWS_QUERYSTRING_EXPIRE).
+        #[arg(long)]
+        expire: Option<u64>,
+        /// The HTTP method the URL is signed for (GET, HEAD, PUT, DELETE).
+        #[arg(long)]
+        method: Option<String>,
+    },
+    /// Print the resolved configuration (never a secret) and check, one line each, that
+    /// the bucket answers and that a test object can be written, read and deleted.
+    Doctor,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 1 } else { 0 });
+        }
+    };
+    let out = Output::new(cli.json);
+    if let Command::Doctor = cli.command {
+        return ExitCode::from(exit_status(doctor::run(settings(&cli.settings), &out)));
+    }
+    let result = settings(&cli.settings).and_then(|s| commands::run(cli.command, &s, &out));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            out.error(&error);
+            ExitCode::from(exit_status(error.code()))
+        }
+    }
+}
+
+/// The environment's settings with the --set ones over them.
+fn settings(pairs: &[String]) -> Result<Settings, Error> {
+    let mut settings = Settings::from_env()?;
+    for pair in pairs {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(Error::InvalidArgument(format!(
+                "--set {pair}: expected KEY=VALUE"
+            )));
+        };
+        settings.set(key, value)?;
+    }
+    Ok(settings)
+}
+
+/// The exit status of a result code (its value; PANIC's 255 fits too).
+fn exit_status(code: ResultCode) -> u8 {
+    u8::try_from(code as i32).unwrap_or(255)
+}

@@ -1,0 +1,288 @@
+//! The `s3storage` command end to end against the local server scripts/test.sh starts
+//! (S3STORAGE_TEST_* in the environment): every command, JSON output, exit statuses,
+//! progress bars only on a terminal, and `doctor` with good settings, wrong credentials
+//! and a wrong endpoint.
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// The command with the test server's settings in its environment, under a fresh location.
+fn s3storage(location: &str) -> Command {
+    with_settings(Command::new(env!("CARGO_BIN_EXE_s3storage")), location)
+}
+
+/// `command` with only the test server's settings (and PATH) in its environment.
+fn with_settings(mut command: Command, location: &str) -> Command {
+    let env =
+        |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name}: run scripts/test.sh"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_STORAGE_BUCKET_NAME", "s3storage-cli-tests")
+        .env("AWS_AUTO_CREATE_BUCKET", "True")
+        .env("AWS_S3_ENDPOINT_URL", env("S3STORAGE_TEST_ENDPOINT"))
+        .env("AWS_S3_REGION_NAME", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", env("S3STORAGE_TEST_ACCESS_KEY"))
+        .env("AWS_SECRET_ACCESS_KEY", env("S3STORAGE_TEST_SECRET_KEY"))
+        .env("AWS_LOCATION", location);
+    command
+}
+
+fn location(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("cli-{name}-{}-{nanos}", std::process::id())
+}
+
+fn run(location: &str, args: &[&str]) -> Output {
+    s3storage(location).args(args).output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs and expects exit status `code`.
+fn expect(location: &str, args: &[&str], code: i32) -> Output {
+    let output = run(location, args);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "s3storage {args:?}: stdout {} stderr {}",
+        stdout(&output),
+        stderr(&output)
+    );
+    output
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)))
+}
+
+#[test]
+fn every_file_command() {
+    let at = location("files");
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local.bin");
+    let content: Vec<u8> = (0..7_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&local, &content).unwrap();
+    let local = local.to_str().unwrap();
+
+    let put = expect(&at, &["put", local, "docs/big.bin"], 0);
+    assert_eq!(stdout(&put), "docs/big.bin\n");
+    assert!(
+        stderr(&put).is_empty(),
+        "no progress bar when not on a terminal: {}",
+        stderr(&put)
+    );
+    let renamed = expect(
+        &at,
+        &[
+            "--set",
+            "AWS_S3_FILE_OVERWRITE=False",
+            "put",
+            local,
+            "docs/big.bin",
+        ],
+        0,
+    );
+    let renamed = stdout(&renamed).trim().to_string();
+    assert!(
+        renamed.starts_with("docs/big_") && renamed.ends_with(".bin"),
+        "{renamed}"
+    );
+
+    let listed = json(&expect(&at, &["ls", "docs", "--json"], 0));
+    assert_eq!(listed["files"].as_array().unwrap().len(), 2);
+    assert_eq!(stdout(&expect(&at, &["ls"], 0)), "docs/\n");
+    let stat = json(&expect(&at, &["stat", "docs/big.bin", "--json"], 0));
+    assert_eq!(stat["size"], 7_000_000);
+    assert!(stat["modified"].as_str().unwrap().ends_with('Z'));
+    assert!(stat["url"].as_str().unwrap().contains("X-Amz-Signature="));
+
+    let copy = dir.path().join("copy.bin");
+    expect(&at, &["get", "docs/big.bin", copy.to_str().unwrap()], 0);
+    assert!(std::fs::read(&copy).unwrap() == content);
+    let cat = expect(&at, &["cat", "docs/big.bin"], 0);
+    assert!(cat.stdout == content);
+
+    let mut child = s3storage(&at)
+        .args(["put", "-", "piped.txt"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"from stdin\n")
+        .unwrap();
+    let piped = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&piped), "piped.txt\n");
+    assert_eq!(
+        stdout(&expect(&at, &["cat", "piped.txt"], 0)),
+        "from stdin\n"
+    );
+
+    let url = json(&expect(
+        &at,
+        &[
+            "url",
+            "piped.txt",
+            "--expire",
+            "60",
+            "--method",
+            "HEAD",
+            "--json",
+        ],
+        0,
+    ));
+    assert!(url["url"].as_str().unwrap().contains("X-Amz-Expires=60"));
+    assert_eq!(
+        json(&expect(&at, &["rm", "piped.txt", "--json"], 0))["deleted"],
+        "piped.txt"
+    );
+    expect(&at, &["rm", "piped.txt"], 0);
+}
+
+#[test]
+fn failures_exit_with_the_result_code() {
+    let at = location("codes");
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("never.bin");
+    let missing = expect(&at, &["get", "missing.bin", target.to_str().unwrap()], 4);
+    let message = stderr(&missing);
+    assert!(
+        message.starts_with("s3storage: File does not exist: ")
+            && message.ends_with("/missing.bin\n"),
+        "{message}"
+    );
+    assert!(!target.exists(), "a failed get leaves no file");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let as_json = expect(&at, &["stat", "missing.bin", "--json"], 4);
+    let error: Value = serde_json::from_slice(&as_json.stderr).unwrap();
+    assert_eq!(
+        (error["error"].as_str(), error["code"].as_i64()),
+        (Some("NotFound"), Some(4))
+    );
+    expect(&at, &["cat", "../../etc/passwd"], 3);
+    expect(&at, &["--set", "AWS_QUERYSTRING_EXPIRE=soon", "ls"], 2);
+    expect(&at, &["--set", "NOT_A_PAIR", "ls"], 1);
+    expect(&at, &["url", "x", "--method", "BREW"], 1);
+    expect(&at, &["nonsense"], 1);
+    expect(&at, &["put", "/nonexistent/file", "x"], 9);
+    let denied = expect(&at, &["--set", "AWS_SECRET_ACCESS_KEY=wrong", "ls"], 6);
+    assert!(!stderr(&denied).contains("wrong"), "{}", stderr(&denied));
+}
+
+#[test]
+fn help_for_every_command() {
+    for command in ["ls", "stat", "cat", "put", "get", "rm", "url", "doctor"] {
+        let help = expect("", &[command, "--help"], 0);
+        assert!(stdout(&help).contains("Usage: s3storage"), "{command}");
+    }
+    assert!(stdout(&expect("", &["--help"], 0)).contains("exit status"));
+}
+
+#[test]
+fn doctor_says_what_works_and_why_not() {
+    let at = location("doctor");
+    let good = expect(&at, &["doctor"], 0);
+    let text = stdout(&good);
+    for line in [
+        "  endpoint     http://127.0.0.1:",
+        "  credentials  access keys in the settings",
+        "  ok    the bucket answers",
+        "  ok    write a test object",
+        "  ok    read it back",
+        "  ok    delete it",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    let secret = std::env::var("S3STORAGE_TEST_SECRET_KEY").unwrap();
+    assert!(!text.contains(&secret));
+    assert!(
+        stdout(&expect(&at, &["ls"], 0)).is_empty(),
+        "the probe is deleted"
+    );
+
+    let wrong_keys = expect(&at, &["--set", "AWS_SECRET_ACCESS_KEY=wrong", "doctor"], 6);
+    let text = stdout(&wrong_keys);
+    let failures: Vec<&str> = text.lines().filter(|l| l.starts_with("  FAIL")).collect();
+    assert_eq!(failures.len(), 1, "{text}");
+    assert!(
+        failures[0].contains("the bucket answers: access denied")
+            && failures[0].contains("HTTP 403"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("  skip")).count(),
+        3,
+        "{text}"
+    );
+
+    let wrong_endpoint = expect(
+        &at,
+        &[
+            "--set",
+            "AWS_S3_ENDPOINT_URL=http://127.0.0.1:9",
+            "doctor",
+            "--json",
+        ],
+        7,
+    );
+    let report = json(&wrong_endpoint);
+    assert_eq!(report["configuration"]["endpoint"], "http://127.0.0.1:9");
+    assert_eq!(report["checks"][0]["status"], "fail");
+    let detail = report["checks"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("connecting to http://127.0.0.1:9 failed: connection refused"),
+        "{detail}"
+    );
+
+    let bad = expect(
+        &at,
+        &["--set", "AWS_S3_ADDRESSING_STYLE=sideways", "doctor"],
+        2,
+    );
+    assert!(stdout(&bad)
+        .contains("  FAIL  the settings: improperly configured: AWS_S3_ADDRESSING_STYLE"));
+}
+
+#[test]
+fn progress_bars_only_on_a_terminal() {
+    let at = location("progress");
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("p.bin");
+    std::fs::write(&local, vec![7u8; 6_000_000]).unwrap();
+    let typescript = dir.path().join("typescript");
+    let command = format!(
+        "{} put {} p.bin",
+        env!("CARGO_BIN_EXE_s3storage"),
+        local.display()
+    );
+    // script(1) runs the command on a pseudo-terminal.
+    let status = with_settings(Command::new("script"), &at)
+        .env("TERM", "xterm")
+        .args(["-qec", &command, typescript.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let seen = String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned();
+    assert!(
+        seen.contains("MiB/5.72 MiB") || seen.contains("/5.72 MiB"),
+        "{seen}"
+    );
+    let piped = expect(&at, &["put", local.to_str().unwrap(), "p2.bin"], 0);
+    assert!(stderr(&piped).is_empty());
+}
