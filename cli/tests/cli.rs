@@ -176,7 +176,12 @@ fn failures_exit_with_the_result_code() {
     );
     expect(&at, &["cat", "../../etc/passwd"], 3);
     expect(&at, &["--set", "AWS_QUERYSTRING_EXPIRE=soon", "ls"], 2);
-    expect(&at, &["--set", "NOT_A_PAIR", "ls"], 1);
+    let unpaired = expect(&at, &["--set", "AWS_SECRET_ACCESS_KEY:hunter2", "ls"], 1);
+    assert!(
+        !stderr(&unpaired).contains("hunter2"),
+        "{}",
+        stderr(&unpaired)
+    );
     expect(&at, &["url", "x", "--method", "BREW"], 1);
     expect(&at, &["nonsense"], 1);
     expect(&at, &["put", "/nonexistent/file", "x"], 9);
@@ -285,4 +290,49 @@ fn progress_bars_only_on_a_terminal() {
     );
     let piped = expect(&at, &["put", local.to_str().unwrap(), "p2.bin"], 0);
     assert!(stderr(&piped).is_empty());
+}
+
+#[test]
+fn downloads_are_plain_files_and_pipes_may_close() {
+    use std::os::unix::fs::PermissionsExt;
+    let at = location("plain");
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("one.txt");
+    std::fs::write(&local, b"one\n").unwrap();
+    let put = json(&expect(
+        &at,
+        &["put", local.to_str().unwrap(), "one.txt", "--json"],
+        0,
+    ));
+    assert_eq!(
+        (put["name"].as_str(), put["size"].as_u64()),
+        (Some("one.txt"), Some(4))
+    );
+    let copy = dir.path().join("copy.txt");
+    let shell = format!(
+        "umask 022 && {} get one.txt {}",
+        env!("CARGO_BIN_EXE_s3storage"),
+        copy.display()
+    );
+    let status = with_settings(Command::new("sh"), &at)
+        .args(["-c", &shell])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "{mode:o}");
+    // A reader that goes away early is not a failure (no panic, no error: exit 0).
+    let big = dir.path().join("big.bin");
+    std::fs::write(&big, vec![b'x'; 4 << 20]).unwrap();
+    expect(&at, &["put", big.to_str().unwrap(), "big.bin"], 0);
+    let shell = format!(
+        "{} cat big.bin | head -c 1",
+        env!("CARGO_BIN_EXE_s3storage")
+    );
+    let piped = with_settings(Command::new("bash"), &at)
+        .args(["-o", "pipefail", "-c", &shell])
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
+    assert!(stderr(&piped).is_empty(), "{}", stderr(&piped));
 }

@@ -151,3 +151,76 @@ def test_threads_share_default_storage():
     for thread in threads:
         thread.join()
     assert not failures, failures
+
+
+def test_files_open_as_django_storages_opens_them():
+    # bytes: django-storages 1.14.6 fails (400) on a ContentFile of non-ASCII str, whose
+    # length it counts in characters; s3storage stores it (tests/test_storage.py).
+    default_storage.save("modes/notes.txt", ContentFile("héllo\nworld\n".encode()))
+    with default_storage.open("modes/notes.txt", "r") as f:
+        assert f.read() == "héllo\nworld\n"
+    with default_storage.open("modes/notes.txt", "rb") as f:
+        assert f.read() == "héllo\nworld\n".encode()
+    f = default_storage.open("modes/notes.txt", "rb")
+    assert f.size == len("héllo\nworld\n".encode())
+    f.read()
+    f.close()
+    with f.open():
+        assert f.read(5) == b"h\xc3\xa9ll"
+    with default_storage.open("modes/written.txt", "w") as f:
+        f.write("text ")
+        f.write(b"and bytes")
+    with default_storage.open("modes/written.txt", "rb") as f:
+        assert f.read() == b"text and bytes"
+
+
+def test_object_parameters_win_over_the_upload_type():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    backend = import_string(settings.STORAGES["default"]["BACKEND"])
+    forced = backend(object_parameters={"ContentType": "application/x-forced"})
+    upload = SimpleUploadedFile("page.html", b"<p>hi</p>", content_type="text/html")
+    name = forced.save("types/page.html", upload)
+    plain = backend()
+    upload = SimpleUploadedFile("page.html", b"<p>hi</p>", content_type="text/x-custom")
+    other = plain.save("types/page2.html", upload)
+
+    import s3storage
+
+    reader = s3storage.Storage(
+        AWS_STORAGE_BUCKET_NAME=settings.AWS_STORAGE_BUCKET_NAME,
+        AWS_S3_ENDPOINT_URL=settings.AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME="us-east-1",
+        AWS_S3_ACCESS_KEY_ID=settings.AWS_S3_ACCESS_KEY_ID,
+        AWS_S3_SECRET_ACCESS_KEY=settings.AWS_S3_SECRET_ACCESS_KEY,
+        AWS_LOCATION=settings.AWS_LOCATION)
+    import urllib.request
+
+    def content_type(key):
+        request = urllib.request.Request(reader.url(key, http_method="HEAD"), method="HEAD")
+        with urllib.request.urlopen(request) as reply:
+            return reply.headers["Content-Type"]
+
+    assert content_type(name) == "application/x-forced"
+    assert content_type(other) == "text/x-custom"
+
+
+def test_options_are_attributes_and_the_backend_pickles():
+    import pickle
+
+    backend = import_string(settings.STORAGES["default"]["BACKEND"])
+    storage = backend(location="somewhere", file_overwrite=True)
+    assert storage.location == "somewhere" and storage.file_overwrite is True
+    assert storage.bucket_name == settings.AWS_STORAGE_BUCKET_NAME
+    assert storage.querystring_auth is True and storage.querystring_expire == 3600
+    storage.save("pickled.txt", ContentFile(b"p"))
+    copy = pickle.loads(pickle.dumps(storage))
+    assert copy.exists("pickled.txt") and copy.location == "somewhere"
+    static = storages["staticfiles"]
+    assert static.querystring_auth is False
+
+
+def test_names_that_cannot_fit_are_refused():
+    from django.core.exceptions import SuspiciousFileOperation
+
+    with pytest.raises(SuspiciousFileOperation):
+        default_storage.save("docs/abcdefghij.txt", ContentFile(b"x"), max_length=6)

@@ -228,3 +228,85 @@ def test_library_version_and_setting_names():
     names = s3storage.setting_names()
     assert "AWS_STORAGE_BUCKET_NAME" in names and "AWS_S3_FILE_OVERWRITE" in names
     assert os.path.exists(os.path.join(os.path.dirname(s3storage.__file__), "py.typed"))
+
+
+def test_writes_are_stored_only_when_the_program_says_so(storage):
+    import gc
+    import warnings
+
+    f = storage.open("dropped.bin", "wb")
+    f.write(b"half a report")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del f
+        gc.collect()
+    assert any(issubclass(w.category, ResourceWarning) for w in caught)
+    assert not storage.exists("dropped.bin")
+    with pytest.raises(RuntimeError):
+        with storage.open("interrupted.bin", "wb") as f:
+            f.write(b"row 1\n")
+            raise RuntimeError("row 2 failed")
+    assert not storage.exists("interrupted.bin")
+    with storage.open("completed.bin", "wb") as f:
+        f.write(b"all rows\n")
+    assert storage.size("completed.bin") == 9
+
+
+def test_handles_cannot_be_duplicated(storage):
+    import copy
+    import pickle
+
+    assert copy.copy(storage) is storage and copy.deepcopy(storage) is storage
+    with pytest.raises(TypeError):
+        pickle.dumps(storage)
+    storage.save("f.txt", b"x")
+    with storage.open("f.txt") as f:
+        with pytest.raises(TypeError):
+            pickle.dumps(f)
+        with pytest.raises(TypeError):
+            copy.copy(f)
+    with pytest.raises(TypeError):
+        storage.open("f.txt").readinto(b"read-only")
+
+
+def test_close_waits_for_calls_in_flight(location):
+    storage = s3storage.Storage(server_settings(AWS_LOCATION=location))
+    content = pattern(32 * MIB, 4)
+    result = []
+    thread = threading.Thread(target=lambda: result.append(storage.save("inflight.bin", content)))
+    thread.start()
+    time.sleep(0.05)
+    storage.close()
+    thread.join()
+    assert result == ["inflight.bin"]
+    with pytest.raises(ValueError, match="closed"):
+        storage.exists("inflight.bin")
+    with s3storage.Storage(server_settings(AWS_LOCATION=location)) as again:
+        assert again.size("inflight.bin") == 32 * MIB
+
+
+def test_unusual_file_objects(storage, tmp_path):
+    import gzip
+
+    path = tmp_path / "data.gz"
+    with gzip.open(path, "wb") as out:
+        out.write(b"unzipped content")
+    with gzip.open(path) as source:  # its mode is an int on Python 3.11
+        storage.save("gunzipped.txt", source)
+    with storage.open("gunzipped.txt") as f:
+        assert f.read() == b"unzipped content"
+    latin = tmp_path / "latin.txt"
+    latin.write_text("café", encoding="latin-1")
+    with open(latin, encoding="latin-1") as source:
+        storage.save("latin.txt", source)
+    assert storage.size("latin.txt") == 4  # encoded as the file's own encoding
+    with pytest.raises(s3storage.ConfigError, match="JSON"):
+        s3storage.Storage(server_settings(AWS_S3_OBJECT_PARAMETERS={"Expires": datetime.datetime.now()}))
+
+
+def test_library_warnings_reach_logging(caplog, location):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="s3storage"):
+        s3storage.Storage(server_settings(AWS_LOCATION=location, AWS_S3_SECURE_URLS=True))
+    assert any("legacy setting" in record.getMessage() for record in caplog.records), caplog.records

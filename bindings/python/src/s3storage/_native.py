@@ -19,12 +19,14 @@ from . import errors
 
 _STRV = POINTER(c_char_p)
 READ_CALLBACK = ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(ctypes.c_ubyte), c_size_t, POINTER(c_size_t))
+LOG_CALLBACK = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_void_p)
 
 # name: (return type, argument types); one row per C function used here.
 _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "s3storage_version": (c_char_p, []),
     "s3storage_errmsg": (c_char_p, []),
     "s3storage_code_name": (c_char_p, [c_int]),
+    "s3storage_set_log_callback": (None, [LOG_CALLBACK, c_void_p]),
     "s3storage_settings_new": (c_void_p, []),
     "s3storage_settings_set": (c_int, [c_void_p, c_char_p, c_char_p]),
     "s3storage_settings_load_env": (c_int, [c_void_p]),
@@ -122,8 +124,13 @@ def setting_value(value: Any) -> str:
         return "True" if value else "False"
     if isinstance(value, (int, float)):
         return str(value)
+    if isinstance(value, (set, frozenset)):
+        value = sorted(value)
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value)
+        try:
+            return json.dumps(value)
+        except (TypeError, ValueError) as error:
+            raise errors.ConfigError(errors.CONFIG, f"a value that JSON cannot carry: {error}") from None
     if isinstance(value, bytes):
         return value.decode("utf-8")
     if isinstance(value, os.PathLike):
@@ -161,6 +168,33 @@ class SettingsHandle:
             self.handle = None
 
 
+_LOG_LEVELS = {1: 40, 2: 30, 3: 20, 4: 10}  # S3STORAGE_LOG_* to logging's levels
+_log_callback: Optional[Any] = None
+
+
+def _forward_log(level: int, message: bytes, _userdata: Any) -> None:
+    import logging
+
+    logger = logging.getLogger("s3storage")
+    python_level = _LOG_LEVELS.get(level, 30)
+    if logger.isEnabledFor(python_level):
+        logger.log(python_level, message.decode("utf-8", "replace"))
+
+
+def install_logging() -> None:
+    """Sends the library's log records to the `logging` logger "s3storage" (warnings:
+    legacy settings, retries; debug: one line per request). Removed at interpreter exit,
+    before Python can no longer take calls from the library's threads."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import atexit
+
+    _log_callback = LOG_CALLBACK(_forward_log)
+    lib.s3storage_set_log_callback(_log_callback, None)
+    atexit.register(lib.s3storage_set_log_callback, LOG_CALLBACK(), None)
+
+
 def version() -> str:
     """The version of the library in use."""
     return lib.s3storage_version().decode()
@@ -194,14 +228,20 @@ class Reader:
             readinto = getattr(self.source, "readinto", None)
             if readinto is not None and not _is_text(self.source):
                 window = (ctypes.c_ubyte * cap).from_address(address)
-                count = readinto(memoryview(window).cast("B"))
+                # Released before returning: nothing may keep a view of the library's buffer.
+                with memoryview(window) as view, view.cast("B") as target:
+                    count = readinto(target)
                 if count is None:
                     raise BlockingIOError("the file object has no data ready (non-blocking)")
+                if not 0 <= count <= cap:
+                    raise ValueError(f"readinto() returned {count} for a buffer of {cap} bytes")
                 return count
             chunk = self.source.read(cap)
             if chunk is None:
                 raise BlockingIOError("the file object has no data ready (non-blocking)")
-            self.pending = chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk)
+            if isinstance(chunk, str):  # a text file: its own encoding, as django-storages
+                chunk = chunk.encode(getattr(self.source, "encoding", None) or "utf-8")
+            self.pending = bytes(chunk)
         count = min(cap, len(self.pending))
         ctypes.memmove(address, self.pending, count)
         self.pending = self.pending[count:]
@@ -211,7 +251,8 @@ class Reader:
 def _is_text(source: Any) -> bool:
     import io
 
-    return isinstance(source, io.TextIOBase) or "b" not in getattr(source, "mode", "b")
+    mode = getattr(source, "mode", None)
+    return isinstance(source, io.TextIOBase) or (isinstance(mode, str) and "b" not in mode)
 
 
 def buffer_pointer(data: Any) -> tuple[Any, int, Any]:

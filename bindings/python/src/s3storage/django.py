@@ -7,66 +7,92 @@ Switch a project by changing one string:
         "staticfiles": {"BACKEND": "s3storage.django.S3StaticStorage"},
     }
 
-Settings resolve as in django-storages: the `AWS_*` Django settings (and the environment
-where django-storages reads it), then class attributes named by the option names
-(`querystring_auth = False` on a subclass), then `OPTIONS`; an unknown option raises
-ImproperlyConfigured. The storage semantics are the library's, which follows
-django-storages.
+Settings resolve as in django-storages: `OPTIONS`, then attributes named by the option
+names (`querystring_auth = False` on a subclass), then the Django settings django-storages
+reads (and the environment where it reads it), then its defaults; each option is also an
+attribute of the storage. An unknown option raises ImproperlyConfigured. The storage
+semantics are the library's, which follows django-storages; its log records go to the
+`logging` logger "s3storage".
 """
 
 from __future__ import annotations
 
 import datetime
 import io
+import mimetypes
+import threading
 from typing import Any, Optional
 
 from django.conf import settings as django_settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
-from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
+from django.core.exceptions import (
+    ImproperlyConfigured,
+    SuspiciousFileOperation,
+    SuspiciousOperation,
+)
 from django.core.files.base import File
 from django.core.files.storage import Storage as DjangoStorage
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.encoding import force_bytes
 
 from . import _native
 from .errors import ConfigError, SuspiciousName
 from .storage import Storage
 
-# django-storages' OPTIONS names and the setting each one stands for (its
-# get_default_settings()); one row per option.
-OPTION_SETTINGS = {
-    "access_key": "AWS_S3_ACCESS_KEY_ID",
-    "secret_key": "AWS_S3_SECRET_ACCESS_KEY",
-    "security_token": "AWS_SESSION_TOKEN",
-    "session_profile": "AWS_S3_SESSION_PROFILE",
-    "file_overwrite": "AWS_S3_FILE_OVERWRITE",
-    "object_parameters": "AWS_S3_OBJECT_PARAMETERS",
-    "bucket_name": "AWS_STORAGE_BUCKET_NAME",
-    "querystring_auth": "AWS_QUERYSTRING_AUTH",
-    "querystring_expire": "AWS_QUERYSTRING_EXPIRE",
-    "signature_version": "AWS_S3_SIGNATURE_VERSION",
-    "location": "AWS_LOCATION",
-    "custom_domain": "AWS_S3_CUSTOM_DOMAIN",
-    "cloudfront_key_id": "AWS_CLOUDFRONT_KEY_ID",
-    "cloudfront_key": "AWS_CLOUDFRONT_KEY",
-    "addressing_style": "AWS_S3_ADDRESSING_STYLE",
-    "file_name_charset": "AWS_S3_FILE_NAME_CHARSET",
-    "gzip": "AWS_IS_GZIPPED",
-    "gzip_content_types": "GZIP_CONTENT_TYPES",
-    "url_protocol": "AWS_S3_URL_PROTOCOL",
-    "endpoint_url": "AWS_S3_ENDPOINT_URL",
-    "proxies": "AWS_S3_PROXIES",
-    "region_name": "AWS_S3_REGION_NAME",
-    "use_ssl": "AWS_S3_USE_SSL",
-    "verify": "AWS_S3_VERIFY",
-    "max_memory_size": "AWS_S3_MAX_MEMORY_SIZE",
-    "default_acl": "AWS_DEFAULT_ACL",
-    "use_threads": "AWS_S3_USE_THREADS",
-    "transfer_config": "AWS_S3_TRANSFER_CONFIG",
-    "client_config": "AWS_S3_CLIENT_CONFIG",
+# django-storages' OPTIONS names and the Django settings each one reads, first found wins
+# (its get_default_settings()); one row per option.
+OPTION_SETTINGS: dict[str, tuple[str, ...]] = {
+    "access_key": ("AWS_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+    "secret_key": ("AWS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+    "security_token": ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"),
+    "session_profile": ("AWS_S3_SESSION_PROFILE",),
+    "file_overwrite": ("AWS_S3_FILE_OVERWRITE",),
+    "object_parameters": ("AWS_S3_OBJECT_PARAMETERS",),
+    "bucket_name": ("AWS_STORAGE_BUCKET_NAME",),
+    "querystring_auth": ("AWS_QUERYSTRING_AUTH",),
+    "querystring_expire": ("AWS_QUERYSTRING_EXPIRE",),
+    "signature_version": ("AWS_S3_SIGNATURE_VERSION",),
+    "location": ("AWS_LOCATION",),
+    "custom_domain": ("AWS_S3_CUSTOM_DOMAIN",),
+    "cloudfront_key_id": ("AWS_CLOUDFRONT_KEY_ID",),
+    "cloudfront_key": ("AWS_CLOUDFRONT_KEY",),
+    "addressing_style": ("AWS_S3_ADDRESSING_STYLE",),
+    "file_name_charset": ("AWS_S3_FILE_NAME_CHARSET",),
+    "gzip": ("AWS_IS_GZIPPED",),
+    "gzip_content_types": ("GZIP_CONTENT_TYPES",),
+    "url_protocol": ("AWS_S3_URL_PROTOCOL",),
+    "endpoint_url": ("AWS_S3_ENDPOINT_URL",),
+    "proxies": ("AWS_S3_PROXIES",),
+    "region_name": ("AWS_S3_REGION_NAME",),
+    "use_ssl": ("AWS_S3_USE_SSL",),
+    "verify": ("AWS_S3_VERIFY",),
+    "max_memory_size": ("AWS_S3_MAX_MEMORY_SIZE",),
+    "default_acl": ("AWS_DEFAULT_ACL",),
+    "use_threads": ("AWS_S3_USE_THREADS",),
+    "transfer_config": ("AWS_S3_TRANSFER_CONFIG",),
+    "client_config": ("AWS_S3_CLIENT_CONFIG",),
 }
-# Django settings the library reads that are not AWS_ names.
-_DJANGO_SETTINGS = ("FILE_UPLOAD_TEMP_DIR",)
+# What an unset option is, as django-storages gives it (None: the library's default).
+DEFAULTS: dict[str, Any] = {
+    "file_overwrite": True,
+    "object_parameters": {},
+    "querystring_auth": True,
+    "querystring_expire": 3600,
+    "location": "",
+    "file_name_charset": "utf-8",
+    "gzip": False,
+    "gzip_content_types": ("text/css", "text/javascript", "application/javascript",
+                           "application/x-javascript", "image/svg+xml"),
+    "url_protocol": "https:",
+    "use_ssl": True,
+    "max_memory_size": 0,
+    "use_threads": True,
+}
+# Settings django-storages reads that are no option (the library reads them too).
+GLOBAL_SETTINGS = ("AWS_S3_FILE_BUFFER_SIZE", "FILE_UPLOAD_TEMP_DIR")
+# Options django-storages accepts that only concern boto3 objects.
+IGNORED_OPTIONS = ("cloudfront_signer",)
 
 
 def _plain(value: Any) -> Any:
@@ -83,12 +109,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _global(names: tuple[str, ...]) -> tuple[bool, Any]:
+    for name in names:
+        if hasattr(django_settings, name):
+            return True, getattr(django_settings, name)
+    return False, None
+
+
 @deconstructible(path="s3storage.django.S3Storage")
 class S3Storage(DjangoStorage):
     """django-storages' `S3Storage`, backed by libs3storage."""
 
+    default_content_type = "application/octet-stream"
+
     def __init__(self, **options: Any) -> None:
-        unknown = sorted(set(options) - set(OPTION_SETTINGS))
+        unknown = sorted(set(options) - set(OPTION_SETTINGS) - set(IGNORED_OPTIONS))
         if unknown:
             raise ImproperlyConfigured(
                 f"Invalid setting {unknown[0]!r} for {type(self).__name__}")
@@ -98,19 +133,43 @@ class S3Storage(DjangoStorage):
         except ConfigError as error:
             raise ImproperlyConfigured(str(error)) from error
         self._storage: Optional[Storage] = None
+        self._max_length = threading.local()
 
     def _resolve(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Options, then attributes (class or instance, as django-storages' hasattr), then
+        the Django settings, then django-storages' defaults; each is also set as an
+        attribute, as django-storages does."""
         values: dict[str, Any] = {}
-        for name in _native.setting_names():
-            if name.startswith("AWS_") or name == "GZIP_CONTENT_TYPES" or name in _DJANGO_SETTINGS:
-                if hasattr(django_settings, name):
-                    values[name] = _plain(getattr(django_settings, name))
-        for option, setting in OPTION_SETTINGS.items():
+        for option, names in OPTION_SETTINGS.items():
+            found, value = True, None
             if option in options:
-                values[setting] = _plain(options[option])
-            elif hasattr(type(self), option):
-                values[setting] = _plain(getattr(type(self), option))
+                value = options[option]
+            elif hasattr(self, option):
+                value = getattr(self, option)
+            else:
+                found, value = _global(names)
+                if not found:
+                    value = DEFAULTS.get(option)
+            try:
+                setattr(self, option, value)
+            except AttributeError:  # a read-only property of a subclass
+                pass
+            if value is not None and found:  # defaults are the library's own
+                values[names[0]] = _plain(value)
+        for name in GLOBAL_SETTINGS:
+            if hasattr(django_settings, name) and getattr(django_settings, name) is not None:
+                values[name] = getattr(django_settings, name)
         return values
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_storage"] = None  # the connection pool is remade on first use
+        state.pop("_max_length", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._max_length = threading.local()
 
     @property
     def storage(self) -> Storage:
@@ -128,20 +187,47 @@ class S3Storage(DjangoStorage):
         except SuspiciousName as error:
             raise SuspiciousOperation(str(error)) from error
 
-    def _open(self, name: str, mode: str = "rb") -> File:
-        return S3File(self._call("open", name, mode.replace("t", "").replace("+", "") or "rb"), name)
+    def get_object_parameters(self, name: str) -> dict[str, Any]:
+        """The PutObject parameters of one object: AWS_S3_OBJECT_PARAMETERS by default;
+        override it to vary them per object (ContentDisposition, say)."""
+        return dict(self.object_parameters or {})
+
+    def _write_parameters(self, name: str, content: Any = None) -> dict[str, Any]:
+        """django-storages' _get_write_parameters: an upload's content_type when the
+        parameters name none (with the encoding guessed from the name); the rest, as the
+        type guessed from the name, the library adds."""
+        params = self.get_object_parameters(name)
+        content_type = getattr(content, "content_type", None)
+        if "ContentType" not in params and content_type:
+            params["ContentType"] = content_type
+            _type, encoding = mimetypes.guess_type(name)
+            if encoding:
+                params["ContentEncoding"] = encoding
+        return params
+
+    def _open(self, name: str, mode: str = "rb") -> "S3File":
+        return S3File(self, name, mode)
+
+    def save(self, name: Optional[str], content: Any, max_length: Optional[int] = None) -> str:
+        # Django's save, with max_length carried to _save: a name lost to another writer
+        # is replaced by one that still fits.
+        self._max_length.value = max_length
+        try:
+            return super().save(name, content, max_length=max_length)
+        finally:
+            self._max_length.value = None
 
     def _save(self, name: str, content: Any) -> str:
         if hasattr(content, "seek") and getattr(content, "seekable", lambda: True)():
             content.seek(0)
-        parameters = {}
-        content_type = getattr(content, "content_type", None)
-        if content_type:
-            parameters["ContentType"] = content_type
-        return self._call("save", name, content, parameters=parameters or None)
+        return self._call("save", name, content, parameters=self._write_parameters(name, content),
+                          max_length=getattr(self._max_length, "value", None))
 
     def get_available_name(self, name: str, max_length: Optional[int] = None) -> str:
-        return self._call("get_available_name", name, max_length)
+        try:
+            return self.storage.get_available_name(name, max_length)
+        except SuspiciousName as error:
+            raise SuspiciousFileOperation(str(error)) from error
 
     def exists(self, name: str) -> bool:
         return self._call("exists", name)
@@ -164,27 +250,56 @@ class S3Storage(DjangoStorage):
         modified = self._call("modified_time", name)
         return modified if django_settings.USE_TZ else timezone.make_naive(modified)
 
-    def get_default_settings(self) -> dict[str, Any]:
-        """The resolved settings by django-storages option name (secrets left out)."""
-        secret = {"secret_key", "security_token", "cloudfront_key"}
-        by_setting = {setting: option for option, setting in OPTION_SETTINGS.items()}
-        return {by_setting[k]: v for k, v in self._values.items() if k in by_setting
-                and by_setting[k] not in secret}
-
 
 class S3File(File):
-    """What `open` gives Django: a File over the library's file, buffered; `size` is
-    the object's size without reading it."""
+    """What `open` gives Django, as django-storages' S3File: reads are buffered ("r"
+    gives str, decoded as UTF-8; "rb" bytes); writes go to the library (which uploads
+    parts as they fill; str is encoded as UTF-8) and are committed by close(); a file
+    dropped without close() stores nothing. `size` is the object's size without reading
+    it; a closed file can be opened again in its mode."""
 
-    def __init__(self, raw: Any, name: str) -> None:
-        buffered = io.BufferedReader(raw, 1 << 20) if raw.readable() else io.BufferedWriter(raw, 1 << 20)
-        super().__init__(buffered, name)
+    def __init__(self, backend: S3Storage, name: str, mode: str) -> None:
+        self._backend = backend
+        self._mode = mode
+        super().__init__(None, name)
+        self.mode = mode
+        self._raw: Optional[Any] = None
+        self._connect()
+
+    def _connect(self) -> None:
+        reading = "r" in self._mode
+        params = None if reading else self._backend._write_parameters(self.name)
+        raw = self._backend._call("open", self.name, "rb" if reading else "wb",
+                                  parameters=params)
         self._raw = raw
-        self.mode = raw.mode
+        if reading:
+            buffered = io.BufferedReader(raw, 1 << 20)
+            self.file = buffered if "b" in self._mode else io.TextIOWrapper(buffered, encoding="utf-8")
+        else:
+            self.file = raw
 
     @property
     def size(self) -> int:
         return self._raw.size
+
+    @property
+    def closed(self) -> bool:
+        return self.file is None or self.file.closed
+
+    def open(self, mode: Optional[str] = None) -> "S3File":
+        if not self.closed:
+            if "r" in self._mode:
+                self.seek(0)  # as Django and django-storages
+        elif mode and mode != self._mode:
+            raise ValueError("Cannot reopen file with a new mode.")
+        else:
+            self._connect()
+        return self
+
+    def write(self, content: Any) -> int:
+        if "w" not in self._mode:
+            raise AttributeError("File was not opened in write mode.")
+        return self.file.write(force_bytes(content))
 
     def abort(self) -> None:
         """Discards a write: nothing is stored."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 import os
+import threading
+import warnings
 from ctypes import byref, c_bool, c_char_p, c_int64, c_size_t, c_uint64, c_void_p
-from typing import Any, BinaryIO, Mapping, Optional, Union
+from typing import Any, BinaryIO, Iterator, Mapping, Optional, Union
 
 from . import _native as native
 from ._native import lib, text
@@ -25,35 +28,38 @@ class Storage:
     """
 
     def __init__(self, settings: Optional[Mapping[str, Any]] = None, /, **more: Any) -> None:
-        self._handle: Optional[int] = None
+        self._guard: Optional[_Guard] = None
         self._make(dict(settings or {}, **more), from_env=False)
 
     @classmethod
     def from_env(cls, settings: Optional[Mapping[str, Any]] = None, /, **more: Any) -> "Storage":
         """Every known setting present in the environment, then `settings` over them."""
         storage = cls.__new__(cls)
-        storage._handle = None
+        storage._guard = None
         storage._make(dict(settings or {}, **more), from_env=True)
         return storage
 
     def _make(self, values: Mapping[str, Any], from_env: bool) -> None:
+        native.install_logging()
         settings = native.SettingsHandle(values, from_env=from_env)
         try:
-            self._handle = native.call_with_out(lib.s3storage_new, settings.handle).value
+            handle = native.call_with_out(lib.s3storage_new, settings.handle).value
         finally:
             settings.free()
+        self._guard = _Guard(handle, lib.s3storage_free, "the storage is closed")
 
     @property
-    def _h(self) -> int:
-        if not self._handle:
+    def _h(self) -> Any:
+        """`with self._h as handle:` the handle, kept alive for the call."""
+        if self._guard is None:
             raise ValueError("the storage is closed")
-        return self._handle
+        return self._guard.use()
 
     def close(self) -> None:
-        """Frees the storage (its connection pool). Files opened from it stay usable."""
-        if self._handle:
-            lib.s3storage_free(self._handle)
-            self._handle = None
+        """Frees the storage (its connection pool) once calls in flight on other threads
+        are done. Files opened from it stay usable."""
+        if self._guard is not None:
+            self._guard.close()
 
     def __enter__(self) -> "Storage":
         return self
@@ -67,44 +73,60 @@ class Storage:
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
+    def __copy__(self) -> "Storage":
+        return self  # one storage is meant to be shared (it is thread-safe)
+
+    def __deepcopy__(self, memo: Any) -> "Storage":
+        return self
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an s3storage.Storage cannot be pickled: make a new one from its settings")
+
     def exists(self, name: str) -> bool:
         """Whether an object is stored under `name` (one HEAD request)."""
-        out = native.call_with_out(lib.s3storage_exists, self._h, text(name, "name"), out_type=c_bool)
+        with self._h as h:
+            out = native.call_with_out(lib.s3storage_exists, h, text(name, "name"), out_type=c_bool)
         return bool(out.value)
 
     def delete(self, name: str) -> None:
         """Deletes `name`; a missing name is not an error."""
-        native.check(lib.s3storage_delete(self._h, text(name, "name")))
+        with self._h as h:
+            native.check(lib.s3storage_delete(h, text(name, "name")))
 
     def size(self, name: str) -> int:
         """The object's size in bytes."""
-        return native.call_with_out(lib.s3storage_size, self._h, text(name, "name"), out_type=c_uint64).value
+        with self._h as h:
+            return native.call_with_out(lib.s3storage_size, h, text(name, "name"), out_type=c_uint64).value
 
     def modified_time(self, name: str) -> datetime.datetime:
         """The object's Last-Modified time, an aware datetime in UTC."""
-        out = native.call_with_out(lib.s3storage_modified_time, self._h, text(name, "name"), out_type=c_int64)
+        with self._h as h:
+            out = native.call_with_out(lib.s3storage_modified_time, h, text(name, "name"), out_type=c_int64)
         return datetime.datetime.fromtimestamp(out.value, tz=datetime.timezone.utc)
 
     def listdir(self, path: str = "") -> tuple[list[str], list[str]]:
         """(directories, files) directly under `path`, as django-storages lists them."""
         dirs, files = native._STRV(), native._STRV()
-        native.check(lib.s3storage_listdir(self._h, text(path, "path"), byref(dirs), byref(files)))
+        with self._h as h:
+            native.check(lib.s3storage_listdir(h, text(path, "path"), byref(dirs), byref(files)))
         return native.take_strv(dirs), native.take_strv(files)
 
     def url(self, name: str, parameters: Optional[Mapping[str, Any]] = None,
             expire: Optional[int] = None, http_method: Optional[str] = None) -> str:
         """django-storages' url(): presigned (AWS_QUERYSTRING_AUTH), custom-domain or
         CloudFront-signed. Sends nothing."""
-        out = native.call_with_out(
-            lib.s3storage_url_ex, self._h, text(name, "name"), native.params_json(parameters),
-            -1 if expire is None else int(expire),
-            None if http_method is None else text(http_method, "http_method"))
+        with self._h as h:
+            out = native.call_with_out(
+                lib.s3storage_url_ex, h, text(name, "name"), native.params_json(parameters),
+                -1 if expire is None else int(expire),
+                None if http_method is None else text(http_method, "http_method"))
         return native.take_string(out)
 
     def get_available_name(self, name: str, max_length: Optional[int] = None) -> str:
         """Django's get_available_name, as django-storages overrides it."""
-        out = native.call_with_out(lib.s3storage_get_available_name, self._h, text(name, "name"),
-                                   _max_length(max_length))
+        with self._h as h:
+            out = native.call_with_out(lib.s3storage_get_available_name, h, text(name, "name"),
+                                       _max_length(max_length))
         return native.take_string(out)
 
     def save(self, name: str, content: Content, max_length: Optional[int] = None,
@@ -117,15 +139,17 @@ class Storage:
             content = content.encode("utf-8")
         if isinstance(content, (bytes, bytearray, memoryview)):
             pointer, length, _keep = native.buffer_pointer(content)
-            out = native.call_with_out(lib.s3storage_save_ex, self._h, text(name, "name"),
-                                       pointer, length, params, limit)
+            with self._h as h:
+                out = native.call_with_out(lib.s3storage_save_ex, h, text(name, "name"),
+                                           pointer, length, params, limit)
             return native.take_string(out)
         if not hasattr(content, "read"):
             raise TypeError(f"cannot save {type(content).__name__}: give bytes, str or a file object")
         reader = native.Reader(content)
         out = c_void_p()
-        code = lib.s3storage_save_reader_ex(self._h, text(name, "name"), reader.callback, None,
-                                            params, limit, byref(out))
+        with self._h as h:
+            code = lib.s3storage_save_reader_ex(h, text(name, "name"), reader.callback, None,
+                                                params, limit, byref(out))
         if reader.error is not None:
             raise reader.error
         native.check(code)
@@ -134,18 +158,62 @@ class Storage:
     def save_file(self, name: str, path: Union[str, os.PathLike], max_length: Optional[int] = None,
                   parameters: Optional[Mapping[str, Any]] = None) -> str:
         """Saves the local file at `path` (streamed), as `save`."""
-        out = native.call_with_out(lib.s3storage_save_file_ex, self._h, text(name, "name"),
-                                   text(os.fspath(path), "path"), native.params_json(parameters),
-                                   _max_length(max_length))
+        with self._h as h:
+            out = native.call_with_out(lib.s3storage_save_file_ex, h, text(name, "name"),
+                                       text(os.fspath(path), "path"),
+                                       native.params_json(parameters), _max_length(max_length))
         return native.take_string(out)
 
     def open(self, name: str, mode: str = "rb", parameters: Optional[Mapping[str, Any]] = None) -> "File":
         """Opens `name` for reading ("r", "rb") or writing ("w", "wb"): a raw binary file
         (wrap it in io.BufferedReader / io.TextIOWrapper for buffering or text). A write
         is committed by close() and discarded by abort()."""
-        out = native.call_with_out(lib.s3storage_open_ex, self._h, text(name, "name"),
-                                   text(mode, "mode"), native.params_json(parameters))
+        with self._h as h:
+            out = native.call_with_out(lib.s3storage_open_ex, h, text(name, "name"),
+                                       text(mode, "mode"), native.params_json(parameters))
         return File(out.value, name, mode)
+
+
+class _Guard:
+    """A handle that calls on several threads share: `close()` frees it once no call is
+    using it any more, and no call starts after `close()`."""
+
+    def __init__(self, handle: int, free: Any, closed_message: str) -> None:
+        self._handle: Optional[int] = handle
+        self._free = free
+        self._closed_message = closed_message
+        self._lock = threading.Lock()
+        self._users = 0
+        self._closing = False
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[int]:
+        with self._lock:
+            if self._closing or not self._handle:
+                raise ValueError(self._closed_message)
+            self._users += 1
+            handle = self._handle
+        try:
+            yield handle
+        finally:
+            with self._lock:
+                self._users -= 1
+                last = self._take_if_unused()
+            if last:
+                self._free(last)
+
+    def _take_if_unused(self) -> Optional[int]:
+        if self._closing and self._users == 0 and self._handle:
+            handle, self._handle = self._handle, None
+            return handle
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._closing = True
+            last = self._take_if_unused()
+        if last:
+            self._free(last)
 
 
 def _max_length(max_length: Optional[int]) -> int:
@@ -158,49 +226,64 @@ def _max_length(max_length: Optional[int]) -> int:
 
 class File(io.RawIOBase):
     """A stored object opened by `Storage.open`: `readinto`/`read`/`seek`/`tell` in read
-    mode, `write` in write mode; `close()` commits a write and raises if it failed;
-    `abort()` discards it. Used by one thread at a time."""
+    mode, `write` in write mode. `close()` (or leaving a `with` block normally) commits a
+    write and raises if it failed; `abort()` discards it, and so does leaving a `with`
+    block by an exception, or dropping the file without closing it (with a
+    ResourceWarning): a write is stored only when the program said so. Meant for one
+    thread at a time; calls from several threads are serialised."""
 
     def __init__(self, handle: int, name: str, mode: str) -> None:
         super().__init__()
         self._handle: Optional[int] = handle
+        self._lock = threading.Lock()
         self.name = name
         self.mode = mode
 
-    @property
-    def _h(self) -> int:
-        if not self._handle:
-            raise ValueError("I/O operation on closed file.")
-        return self._handle
+    @contextlib.contextmanager
+    def _use(self) -> Iterator[int]:
+        with self._lock:
+            if not self._handle:
+                raise ValueError("I/O operation on closed file.")
+            yield self._handle
 
     def readable(self) -> bool:
-        self._h
+        self._check_open()
         return "r" in self.mode
 
     def writable(self) -> bool:
-        self._h
+        self._check_open()
         return "w" in self.mode
 
     def seekable(self) -> bool:
         return self.readable()
 
+    def _check_open(self) -> None:
+        if not self._handle:
+            raise ValueError("I/O operation on closed file.")
+
     def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
+        view = memoryview(buffer)
+        if view.readonly:
+            raise TypeError("readinto() needs a writable buffer")
+        view = view.cast("B")
         if len(view) == 0:
             return 0
         pointer, length, _keep = native.buffer_pointer(view)
         nread = c_size_t()
-        native.check(lib.s3storage_file_read(self._h, pointer, length, byref(nread)))
+        with self._use() as h:
+            native.check(lib.s3storage_file_read(h, pointer, length, byref(nread)))
         return nread.value
 
     def write(self, data: Any) -> int:
         pointer, length, _keep = native.buffer_pointer(data)
-        native.check(lib.s3storage_file_write(self._h, pointer, length))
+        with self._use() as h:
+            native.check(lib.s3storage_file_write(h, pointer, length))
         return length
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         position = c_uint64()
-        native.check(lib.s3storage_file_seek(self._h, offset, whence, byref(position)))
+        with self._use() as h:
+            native.check(lib.s3storage_file_seek(h, offset, whence, byref(position)))
         return position.value
 
     def tell(self) -> int:
@@ -209,26 +292,52 @@ class File(io.RawIOBase):
     @property
     def size(self) -> int:
         """The object's size (read mode), or the bytes written so far (write mode)."""
-        return native.call_with_out(lib.s3storage_file_size, self._h, out_type=c_uint64).value
+        with self._use() as h:
+            return native.call_with_out(lib.s3storage_file_size, h, out_type=c_uint64).value
+
+    def _finish(self, function: Any) -> None:
+        with self._lock:
+            handle, self._handle = self._handle, None
+        try:
+            if handle:
+                native.check(function(handle))
+        finally:
+            super().close()
 
     def close(self) -> None:
         """Commits a write (raising if anything failed: nothing is then stored) and frees
         the file. Closing twice does nothing."""
-        handle, self._handle = self._handle, None
-        try:
-            if handle:
-                native.check(lib.s3storage_file_close(handle))
-        finally:
-            super().close()
+        self._finish(lib.s3storage_file_close)
 
     def abort(self) -> None:
         """Discards a write (nothing is stored, no multipart upload is left) and frees the file."""
-        handle, self._handle = self._handle, None
+        self._finish(lib.s3storage_file_abort)
+
+    def __exit__(self, exc_type: Any, *rest: Any) -> None:
+        if exc_type is not None and "w" in self.mode:
+            self.abort()
+        else:
+            self.close()
+
+    def __del__(self) -> None:
+        if not self._handle:
+            return
+        if "w" in self.mode:
+            warnings.warn(f"{self!r} was never closed: its write is discarded",
+                          ResourceWarning, stacklevel=2)
         try:
-            if handle:
-                native.check(lib.s3storage_file_abort(handle))
-        finally:
-            super().close()
+            self._finish(lib.s3storage_file_abort)
+        except Exception:  # noqa: BLE001 - nothing to report it to
+            pass
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an s3storage.File cannot be pickled")
+
+    def __copy__(self) -> Any:
+        raise TypeError("an s3storage.File cannot be copied")
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        raise TypeError("an s3storage.File cannot be copied")
 
     def __repr__(self) -> str:
         return f"<s3storage.File name={self.name!r} mode={self.mode!r}>"
