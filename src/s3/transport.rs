@@ -545,7 +545,8 @@ fn retryable_reply(reply: &Reply) -> bool {
 
 impl Transport {
     /// A transport failure, naming the endpoint: `connecting to http://127.0.0.1:9
-    /// failed: connection refused`; https spoken to a plain-http port says so.
+    /// failed: connection refused`, a timeout as such, https spoken to a plain-http port
+    /// as such.
     fn network_failure(&self, error: &ureq::Error) -> String {
         let endpoint = &self.endpoint;
         let text = error.to_string();
@@ -556,12 +557,18 @@ impl Transport {
             );
         }
         let lower = text.to_ascii_lowercase();
-        let what = if lower.contains("refused") {
-            "connection refused".to_string()
-        } else {
-            lower
-        };
-        format!("connecting to {endpoint} failed: {what}")
+        match error {
+            ureq::Error::Timeout(ureq::Timeout::Connect) => {
+                format!("connecting to {endpoint} failed: no answer within connect_timeout")
+            }
+            ureq::Error::Timeout(_) => format!(
+                "{endpoint} did not answer in time ({lower}; AWS_S3_CLIENT_CONFIG read_timeout)"
+            ),
+            _ if lower.contains("refused") => {
+                format!("connecting to {endpoint} failed: connection refused")
+            }
+            _ => format!("the connection to {endpoint} failed: {lower}"),
+        }
     }
 }
 
