@@ -109,9 +109,21 @@ pub(super) fn with_condition(
 
 /// Whether a reply says the server does not implement `If-None-Match` on writes.
 pub(super) fn refuses_condition(reply: &Reply) -> bool {
-    let text = reply.error_text.as_deref().unwrap_or_default();
-    reply.status == 501
-        || (reply.status == 400 && text.to_ascii_lowercase().contains("if-none-match"))
+    condition_refused(
+        reply.status,
+        reply.error_text.as_deref().unwrap_or_default(),
+    )
+}
+
+/// A 501 that names no other header (B2: "A header you provided implies functionality
+/// that is not implemented"), or a 400 or 501 naming `If-None-Match`. A 501 naming
+/// another header (R2's for `x-amz-acl`) is about that header, not the condition.
+fn condition_refused(status: u16, text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    let names_condition = text.contains("if-none-match");
+    let names_other_header = text.contains("x-amz-");
+    (status == 501 && (names_condition || !names_other_header))
+        || (status == 400 && names_condition)
 }
 
 /// Checks that a 206 reply holds the range asked for: `Content-Range: bytes a-b/n`.
@@ -452,5 +464,34 @@ impl ObjectStore {
             409 => Ok(()), // BucketAlreadyOwnedByYou / BucketAlreadyExists
             _ => Err(reply.into_error(&operation)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::condition_refused;
+
+    #[test]
+    fn only_refusals_of_the_condition_count() {
+        let b2 = "<Error><Code>NotImplemented</Code><Message>A header you provided implies \
+                  functionality that is not implemented</Message></Error>";
+        assert!(condition_refused(501, b2));
+        assert!(condition_refused(501, ""));
+        assert!(condition_refused(
+            400,
+            "<Message>If-None-Match is not supported</Message>"
+        ));
+        let r2 = "<Code>NotImplemented</Code><Message>Header 'x-amz-acl' with value \
+                  'public-read' not implemented</Message>";
+        assert!(!condition_refused(501, r2));
+        assert!(!condition_refused(
+            400,
+            "<Code>AccessControlListNotSupported</Code>"
+        ));
+        assert!(!condition_refused(412, "<Code>PreconditionFailed</Code>"));
+        assert!(!condition_refused(
+            409,
+            "<Code>ConditionalRequestConflict</Code>"
+        ));
     }
 }
