@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzz-smoke.sh: installing cargo-fuzz" >&2
-  cargo install --quiet --locked cargo-fuzz@0.13.2
+  cargo install --quiet --locked --debug cargo-fuzz@0.13.2
 fi
 seconds=${FUZZ_SECONDS:-10}
 passed=0 failed=0

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Runs every test: installs what they need, starts a private SeaweedFS (and moto's STS)
-# on 127.0.0.1, runs against them the Rust tests, the C/C++ checks (built and installed
-# with cargo-c), the Python wheel and Django backend, the package checks and the fuzz
-# smoke, and stops them again.
+# Runs every test, against real S3 servers on 127.0.0.1 that it installs, starts once per
+# target and stops again:
+#
+#   1. a single-process SeaweedFS (with moto's STS for the credential chain): the Rust
+#      tests, a build without default features, the C/C++ checks (built and installed
+#      with cargo-c), the Python wheel and Django backend, the package checks, the fuzz
+#      smoke;
+#   2. a multi-node SeaweedFS cluster (scripts/seaweedfs-cluster.sh): the Rust tests, the
+#      C/C++ and Python checks again, and the node-failure test (tests/cluster.rs);
+#   3. the server matrix: moto and s3s-fs, the Rust tests, where a test that needs what
+#      the server lacks (tests/servers/capabilities) is skipped and counted.
+#
+# It ends with one line per server: passed / failed / skipped-by-capability.
 #
 #   scripts/test.sh           everything (what CI runs)
-#   scripts/test.sh --quick   the Rust tests only, for day-to-day work
+#   scripts/test.sh --quick   the Rust tests on the single SeaweedFS only, for day-to-day work
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false
@@ -21,15 +30,17 @@ unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI 
 work=$(mktemp -d /tmp/s3storage-test.XXXXXX)
 cleanup() {
   [ -f "$work/moto.pid" ] && kill "$(cat "$work/moto.pid")" 2>/dev/null || true
-  scripts/seaweedfs.sh stop "$work"
+  scripts/seaweedfs.sh stop "$work/single" 2>/dev/null || true
+  scripts/seaweedfs-cluster.sh stop "$work/cluster" 2>/dev/null || true
+  for server in moto s3s-fs; do scripts/matrix-server.sh stop "$work/$server" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
-scripts/seaweedfs.sh start "$work"
-# shellcheck disable=SC1091
-source "$work/env"
-# moto's STS on loopback, for the credential-chain tests.
-sts_port=$((S3STORAGE_TEST_PORT + 12))
+failed_targets=()
+summary=()
+
+# moto's STS on loopback, for the credential-chain tests of every target.
+sts_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 moto_server -H 127.0.0.1 -p "$sts_port" > "$work/moto.log" 2>&1 &
 echo $! > "$work/moto.pid"
 for _ in $(seq 1 100); do
@@ -38,24 +49,75 @@ for _ in $(seq 1 100); do
 done
 export S3STORAGE_TEST_STS="http://127.0.0.1:$sts_port"
 
-echo "== cargo test"
-cargo test --workspace --all-targets 2>&1
+# rust_suite SERVER [CARGO TEST ARGS...]: the Rust tests against the server whose env is
+# loaded, with its missing capabilities; adds its line to the summary.
+rust_suite() {
+  local server=$1; shift
+  export S3STORAGE_TEST_LACKS
+  S3STORAGE_TEST_LACKS=$(awk -v s="$server" '$1 == s { print $2 }' tests/servers/capabilities)
+  export S3STORAGE_TEST_SKIPS="$work/$server.skips"
+  : > "$S3STORAGE_TEST_SKIPS"
+  local status=0
+  cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "$work/$server.log" || status=$?
+  local passed failed skipped
+  read -r passed failed < <(awk '/^test result:/ { for (i = 1; i < NF; i++) {
+      if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i } }
+    END { print p + 0, f + 0 }' "$work/$server.log")
+  skipped=$(wc -l < "$S3STORAGE_TEST_SKIPS")
+  summary+=("$(printf '%-10s %4d passed, %d failed, %d skipped by capability%s' "$server" \
+    "$((passed - skipped))" "$failed" "$skipped" "${S3STORAGE_TEST_LACKS:+ (lacks $S3STORAGE_TEST_LACKS)}")")
+  [ "$status" = 0 ] || failed_targets+=("$server: Rust tests")
+}
+
+# step NAME COMMAND...: runs a check script; a failure is recorded, the run goes on.
+step() {
+  local name=$1; shift
+  echo "== $name"
+  "$@" || failed_targets+=("$name")
+}
+
+echo "== 1. single SeaweedFS"
+scripts/seaweedfs.sh start "$work/single"
+# shellcheck disable=SC1091
+source "$work/single/env"
+rust_suite seaweedfs
 if $quick; then
+  printf '%s\n' "${summary[@]}"
+  [ ${#failed_targets[@]} = 0 ] || { echo "FAILED: ${failed_targets[*]}"; exit 1; }
   exit 0
 fi
-cargo test --doc 2>&1
+step "doc tests" cargo test --doc
+step "a build without the default features (no CloudFront signing, no rsa)" \
+  cargo build --quiet --lib --no-default-features
+step "C, C++ and Python through the C ABI" scripts/test-c.sh
+step "Python: the wheel, its API, the Django backend against django-storages'" scripts/test-python.sh
+step "the Rust package: a consumer crate, cargo deny, cargo publish --dry-run" scripts/check-package.sh
+step "fuzz smoke" scripts/fuzz-smoke.sh
+scripts/seaweedfs.sh stop "$work/single"
 
-echo "== a build without the default features (no CloudFront signing, no rsa)"
-cargo build --quiet --lib --no-default-features 2>&1
+echo "== 2. SeaweedFS cluster: master, three volume servers, filer, S3 gateway"
+scripts/seaweedfs-cluster.sh start "$work/cluster"
+# shellcheck disable=SC1091
+source "$work/cluster/env"
+rust_suite cluster
+step "cluster: C, C++ and Python through the C ABI" scripts/test-c.sh
+step "cluster: Python wheel and Django" scripts/test-python.sh
+step "cluster: node failures" cargo test --test cluster -- --ignored --nocapture
+scripts/seaweedfs-cluster.sh stop "$work/cluster"
+unset S3STORAGE_CLUSTER_DIR
 
-echo "== C, C++ and Python through the C ABI"
-scripts/test-c.sh
+echo "== 3. server matrix"
+for server in moto s3s-fs; do
+  scripts/matrix-server.sh start "$server" "$work/$server"
+  # shellcheck disable=SC1090
+  source "$work/$server/env"
+  rust_suite "$server"
+  scripts/matrix-server.sh stop "$work/$server"
+done
 
-echo "== Python: the wheel, its API, the Django backend against django-storages'"
-scripts/test-python.sh
-
-echo "== the Rust package: a consumer crate, cargo deny, cargo publish --dry-run"
-scripts/check-package.sh
-
-echo "== fuzz smoke"
-scripts/fuzz-smoke.sh
+echo "== results"
+printf '%s\n' "${summary[@]}"
+if [ ${#failed_targets[@]} -gt 0 ]; then
+  echo "FAILED: ${failed_targets[*]}"
+  exit 1
+fi

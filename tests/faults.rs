@@ -13,6 +13,12 @@ use s3storage::{ResultCode, Storage};
 
 #[test]
 fn transient_faults_are_retried_and_data_is_exact() {
+    if common::lacks(
+        &["checksum-validation"],
+        "transient_faults_are_retried_and_data_is_exact",
+    ) {
+        return;
+    }
     let proxy = FaultProxy::start();
     let (storage, direct) = storages(&proxy);
     let small = pattern(300_000, 4);
@@ -70,6 +76,12 @@ fn transient_faults_are_retried_and_data_is_exact() {
 
 #[test]
 fn persistent_faults_fail_cleanly_and_the_storage_stays_usable() {
+    if common::lacks(
+        &["list-uploads"],
+        "persistent_faults_fail_cleanly_and_the_storage_stays_usable",
+    ) {
+        return;
+    }
     let proxy = FaultProxy::start();
     let (storage, direct) = storages(&proxy);
     let large = pattern(11 * 1024 * 1024, 6);
@@ -139,6 +151,9 @@ fn persistent_faults_fail_cleanly_and_the_storage_stays_usable() {
 
 #[test]
 fn wrong_credentials_are_not_retried() {
+    if common::lacks(&["auth"], "wrong_credentials_are_not_retried") {
+        return;
+    }
     let proxy = FaultProxy::start();
     let endpoint = proxy.endpoint();
     let storage = Storage::new(&settings(&[

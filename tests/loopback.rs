@@ -145,6 +145,9 @@ fn virtual_hosted_addressing() {
 
 #[test]
 fn sigv2_query_string_urls() {
+    if common::lacks(&["auth"], "sigv2_query_string_urls") {
+        return;
+    }
     let storage = Storage::new(&settings(&[
         ("AWS_S3_SIGNATURE_VERSION", "s3"),
         ("AWS_LOCATION", &unique("v2")),

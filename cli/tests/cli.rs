@@ -3,6 +3,9 @@
 //! progress bars only on a terminal, and `doctor` with good settings, wrong credentials
 //! and a wrong endpoint.
 
+#[path = "../../tests/common/capabilities.rs"]
+mod capabilities;
+
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -156,6 +159,9 @@ fn every_file_command() {
 
 #[test]
 fn failures_exit_with_the_result_code() {
+    if capabilities::lacks(&["auth"], "failures_exit_with_the_result_code") {
+        return;
+    }
     let at = location("codes");
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("never.bin");
@@ -200,6 +206,9 @@ fn help_for_every_command() {
 
 #[test]
 fn doctor_says_what_works_and_why_not() {
+    if capabilities::lacks(&["auth"], "doctor_says_what_works_and_why_not") {
+        return;
+    }
     let at = location("doctor");
     let good = expect(&at, &["doctor"], 0);
     let text = stdout(&good);

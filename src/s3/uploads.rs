@@ -261,10 +261,11 @@ fn multipart_etag(parts: &[UploadedPart]) -> Option<String> {
 
 /// The failure a 200 reply to CompleteMultipartUpload stands for, if any: an `Error`
 /// document (S3 sends one when the completion fails after the reply began), or a body
-/// that is not `CompleteMultipartUploadResult`.
+/// that is not `CompleteMultipartUploadResult` (moto names it
+/// `CompleteMultipartUploadResponse`; botocore accepts any root but `Error`).
 fn completion_error(text: &str, operation: &str) -> Option<Error> {
     match xml_root(text).as_deref() {
-        Some("CompleteMultipartUploadResult") => None,
+        Some("CompleteMultipartUploadResult" | "CompleteMultipartUploadResponse") => None,
         Some("Error") => Some(Error::Server(S3Failure {
             operation: operation.to_string(),
             status: 200,
@@ -286,6 +287,8 @@ mod tests {
     fn completion_replies_are_checked() {
         let ok = r#"<?xml version="1.0"?><CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><ETag>"x"</ETag></CompleteMultipartUploadResult>"#;
         assert!(completion_error(ok, "C").is_none());
+        let moto = r#"<CompleteMultipartUploadResponse xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket><Key>k</Key><ETag>"x-1"</ETag></CompleteMultipartUploadResponse>"#;
+        assert!(completion_error(moto, "C").is_none());
         let error = r#"<?xml version="1.0"?><Error><Code>InternalError</Code><Message>boom</Message></Error>"#;
         let failure = completion_error(error, "C").unwrap().to_string();
         assert!(

@@ -304,24 +304,6 @@ pub fn http_proxy() -> Helper {
     )
 }
 
-/// Whether the server under test lacks `capability` (scripts/test.sh sets
-/// S3STORAGE_TEST_LACKS from tests/servers/capabilities). A test that needs it then
-/// returns at once, and the skip is recorded, never silent: one line in the file
-/// S3STORAGE_TEST_SKIPS (counted per server by scripts/test.sh) and one on stderr.
-pub fn lacks(capability: &str, test: &str) -> bool {
-    let lacking = std::env::var("S3STORAGE_TEST_LACKS").unwrap_or_default();
-    if !lacking.split(',').any(|item| item.trim() == capability) {
-        return false;
-    }
-    eprintln!("SKIPPED {test}: the server lacks {capability}");
-    if let Ok(path) = std::env::var("S3STORAGE_TEST_SKIPS") {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .expect("the skip log is writable");
-        writeln!(file, "{test}\t{capability}").expect("the skip log is writable");
-    }
-    true
-}
+mod capabilities;
+#[allow(unused_imports)] // not every test file needs it
+pub use capabilities::lacks;

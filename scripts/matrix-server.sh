@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Starts or stops one server of the test matrix besides SeaweedFS, on 127.0.0.1 at a free
+# port, and writes DIR/env with the S3STORAGE_TEST_* variables the tests read:
+#
+#   scripts/matrix-server.sh start moto|s3s-fs DIR
+#   scripts/matrix-server.sh stop DIR
+#
+# moto: `moto[server]` from PyPI (install-deps.sh installs it); it checks no signatures.
+# s3s-fs: `cargo install s3s-fs@0.14.1 --features binary --locked` (0.15 needs a newer
+# rustc), serving DIR/data, with one key pair.
+set -euo pipefail
+cmd=${1:?usage: matrix-server.sh start moto|s3s-fs DIR | stop DIR}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_port() {
+  for _ in $(seq 1 200); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "$(cat "$dir/pid")" 2>/dev/null || { tail -20 "$dir/server.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "matrix-server.sh: nothing listens on $1" >&2; return 1
+}
+
+start() {
+  local server=$1 port
+  port=$(free_port)
+  mkdir -p "$dir/data"
+  case $server in
+    moto) moto_server -H 127.0.0.1 -p "$port" > "$dir/server.log" 2>&1 & ;;
+    s3s-fs)
+      if ! s3s-fs --version 2>/dev/null | grep -q 0.14.1; then
+        echo "matrix-server.sh: cargo install s3s-fs 0.14.1" >&2
+        cargo install --quiet --locked --debug s3s-fs@0.14.1 --features binary >&2
+      fi
+      s3s-fs --host 127.0.0.1 --port "$port" --access-key s3storage-ak \
+        --secret-key s3storage-sk --domain "localhost:$port" "$dir/data" > "$dir/server.log" 2>&1 & ;;
+    *) echo "matrix-server.sh: unknown server $server" >&2; exit 2 ;;
+  esac
+  echo $! > "$dir/pid"
+  wait_port "$port"
+  cat > "$dir/env" <<ENV
+export S3STORAGE_TEST_ENDPOINT=http://127.0.0.1:$port
+export S3STORAGE_TEST_PORT=$port
+export S3STORAGE_TEST_ACCESS_KEY=s3storage-ak
+export S3STORAGE_TEST_SECRET_KEY=s3storage-sk
+export S3STORAGE_TEST_READER_KEY=s3storage-ak
+export S3STORAGE_TEST_READER_SECRET=s3storage-sk
+ENV
+  echo "matrix-server.sh: $server on http://127.0.0.1:$port" >&2
+}
+
+stop() {
+  [ -f "$dir/pid" ] || return 0
+  kill "$(cat "$dir/pid")" 2>/dev/null || true
+  rm -f "$dir/pid"
+}
+
+case "$cmd" in
+  start) dir=${3:?DIR}; start "${2:?server}" ;;
+  stop) dir=${2:?DIR}; stop ;;
+  *) echo "usage: matrix-server.sh start moto|s3s-fs DIR | stop DIR" >&2; exit 2 ;;
+esac
