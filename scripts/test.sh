@@ -49,6 +49,14 @@ for _ in $(seq 1 100); do
 done
 export S3STORAGE_TEST_STS="http://127.0.0.1:$sts_port"
 
+server_version() {
+  case $1 in
+    seaweedfs|cluster) weed version 2>/dev/null | awk '{print $3}' ;;
+    moto) python3 -c 'import moto; print(moto.__version__)' 2>/dev/null ;;
+    s3s-fs) s3s-fs --version 2>/dev/null | awk '{print $2}' ;;
+  esac
+}
+
 # rust_suite SERVER [CARGO TEST ARGS...]: the Rust tests against the server whose env is
 # loaded, with its missing capabilities; adds its line to the summary.
 rust_suite() {
@@ -64,8 +72,9 @@ rust_suite() {
       if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i } }
     END { print p + 0, f + 0 }' "$work/$server.log")
   skipped=$(wc -l < "$S3STORAGE_TEST_SKIPS")
-  summary+=("$(printf '%-10s %4d passed, %d failed, %d skipped by capability%s' "$server" \
-    "$((passed - skipped))" "$failed" "$skipped" "${S3STORAGE_TEST_LACKS:+ (lacks $S3STORAGE_TEST_LACKS)}")")
+  summary+=("$(printf '%-10s %-7s %4d passed, %d failed, %d skipped by capability%s' "$server" \
+    "$(server_version "$server")" "$((passed - skipped))" "$failed" "$skipped" \
+    "${S3STORAGE_TEST_LACKS:+ (lacks $S3STORAGE_TEST_LACKS)}")")
   [ "$status" = 0 ] || failed_targets+=("$server: Rust tests")
 }
 
