@@ -7,7 +7,8 @@
 #
 # moto: `moto[server]` from PyPI (install-deps.sh installs it); it checks no signatures.
 # s3s-fs: `cargo install s3s-fs@0.14.1 --features binary --locked` (0.15 needs a newer
-# rustc), serving DIR/data, with one key pair.
+# rustc; optimised: unoptimised, completing a 48 MiB upload outlasts the tests' 1 s read
+# timeouts), serving DIR/data, with one key pair.
 set -euo pipefail
 cmd=${1:?usage: matrix-server.sh start moto|s3s-fs DIR | stop DIR}
 
@@ -33,7 +34,7 @@ start() {
     s3s-fs)
       if ! s3s-fs --version 2>/dev/null | grep -q 0.14.1; then
         echo "matrix-server.sh: cargo install s3s-fs 0.14.1" >&2
-        cargo install --quiet --locked --debug s3s-fs@0.14.1 --features binary >&2
+        cargo install --quiet --locked s3s-fs@0.14.1 --features binary >&2
       fi
       s3s-fs --host 127.0.0.1 --port "$port" --access-key s3storage-ak \
         --secret-key s3storage-sk --domain "localhost:$port" "$dir/data" > "$dir/server.log" 2>&1 & ;;
