@@ -10,19 +10,12 @@
 # rustc; optimised: unoptimised, completing a 48 MiB upload outlasts the tests' 1 s read
 # timeouts), serving DIR/data, with one key pair.
 set -euo pipefail
+# shellcheck source=scripts/server-lib.sh
+source "$(dirname "$0")/server-lib.sh"
 cmd=${1:?usage: matrix-server.sh start moto|s3s-fs DIR | stop DIR}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_port() {
-  for _ in $(seq 1 200); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    kill -0 "$(cat "$dir/pid")" 2>/dev/null || { tail -20 "$dir/server.log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "matrix-server.sh: nothing listens on $1" >&2; return 1
 }
 
 start() {
@@ -41,15 +34,9 @@ start() {
     *) echo "matrix-server.sh: unknown server $server" >&2; exit 2 ;;
   esac
   echo $! > "$dir/pid"
-  wait_port "$port"
-  cat > "$dir/env" <<ENV
-export S3STORAGE_TEST_ENDPOINT=http://127.0.0.1:$port
-export S3STORAGE_TEST_PORT=$port
-export S3STORAGE_TEST_ACCESS_KEY=s3storage-ak
-export S3STORAGE_TEST_SECRET_KEY=s3storage-sk
-export S3STORAGE_TEST_READER_KEY=s3storage-ak
-export S3STORAGE_TEST_READER_SECRET=s3storage-sk
-ENV
+  wait_port "$port" "$dir/pid" "$dir/server.log"
+  # One key pair only: the "reader" is the admin (tests needing a second identity skip).
+  write_test_env "$dir/env" "$port" s3storage-ak s3storage-sk
   echo "matrix-server.sh: $server on http://127.0.0.1:$port" >&2
 }
 

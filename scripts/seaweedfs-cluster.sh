@@ -16,6 +16,8 @@ cmd=${1:?usage: seaweedfs-cluster.sh start|stop|kill-volume|start-volume DIR [N]
 dir=${2:?usage: seaweedfs-cluster.sh start|stop|kill-volume|start-volume DIR [N]}
 dir=$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/server-lib.sh
+source "$here/server-lib.sh"
 
 # free_pairs N: N ports P on 127.0.0.1 with P and P+1 both free (HTTP and gRPC).
 free_pairs() {
@@ -38,19 +40,6 @@ while len(pairs) < int(sys.argv[1]) and port < 60000:
         port += 7
 print(" ".join(map(str, pairs)))
 PY
-}
-
-wait_port() {
-  local port=$1 pidfile=$2 log=$3
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
-    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-      echo "seaweedfs-cluster.sh: $(basename "$pidfile" .pid) exited; its log:" >&2
-      tail -20 "$log" >&2; return 1
-    fi
-    sleep 0.1
-  done
-  echo "seaweedfs-cluster.sh: nothing listens on $port" >&2; return 1
 }
 
 # launch NAME ARGS...: weed ARGS in the background, pid in DIR/NAME.pid, log DIR/NAME.log.
@@ -103,19 +92,9 @@ PORTS
     -config="$dir/s3.json" -allowDeleteBucketNotEmpty=false -domainName=localhost \
     -port.iceberg=0 -port.lance=0
   wait_port "$s3_port" "$dir/s3.pid" "$dir/s3.log"
-  for _ in $(seq 1 100); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$s3_port/" || true)" = 403 ] && break
-    sleep 0.1
-  done
-  cat > "$dir/env" <<ENV
-export S3STORAGE_TEST_ENDPOINT=http://127.0.0.1:$s3_port
-export S3STORAGE_TEST_PORT=$s3_port
-export S3STORAGE_TEST_ACCESS_KEY=s3storage-ak
-export S3STORAGE_TEST_SECRET_KEY=s3storage-sk
-export S3STORAGE_TEST_READER_KEY=s3storage-reader
-export S3STORAGE_TEST_READER_SECRET=s3storage-reader-sk
-export S3STORAGE_CLUSTER_DIR=$dir
-ENV
+  wait_s3_ready "$s3_port"
+  write_test_env "$dir/env" "$s3_port" s3storage-reader s3storage-reader-sk
+  echo "export S3STORAGE_CLUSTER_DIR=$dir" >> "$dir/env"
   echo "seaweedfs-cluster.sh: S3 on http://127.0.0.1:$s3_port (master $master_port, volumes $volume1_port $volume2_port $volume3_port, filer $filer_port)" >&2
 }
 

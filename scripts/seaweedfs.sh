@@ -14,6 +14,9 @@ cmd=${1:?usage: seaweedfs.sh start|stop DIR}
 dir=${2:-}
 [ "$cmd" = install ] || [ -n "$dir" ] || { echo "usage: seaweedfs.sh start|stop DIR" >&2; exit 2; }
 
+# shellcheck source=scripts/server-lib.sh
+source "$(dirname "$0")/server-lib.sh"
+
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 install_weed() {
@@ -55,20 +58,8 @@ start() {
     fi
     sleep 0.1
   done
-  # The S3 gateway answers before the filer is ready to store: wait for a real bucket op.
-  for _ in $(seq 1 100); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$base/" || true)
-    [ "$code" = 403 ] && break
-    sleep 0.1
-  done
-  cat > "$dir/env" <<ENV
-export S3STORAGE_TEST_ENDPOINT=http://127.0.0.1:$base
-export S3STORAGE_TEST_PORT=$base
-export S3STORAGE_TEST_ACCESS_KEY=s3storage-ak
-export S3STORAGE_TEST_SECRET_KEY=s3storage-sk
-export S3STORAGE_TEST_READER_KEY=s3storage-reader
-export S3STORAGE_TEST_READER_SECRET=s3storage-reader-sk
-ENV
+  wait_s3_ready "$base"
+  write_test_env "$dir/env" "$base" s3storage-reader s3storage-reader-sk
   echo "seaweedfs.sh: S3 on http://127.0.0.1:$base (pid $(cat "$dir/pid"))" >&2
 }
 
