@@ -101,7 +101,8 @@ installed() {
   make --quiet -C examples-c PROFILE=debug install PREFIX="$prefix"
   ls -l "$prefix/lib"
   readelf -d "$prefix/lib/libs3storage.so.0.1" | grep -F "[libs3storage.so.0.1]"
-  ! grep -n "rpath\|-l:" "$prefix/lib/pkgconfig/s3storage.pc"
+  grep -x "Libs: -L\${libdir} -ls3storage" "$prefix/lib/pkgconfig/s3storage.pc"
+  lacks "rpath|-l:" "$prefix/lib/pkgconfig/s3storage.pc"
   cp examples-c/quickstart.c examples-c/example.h "$tmp/"
   # shellcheck disable=SC2046
   (cd "$tmp" && export PKG_CONFIG_PATH="$prefix/lib/pkgconfig" &&
@@ -115,30 +116,47 @@ check "cargo cinstall + pkg-config, shared" installed
 installed_static() {
   local prefix="$tmp/prefix-static"
   cargo cinstall --debug --library-type=staticlib --prefix="$prefix" --libdir=lib
-  [ ! -e "$prefix/lib/libs3storage.so" ] || return
+  test -f "$prefix/lib/libs3storage.a"
+  [ ! -e "$prefix/lib/libs3storage.so" ]
+  cp examples-c/quickstart.c examples-c/example.h "$tmp/"
   # shellcheck disable=SC2046
   (cd "$tmp" && export PKG_CONFIG_PATH="$prefix/lib/pkgconfig" &&
     cc quickstart.c $(pkg-config --cflags --libs --static s3storage) -o quickstart-static)
   run installed-static "$tmp/quickstart-static"
   diff -u examples-c/expected/quickstart.txt "$tmp/installed-static.out"
-  ! ldd "$tmp/quickstart-static" | grep -q libs3storage
+  output_lacks libs3storage ldd "$tmp/quickstart-static"
 }
 check "cargo cinstall --library-type=staticlib + pkg-config --static" installed_static
 
-# The installed CMake package: find_package(s3storage CONFIG), shared and static.
+# The installed CMake package, used exactly as the README shows (find_package with
+# CMAKE_PREFIX_PATH holding the prefix; s3storage::s3storage, shared or with
+# -DS3STORAGE_STATIC=ON static), from a prefix installed as the README shows, in both
+# library layouts: --libdir=lib and cargo-c's default (lib/<multiarch> on Debian).
+# cmake_consumer PREFIX LIBDIR
 cmake_consumer() {
-  local build="$tmp/cmake-build"
-  cmake -S tests/cmake -B "$build" -DCMAKE_PREFIX_PATH="$tmp/prefix" \
-    -DEXAMPLES="$PWD/examples-c"
-  cmake --build "$build"
-  run cmake-shared "$build/quickstart_shared"
-  diff -u examples-c/expected/quickstart.txt "$tmp/cmake-shared.out"
-  run cmake-static "$build/quickstart_static"
-  diff -u examples-c/expected/quickstart.txt "$tmp/cmake-static.out"
-  ldd "$build/quickstart_shared" | grep "$tmp/prefix/lib/libs3storage.so"
-  ! ldd "$build/quickstart_static" | grep -q libs3storage
+  local prefix=$1 libdir=$2 build
+  for linkage in shared static; do
+    build="$tmp/cmake-$linkage-${libdir//\//_}"
+    cmake -S tests/cmake -B "$build" -DCMAKE_PREFIX_PATH="$prefix" \
+      -DEXAMPLES="$PWD/examples-c" -DS3STORAGE_STATIC="$([ $linkage = static ] && echo ON || echo OFF)"
+    cmake --build "$build"
+    test -x "$build/app"
+    run "cmake-$linkage" "$build/app"
+    diff -u examples-c/expected/quickstart.txt "$tmp/cmake-$linkage.out"
+  done
+  ldd "$tmp/cmake-shared-${libdir//\//_}/app" | grep -F "$prefix/$libdir/libs3storage.so.0.1"
+  output_lacks libs3storage ldd "$tmp/cmake-static-${libdir//\//_}/app"
 }
-check "CMake find_package, shared and static" cmake_consumer
+check "CMake find_package, shared and static, --libdir=lib" cmake_consumer "$tmp/prefix" lib
+cmake_multiarch() {
+  local prefix="$tmp/prefix-multiarch" multiarch
+  multiarch=$(cc -print-multiarch)
+  test -n "$multiarch"
+  cargo cinstall --debug --prefix="$prefix"
+  test -f "$prefix/lib/$multiarch/libs3storage.so"
+  cmake_consumer "$prefix" "lib/$multiarch"
+}
+check "CMake find_package, shared and static, cargo-c's default libdir" cmake_multiarch
 
 # Python ctypes.
 python_ctypes() {

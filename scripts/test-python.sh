@@ -17,7 +17,11 @@ pip_quiet=(--quiet --disable-pip-version-check)
 wheel() {
   python3 -m pip wheel "${pip_quiet[@]}" --no-deps -w "$tmp/dist" bindings/python
   ls -l "$tmp/dist"
-  python3 -m zipfile -l "$tmp"/dist/s3storage-*.whl | grep -E "libs3storage.so|py.typed|django.py"
+  python3 -m zipfile -l "$tmp"/dist/s3storage-*.whl > "$tmp/wheel-files.txt"
+  cat "$tmp/wheel-files.txt"
+  for file in s3storage/libs3storage.so s3storage/py.typed s3storage/django.py s3storage/__init__.py; do
+    grep -q "^$file " "$tmp/wheel-files.txt" || { echo "the wheel lacks $file"; return 1; }
+  done
 }
 check "pip wheel bindings/python (cargo builds libs3storage.so into it)" wheel
 
@@ -25,7 +29,9 @@ venv="$tmp/venv"
 alone() {
   python3 -m venv "$venv"
   "$venv/bin/pip" install "${pip_quiet[@]}" "$tmp"/dist/s3storage-*.whl
-  [ "$("$venv/bin/pip" list --format=freeze | grep -cv '^\(pip\|setuptools\|s3storage\)==')" = 0 ]
+  "$venv/bin/pip" list --format=freeze > "$tmp/installed.txt"
+  grep -q '^s3storage==' "$tmp/installed.txt"
+  lacks '^[^=]*==' <(grep -v '^\(pip\|setuptools\|s3storage\)==' "$tmp/installed.txt")
   (cd "$tmp" && AWS_LOCATION="py-alone-$$" "$venv/bin/python" - <<'PY'
 import os, s3storage
 storage = s3storage.Storage(

@@ -67,15 +67,40 @@ rust_suite() {
   : > "$S3STORAGE_TEST_SKIPS"
   local status=0
   cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "$work/$server.log" || status=$?
-  local passed failed skipped
-  read -r passed failed < <(awk '/^test result:/ { for (i = 1; i < NF; i++) {
+  local passed failed skipped crashed note=""
+  read -r passed failed crashed < <(awk '/^test result:/ { results++; for (i = 1; i < NF; i++) {
       if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i } }
-    END { print p + 0, f + 0 }' "$work/$server.log")
+    /^ +Running / { running++ }
+    END { print p + 0, f + 0, running - results }' "$work/$server.log")
   skipped=$(wc -l < "$S3STORAGE_TEST_SKIPS")
-  summary+=("$(printf '%-10s %-7s %4d passed, %d failed, %d skipped by capability%s' "$server" \
-    "$(server_version "$server")" "$((passed - skipped))" "$failed" "$skipped" \
+  # A test binary that crashed (a signal, an abort) prints no result line: count it.
+  [ "$crashed" = 0 ] || note=", $crashed test binaries crashed"
+  if [ "$status" != 0 ] && [ "$failed" = 0 ] && [ "$crashed" = 0 ]; then
+    note=", cargo test exited with $status (see the log above)"
+  fi
+  summary+=("$(printf '%-10s %-7s %4d passed, %d failed%s, %d skipped by capability%s' "$server" \
+    "$(server_version "$server")" "$((passed - skipped))" "$failed" "$note" "$skipped" \
     "${S3STORAGE_TEST_LACKS:+ (lacks $S3STORAGE_TEST_LACKS)}")")
   [ "$status" = 0 ] || failed_targets+=("$server: Rust tests")
+  if [ "$server" = seaweedfs ] || [ "$server" = cluster ]; then
+    reference_skips "$server"
+  fi
+}
+
+# reference_skips SERVER: the reference server (SeaweedFS, single or cluster) may skip only
+# the tests listed in tests/servers/reference-skips, each for its documented reason: one
+# more word on its line of tests/servers/capabilities must not silently skip the fault
+# and integrity tests.
+reference_skips() {
+  local server=$1
+  sort -u "$S3STORAGE_TEST_SKIPS" > "$work/$server.skipped"
+  grep -v '^#' tests/servers/reference-skips | awk -F'\t' 'NF >= 2 { print $1 "\t" $2 }' |
+    sort -u > "$work/$server.allowed"
+  if ! cmp -s "$work/$server.skipped" "$work/$server.allowed"; then
+    echo "$server: the skips differ from tests/servers/reference-skips (< skipped, > documented):"
+    diff "$work/$server.skipped" "$work/$server.allowed" || true
+    failed_targets+=("$server: undocumented skips on the reference server")
+  fi
 }
 
 # step NAME COMMAND...: runs a check script; a failure is recorded, the run goes on.

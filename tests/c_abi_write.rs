@@ -383,6 +383,7 @@ fn saves_pull_their_content_from_a_read_callback() {
 
     // A callback that fails after 7 MiB (one part sent): IO, nothing stored, no upload left.
     let failing = CString::new("failing.bin").unwrap();
+    let before = proxy.requests();
     let mut source = Source {
         content: pattern(13 * MIB, 6),
         at: 0,
@@ -405,6 +406,21 @@ fn saves_pull_their_content_from_a_read_callback() {
         errmsg()
     );
     assert!(source.at >= 7 * MIB);
+    // The failure came after the upload had started and sent a part (so the abort path
+    // is what ran), and the upload was aborted.
+    let sent: Vec<String> = proxy.seen()[before..]
+        .iter()
+        .map(|seen| seen.head[0].clone())
+        .filter(|line| line.contains("failing.bin"))
+        .collect();
+    assert!(
+        sent.iter().any(|line| line.starts_with("PUT ") && line.contains("partNumber=1")),
+        "no part was sent: {sent:?}"
+    );
+    assert!(
+        sent.iter().any(|line| line.starts_with("DELETE ") && line.contains("uploadId=")),
+        "the upload was not aborted: {sent:?}"
+    );
     assert!(!direct.exists("failing.bin").unwrap());
     assert!(direct.incomplete_uploads().unwrap().is_empty());
     let code = s3storage_save_reader_ex(

@@ -93,6 +93,75 @@ fn last_signature(proxy: &FaultProxy) -> (String, Option<String>) {
     (authorization, head.header("x-amz-security-token"))
 }
 
+/// One STS call seen by the recording proxy: what was asked, how it was signed, and the
+/// temporary key and token STS answered.
+#[derive(Debug)]
+struct StsCall {
+    params: Vec<(String, String)>,
+    authorization: String,
+    token: Option<String>,
+    /// The AccessKeyId and SessionToken of the reply.
+    key: String,
+    reply_token: String,
+}
+
+impl StsCall {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn assert_role(&self, arn: &str, external_id: Option<&str>, session: Option<&str>) {
+        assert_eq!(self.param("Action"), Some("AssumeRole"), "{self:?}");
+        assert_eq!(self.param("RoleArn"), Some(arn), "{self:?}");
+        assert_eq!(self.param("ExternalId"), external_id, "{self:?}");
+        match session {
+            Some(session) => assert_eq!(self.param("RoleSessionName"), Some(session), "{self:?}"),
+            None => assert!(self.param("RoleSessionName").is_some_and(|s| !s.is_empty())),
+        }
+    }
+
+    fn assert_signed_by(&self, key: &str, token: Option<&str>) {
+        assert!(
+            self.authorization.contains(&format!("Credential={key}/")),
+            "{self:?} not signed by {key}"
+        );
+        assert_eq!(self.token.as_deref(), token, "{self:?}");
+    }
+}
+
+/// The STS calls the proxy saw from request number `from` on.
+fn sts_calls(proxy: &FaultProxy, from: usize) -> Vec<StsCall> {
+    let between = |text: &str, tag: &str| {
+        let open = format!("<{tag}>");
+        let start = text.find(&open).map(|i| i + open.len())?;
+        let end = text[start..].find(&format!("</{tag}>"))? + start;
+        Some(text[start..end].trim().to_string())
+    };
+    proxy
+        .seen()
+        .into_iter()
+        .filter(|seen| seen.index >= from)
+        .map(|seen| {
+            let query = seen.head[0].split_whitespace().nth(1).unwrap_or("");
+            let form = match seen.body.is_empty() {
+                true => query.split_once('?').map_or("", |(_, q)| q).as_bytes().to_vec(),
+                false => seen.body.clone(),
+            };
+            let reply = String::from_utf8_lossy(&seen.reply).to_string();
+            StsCall {
+                params: url::form_urlencoded::parse(&form).into_owned().collect(),
+                authorization: seen.header("authorization").unwrap_or_default(),
+                token: seen.header("x-amz-security-token"),
+                key: between(&reply, "AccessKeyId").unwrap_or_else(|| panic!("{reply}")),
+                reply_token: between(&reply, "SessionToken").unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
 /// Keyless settings through the recording proxy.
 fn through(proxy: &FaultProxy, location: &str) -> Settings {
     let mut settings = keyless(location);
@@ -255,28 +324,49 @@ fn the_credential_and_region_chain() {
     assert!(error.to_string().contains("'missing'"), "{error}");
     set_env("AWS_PROFILE", None);
 
-    // Roles through moto's STS: AssumeRole for a profile whose source_profile has the
-    // keys; the S3 request that follows is signed with the temporary key and token.
+    // Roles through moto's STS (behind a recording proxy, since moto accepts any role):
+    // AssumeRole for a profile whose source_profile has the keys; the S3 request that
+    // follows is signed with the temporary key and token STS answered.
     let sts = std::env::var("S3STORAGE_TEST_STS").expect("scripts/test.sh starts moto");
-    set_env("AWS_ENDPOINT_URL_STS", Some(&sts));
+    let sts_proxy = FaultProxy::start_to(&sts);
+    set_env("AWS_ENDPOINT_URL_STS", Some(&sts_proxy.endpoint()));
     let proxy = FaultProxy::start();
     set_env("AWS_PROFILE", Some("role"));
+    let before = sts_proxy.requests();
     let storage = Storage::new(&through(&proxy, &location)).unwrap();
     let _ = storage.exists("by-keys.txt"); // the server does not know moto's keys
+    let calls = sts_calls(&sts_proxy, before);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    calls[0].assert_role("arn:aws:iam::123456789012:role/r", None, None);
+    calls[0].assert_signed_by(&access, None);
     let (authorization, token) = last_signature(&proxy);
-    assert!(authorization.contains("Credential=ASIA"), "{authorization}");
-    assert!(!authorization.contains(&access), "{authorization}");
-    assert!(token.is_some_and(|token| !token.is_empty()));
+    assert!(authorization.contains(&format!("Credential={}/", calls[0].key)), "{authorization}");
+    assert_eq!(token.as_deref(), Some(calls[0].reply_token.as_str()));
     // A chain of roles: role2 is assumed with the credentials of role, itself assumed
-    // with the keys of the profile keys.
+    // with the keys of the profile keys; each step signs with what the step before got.
     set_env("AWS_PROFILE", Some("role2"));
+    let before = sts_proxy.requests();
     let storage = Storage::new(&through(&proxy, &location)).unwrap();
     let _ = storage.exists("by-keys.txt");
+    let calls = sts_calls(&sts_proxy, before);
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    calls[0].assert_role("arn:aws:iam::123456789012:role/r", None, None);
+    calls[0].assert_signed_by(&access, None);
+    calls[1].assert_role(
+        "arn:aws:iam::123456789012:role/second",
+        Some("ext-1"),
+        Some("chained"),
+    );
+    calls[1].assert_signed_by(&calls[0].key, Some(&calls[0].reply_token));
+    assert_ne!(calls[0].key, calls[1].key);
     let (authorization, token) = last_signature(&proxy);
-    assert!(authorization.contains("Credential=ASIA"), "{authorization}");
-    assert!(token.is_some());
+    assert!(authorization.contains(&format!("Credential={}/", calls[1].key)), "{authorization}");
+    assert_eq!(token.as_deref(), Some(calls[1].reply_token.as_str()));
     let origin = storage.resolved().credentials;
-    assert!(origin.starts_with("STS AssumeRole of arn:"), "{origin}");
+    assert!(
+        origin.starts_with("STS AssumeRole of arn:aws:iam::123456789012:role/second"),
+        "{origin}"
+    );
     set_env("AWS_PROFILE", Some("cycle-a"));
     let error = Storage::new(&keyless(&location)).unwrap_err();
     assert!(error.to_string().contains("cycle"), "{error}");

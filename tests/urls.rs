@@ -38,11 +38,15 @@ fn expired_url_is_refused() {
     let storage = storage(&[]);
     storage.save("soon.txt", &b"x"[..]).unwrap();
     let options = UrlOptions {
-        expire: Some(1),
+        expire: Some(2),
         ..Default::default()
     };
     let url = storage.url_with("soon.txt", &options).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(2500));
+    // Good until it expires (so a URL refused for any other reason fails this test)...
+    let (status, _, body) = fetch("GET", &url);
+    assert_eq!((status, body.as_slice()), (200, &b"x"[..]));
+    // ...and refused after.
+    std::thread::sleep(std::time::Duration::from_millis(3500));
     assert_eq!(fetch("GET", &url).0, 403);
 }
 

@@ -205,6 +205,21 @@ impl Kind {
         }
     }
 
+    /// Whether one such fault must be retried to success. Every kind retries a 5xx; a
+    /// lost connection or a timeout is retried except by CreateMultipartUpload and
+    /// CompleteMultipartUpload, which are not idempotent (the server may have acted: a
+    /// second start would leave an upload open, a second completion fail); a damaged
+    /// upload body (BadDigest) and a completion's 200 carrying an error are retried; a
+    /// damaged reply to a read (shifted range, no length, a stuck listing) is reported.
+    fn recovers_from(self, fault: &Fault) -> bool {
+        let idempotent = !matches!(self, Kind::Start | Kind::Complete);
+        match fault {
+            Fault::Status503 => true,
+            Fault::ResetDuringBody | Fault::TruncateResponse | Fault::Stall => idempotent,
+            _ => matches!(self, Kind::Part | Kind::Put | Kind::Complete),
+        }
+    }
+
     /// This kind's corruption: a damaged body or a damaged reply.
     fn corruption(self) -> Fault {
         match self {
@@ -295,6 +310,9 @@ fn every_request_kind_under_transient_and_persistent_faults() {
                 // A truncated reply comes after the server acted: the write may have
                 // happened (and is then confirmed); any other persistent fault must fail.
                 let may_succeed = times == 1 || matches!(fault, Fault::TruncateResponse);
+                if times == 1 && kind.recovers_from(&fault) {
+                    assert!(outcome.is_ok(), "{what}: not retried: {:?}", outcome.err());
+                }
                 check_outcome(&direct, &name, content, writes, may_succeed, outcome, &what);
             }
         }

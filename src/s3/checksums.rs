@@ -110,6 +110,12 @@ mod tests {
             ChecksumAlgorithm::Crc64Nvme.for_parts(),
             ChecksumAlgorithm::Crc32c
         );
-        assert_eq!(ChecksumAlgorithm::Crc64Nvme.compute(b"").len(), 12);
+        // CRC-64/NVME's check value (of "123456789") is 0xae8b14860a799888, big-endian.
+        assert_eq!(
+            ChecksumAlgorithm::Crc64Nvme.compute(b"123456789"),
+            "rosUhgp5mIg="
+        );
+        assert_eq!(ChecksumAlgorithm::Crc64Nvme.compute(b"hello"), "M3eFcAZSQlc=");
+        assert_eq!(ChecksumAlgorithm::Crc64Nvme.compute(b""), "AAAAAAAAAAA=");
     }
 }

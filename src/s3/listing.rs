@@ -192,11 +192,7 @@ impl ObjectStore {
             query,
             body: None,
         };
-        let text = self
-            .transport
-            .send_request(request)?
-            .check(operation)?
-            .text(operation)?;
+        let text = self.transport.fetch_text(request, operation)?;
         quick_xml::de::from_str(&text).map_err(|error| {
             S3Failure::malformed(
                 operation,

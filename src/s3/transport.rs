@@ -315,6 +315,23 @@ impl Transport {
         Ok(reply)
     }
 
+    /// Sends a read-only request whose 2xx reply is a small XML document (a listing
+    /// page) and reads it whole; a reply cut off while its body is read is retried as a
+    /// lost connection is.
+    pub(crate) fn fetch_text(&self, request: Outgoing<'_>, operation: &str) -> Result<String> {
+        let mut attempt = 1;
+        loop {
+            let reply = self.send_request(request.clone())?.check(operation)?;
+            match reply.text(operation) {
+                Err(Error::Network(reason)) if attempt < self.max_attempts => {
+                    self.pause_before_retry(operation, &reason, attempt);
+                    attempt += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
     /// The region an error reply says the bucket is in, if it is not the one in use:
     /// `x-amz-bucket-region` (also on a HEAD), or the `Region` of a 301
     /// PermanentRedirect or a 400 AuthorizationHeaderMalformed.

@@ -109,6 +109,9 @@ pub struct Seen {
     pub fault: Option<String>,
     /// The first 64 KiB of its body.
     pub body: Vec<u8>,
+    /// The first 64 KiB of the reply's body that the upstream sent (before any damage);
+    /// empty when the proxy answered itself.
+    pub reply: Vec<u8>,
 }
 
 impl Seen {
@@ -122,6 +125,7 @@ impl Seen {
 #[derive(Clone)]
 pub struct FaultProxy {
     port: u16,
+    upstream: String,
     count: Arc<AtomicUsize>,
     rules: Arc<Mutex<Vec<Rule>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
@@ -187,8 +191,15 @@ fn shifted(range: &str) -> String {
 impl FaultProxy {
     /// Starts a proxy to the local server on a free loopback port.
     pub fn start() -> FaultProxy {
+        FaultProxy::start_to(&super::endpoint())
+    }
+
+    /// Starts a proxy to another loopback HTTP service (`http://127.0.0.1:PORT`), such as
+    /// the STS the test command starts.
+    pub fn start_to(upstream: &str) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let proxy = FaultProxy {
+            upstream: upstream.trim_start_matches("http://").to_string(),
             port: listener.local_addr().unwrap().port(),
             count: Arc::default(),
             rules: Arc::default(),
@@ -294,6 +305,7 @@ impl FaultProxy {
                 head: head.clone(),
                 fault: fault.as_ref().map(|f| format!("{f:?}")),
                 body: Vec::new(),
+                reply: Vec::new(),
             });
             if !self.exchange(&mut reader, &mut client, (index, head), fault) {
                 return;
@@ -352,9 +364,15 @@ impl FaultProxy {
         // Forward on a fresh upstream connection that closes after the reply.
         head.retain(|line| !line.to_ascii_lowercase().starts_with("connection:"));
         head.push("connection: close".into());
-        let Some(reply) = forward(&head, &body) else {
+        let Some(reply) = forward(&self.upstream, &head, &body) else {
             return false;
         };
+        let (_, reply_body) = split_reply(&reply);
+        let mut seen = self.seen.lock().unwrap();
+        if let Some(seen) = seen.iter_mut().rev().find(|seen| seen.index == index) {
+            seen.reply = reply_body[..reply_body.len().min(64 * 1024)].to_vec();
+        }
+        drop(seen);
         let reply = damage_reply(reply, fault.as_ref());
         let sent = match fault {
             Some(Fault::TruncateResponse) => {
@@ -381,9 +399,8 @@ impl FaultProxy {
 }
 
 /// The upstream's reply to one request.
-fn forward(head: &[String], body: &[u8]) -> Option<Vec<u8>> {
-    let upstream_addr = super::endpoint().trim_start_matches("http://").to_string();
-    let mut upstream = TcpStream::connect(upstream_addr).ok()?;
+fn forward(upstream: &str, head: &[String], body: &[u8]) -> Option<Vec<u8>> {
+    let mut upstream = TcpStream::connect(upstream).ok()?;
     upstream.write_all(&join_reply(head, body)).ok()?;
     let mut reply = Vec::new();
     upstream.read_to_end(&mut reply).ok()?;

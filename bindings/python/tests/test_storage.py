@@ -271,18 +271,40 @@ def test_handles_cannot_be_duplicated(storage):
 
 def test_close_waits_for_calls_in_flight(location):
     storage = s3storage.Storage(server_settings(AWS_LOCATION=location))
-    content = pattern(32 * MIB, 4)
+    content = pattern(8 * MIB, 4)
+    started, release = threading.Event(), threading.Event()
+
+    class Source:
+        """A file object whose first read waits until the test lets it go on: the save
+        is provably in flight when close is called."""
+
+        def __init__(self):
+            self.inner = io.BytesIO(content)
+
+        def read(self, size=-1):
+            started.set()
+            assert release.wait(30), "never released"
+            return self.inner.read(size)
+
     result = []
-    thread = threading.Thread(target=lambda: result.append(storage.save("inflight.bin", content)))
-    thread.start()
-    time.sleep(0.05)
-    storage.close()
-    thread.join()
+    saver = threading.Thread(target=lambda: result.append(storage.save("inflight.bin", Source())))
+    saver.start()
+    assert started.wait(30), "the save never read its source"
+    closer = threading.Thread(target=storage.close)
+    closer.start()
+    closer.join(0.5)
+    assert closer.is_alive(), "close returned while a save was in flight"
+    assert not result
+    release.set()
+    closer.join(30)
+    saver.join(30)
+    assert not closer.is_alive() and not saver.is_alive()
     assert result == ["inflight.bin"]
     with pytest.raises(ValueError, match="closed"):
         storage.exists("inflight.bin")
     with s3storage.Storage(server_settings(AWS_LOCATION=location)) as again:
-        assert again.size("inflight.bin") == 32 * MIB
+        assert again.size("inflight.bin") == 8 * MIB
+        assert again.open("inflight.bin").read() == content
 
 
 def test_unusual_file_objects(storage, tmp_path):
