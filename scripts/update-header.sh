@@ -10,10 +10,12 @@ check=false
 host=$(rustc -vV | sed -n 's/^host: //p')
 out=${CARGO_TARGET_DIR:-$PWD/target}/$host/debug
 generated=$out/include/s3storage.h
-# cargo-c writes the header only when it rebuilds the library; without its own copy of
-# the header it does (a change to cbindgen.toml alone would otherwise go unnoticed).
-$check || rm -f "$out/s3storage.h"
-cargo cbuild
+# cargo-c writes the header only when it rebuilds the library or misses its own copy:
+# remove both copies in either mode, so that the header compared is generated now from
+# the current cbindgen.toml (a change to cbindgen.toml alone rebuilds nothing), and a
+# build that writes elsewhere (another profile) leaves no stale copy to compare.
+rm -f "$out/s3storage.h" "$generated"
+cargo cbuild --profile dev
 if [ ! -f "$generated" ]; then
   echo "update-header.sh: cargo cbuild produced no $generated" >&2
   exit 1
