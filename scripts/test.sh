@@ -110,6 +110,8 @@ step() {
   "$@" || failed_targets+=("$name")
 }
 
+step "the test harness (scripts/check-lib.sh) fails what it must" scripts/check-lib-selftest.sh
+
 echo "== 1. single SeaweedFS"
 scripts/seaweedfs.sh start "$work/single"
 # shellcheck disable=SC1091
