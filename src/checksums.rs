@@ -115,7 +115,10 @@ mod tests {
             ChecksumAlgorithm::Crc64Nvme.compute(b"123456789"),
             "rosUhgp5mIg="
         );
-        assert_eq!(ChecksumAlgorithm::Crc64Nvme.compute(b"hello"), "M3eFcAZSQlc=");
+        assert_eq!(
+            ChecksumAlgorithm::Crc64Nvme.compute(b"hello"),
+            "M3eFcAZSQlc="
+        );
         assert_eq!(ChecksumAlgorithm::Crc64Nvme.compute(b""), "AAAAAAAAAAA=");
     }
 }

@@ -4,7 +4,7 @@
 //! checked when set); the rest of the library reads only this.
 
 use crate::error::{Error, Result};
-use crate::s3::object_parameters as params;
+use crate::object_parameters as params;
 use crate::settings::{redacted_json, Settings, Value, DEFAULT_GZIP_CONTENT_TYPES};
 pub(crate) use crate::settings::{AddressingStyle, SignatureVersion};
 use serde_json::{Map, Value as Json};

@@ -15,9 +15,10 @@
 use crate::error::{Error, Result};
 use crate::log;
 use crate::multipart::Uploader;
+use crate::object_parameters::{ReadParameters, WriteParameters};
 use crate::progress::Reporter;
 use crate::reader::RangedReader;
-use crate::s3::{ObjectStore, Overwrite, ReadParameters, WriteParameters};
+use crate::store::{ObjectStore, Overwrite};
 use flate2::read::MultiGzDecoder;
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -67,7 +68,7 @@ struct Reading {
 /// Where a write-mode file goes and how: everything `Storage::open` worked out.
 pub(crate) struct WriteTarget {
     /// The protocol layer.
-    pub objects: Arc<ObjectStore>,
+    pub objects: Arc<dyn ObjectStore>,
     /// The object's key.
     pub key: String,
     /// Content type and parameters of the object.

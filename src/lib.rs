@@ -49,6 +49,7 @@ mod cloudfront {
         Err(off())
     }
 }
+mod checksums;
 mod config;
 mod content;
 mod content_type;
@@ -60,12 +61,21 @@ pub mod fuzzing;
 pub mod log;
 mod multipart;
 mod names;
+mod object_parameters;
 mod object_urls;
 mod progress;
 mod reader;
 mod s3;
 mod settings;
 mod storage;
+mod store;
+
+/// The in-memory store (`AWS_S3_ENDPOINT_URL=memory://NAME`): storages with the same NAME
+/// and bucket in one process share their objects. For tests of code that uses a storage:
+/// faults can be injected into any call kind.
+pub mod memory {
+    pub use crate::store::memory::{clear_faults, forget, inject_fault, Call, Fault};
+}
 
 pub use error::{Error, Result, ResultCode, S3Failure};
 pub use file::{Mode, S3File};

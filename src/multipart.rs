@@ -10,8 +10,9 @@
 
 use crate::content::read_up_to;
 use crate::error::{Error, Result};
+use crate::object_parameters::WriteParameters;
 use crate::progress::Reporter;
-use crate::s3::{ObjectStore, Overwrite, UploadedPart, WriteParameters};
+use crate::store::{ObjectStore, Overwrite, UploadedPart};
 use std::io::Read;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -45,7 +46,7 @@ impl Shared {
 
 /// What one worker needs to send parts.
 struct Worker {
-    objects: Arc<ObjectStore>,
+    objects: Arc<dyn ObjectStore>,
     key: String,
     upload_id: String,
     write: Arc<WriteParameters>,
@@ -82,7 +83,7 @@ impl Worker {
 
 /// A multipart upload in progress.
 pub(crate) struct Uploader {
-    objects: Arc<ObjectStore>,
+    objects: Arc<dyn ObjectStore>,
     key: String,
     upload_id: String,
     write: Arc<WriteParameters>,
@@ -100,7 +101,7 @@ impl Uploader {
     /// `CreateMultipartUpload` with the object's parameters; at most `concurrency` parts
     /// will be in flight at once.
     pub fn start(
-        objects: Arc<ObjectStore>,
+        objects: Arc<dyn ObjectStore>,
         key: &str,
         write: &WriteParameters,
         concurrency: usize,

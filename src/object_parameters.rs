@@ -6,7 +6,7 @@
 //! boto3 names; [`WriteParameters`] and [`ReadParameters`] carry the headers they become
 //! for each kind of request.
 
-use super::checksums::ChecksumAlgorithm;
+use crate::checksums::ChecksumAlgorithm;
 use crate::error::{Error, Result};
 use base64::Engine as _;
 use serde_json::{Map, Value};

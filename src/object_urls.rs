@@ -10,7 +10,7 @@
 use crate::cloudfront;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::s3::{ObjectStore, UrlRequest};
+use crate::store::{ObjectStore, UrlRequest};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{Map, Value};
 
@@ -106,7 +106,7 @@ fn method_of(options: &UrlOptions) -> Result<String> {
 /// Builds the URL of `key` as django-storages' `url()` does.
 pub(crate) fn build(
     config: &Config,
-    objects: &ObjectStore,
+    objects: &dyn ObjectStore,
     key: &str,
     options: &UrlOptions,
 ) -> Result<String> {

@@ -10,8 +10,9 @@
 //! object replaced mid-read is reported, never mixed.
 
 use crate::error::{Error, Result};
+use crate::object_parameters::ReadParameters;
 use crate::progress::Reporter;
-use crate::s3::{ObjectBody, ObjectStore, ReadParameters};
+use crate::store::{ObjectBody, ObjectStore};
 use std::io::{self, Read, SeekFrom};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -64,7 +65,7 @@ pub(crate) struct RangedReader {
 /// The object a reader reads: shared with its prefetch threads.
 pub(crate) struct ObjectRef {
     /// The protocol layer.
-    pub objects: Arc<ObjectStore>,
+    pub objects: Arc<dyn ObjectStore>,
     /// The object's key.
     pub key: String,
     /// The ETag seen at open: every range must come from that version.
@@ -77,7 +78,7 @@ impl ObjectRef {
     /// The ranged GET of `[start, end)`; the body is left unread.
     fn request(&self, start: u64, end: u64) -> Result<ObjectBody> {
         self.objects
-            .get_range(&self.key, start, end, self.etag.as_deref(), &self.read)
+            .get_range(&self.key, (start, end), self.etag.as_deref(), &self.read)
     }
 }
 

@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::log;
-use crate::s3::object_parameters as params;
+use crate::object_parameters as params;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -308,9 +308,13 @@ fn check_value(name: &str, value: &Value) -> Result<()> {
             "AWS_S3_CUSTOM_DOMAIN must not end in '/': use {:?}",
             text.trim_end_matches('/')
         ))),
+        "AWS_S3_ENDPOINT_URL" if text.starts_with("memory://") => {
+            crate::store::memory::parse_endpoint(text).map_or(Ok(()), |parsed| parsed.map(drop))
+        }
         "AWS_S3_ENDPOINT_URL" if !(text.starts_with("http://") || text.starts_with("https://")) => {
             Err(Error::Config(format!(
-                "AWS_S3_ENDPOINT_URL must start with http:// or https://, not {text:?}"
+                "AWS_S3_ENDPOINT_URL must start with http:// or https:// (or be memory://NAME, \
+                 the in-memory store), not {text:?}"
             )))
         }
         "AWS_DEFAULT_ACL" | "AWS_BUCKET_ACL" if !params::CANNED_ACLS.contains(&text) => {

@@ -1,6 +1,7 @@
 //! `Storage`: django-storages' `S3Storage` operations on one bucket: names, defaults and
 //! object parameters, create-only saves, listings. Every request goes through the
-//! protocol layer (`crate::s3`); nothing here knows HTTP.
+//! object-store seam (`crate::store`): the S3 protocol or the in-memory store; nothing
+//! here knows HTTP.
 
 use crate::cloudfront;
 use crate::config::Config;
@@ -11,12 +12,13 @@ use crate::file::{Mode, S3File, WriteTarget};
 use crate::log;
 use crate::multipart::Uploader;
 use crate::names;
+use crate::object_parameters::{self, ReadParameters, WriteParameters};
 use crate::object_urls::{self, UrlOptions};
 use crate::progress::{Direction, ProgressFn, ProgressSlot, Reporter};
 use crate::reader::{ObjectRef, RangedReader};
-use crate::s3::object_parameters;
-use crate::s3::{ObjectInfo, ObjectStore, Overwrite, ReadParameters, WriteParameters};
+use crate::s3::S3Store;
 use crate::settings::{redacted_json, Settings};
+use crate::store::{memory, ObjectInfo, ObjectStore, Overwrite};
 use flate2::read::GzEncoder;
 use serde_json::{Map, Value as Json};
 use std::fmt;
@@ -86,7 +88,7 @@ pub struct Storage {
 
 struct Inner {
     config: Config,
-    objects: Arc<ObjectStore>,
+    objects: Arc<dyn ObjectStore>,
     /// What every HEAD and GET repeats (SSE-C parameters).
     read: ReadParameters,
     /// Set once the bucket is known to exist (AWS_AUTO_CREATE_BUCKET).
@@ -125,6 +127,15 @@ pub struct Resolved {
     pub file_overwrite: bool,
 }
 
+/// The store the settings name: the in-memory one for `memory://NAME`, else S3.
+fn open_store(config: &Config) -> Result<Arc<dyn ObjectStore>> {
+    let memory = (config.endpoint_url.as_deref()).and_then(memory::parse_endpoint);
+    Ok(match memory.transpose()? {
+        Some((name, page)) => Arc::new(memory::MemoryStore::open(config, name, page)),
+        None => Arc::new(S3Store::new(config)?),
+    })
+}
+
 fn not_found(key: &str) -> Error {
     Error::NotFound(format!("File does not exist: {key}"))
 }
@@ -136,7 +147,7 @@ impl Storage {
         if let Some(pem) = &config.cloudfront_key {
             cloudfront::check_key(pem)?;
         }
-        let objects = Arc::new(ObjectStore::new(&config)?);
+        let objects = open_store(&config)?;
         let read = ReadParameters::from_parameters(&config.object_parameters)?;
         Ok(Storage {
             inner: Arc::new(Inner {
@@ -153,8 +164,8 @@ impl Storage {
         &self.inner.config
     }
 
-    fn objects(&self) -> &ObjectStore {
-        &self.inner.objects
+    fn objects(&self) -> &dyn ObjectStore {
+        self.inner.objects.as_ref()
     }
 
     /// The key of a file's name under `AWS_LOCATION`, checked.
@@ -194,14 +205,18 @@ impl Storage {
     /// What the settings resolved to: bucket, endpoint, region, addressing and where the
     /// credentials came from. Sends nothing.
     pub fn resolved(&self) -> Resolved {
-        let (endpoint, region, path_style, credentials) = self.objects().destination();
+        let destination = self.objects().destination();
         Resolved {
             bucket: self.config().bucket_name.clone(),
             location: self.config().location.clone(),
-            endpoint,
-            region,
-            addressing: if path_style { "path" } else { "virtual" },
-            credentials,
+            endpoint: destination.endpoint,
+            region: destination.region,
+            addressing: if destination.path_style {
+                "path"
+            } else {
+                "virtual"
+            },
+            credentials: destination.credentials,
             file_overwrite: self.config().file_overwrite,
         }
     }

@@ -76,7 +76,7 @@ fn credentials_json(expires_in: i64) -> String {
 #[test]
 fn endpoint_credentials_renewal_and_anonymous_access() {
     if common::lacks(
-        &["public-bucket", "auth"],
+        &["http", "public-bucket", "auth"],
         "endpoint_credentials_renewal_and_anonymous_access",
     ) {
         return;

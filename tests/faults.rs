@@ -14,7 +14,7 @@ use s3storage::{ResultCode, Storage};
 #[test]
 fn transient_faults_are_retried_and_data_is_exact() {
     if common::lacks(
-        &["checksum-validation"],
+        &["http", "checksum-validation"],
         "transient_faults_are_retried_and_data_is_exact",
     ) {
         return;
@@ -77,7 +77,7 @@ fn transient_faults_are_retried_and_data_is_exact() {
 #[test]
 fn persistent_faults_fail_cleanly_and_the_storage_stays_usable() {
     if common::lacks(
-        &["list-uploads"],
+        &["http", "list-uploads"],
         "persistent_faults_fail_cleanly_and_the_storage_stays_usable",
     ) {
         return;
@@ -151,7 +151,7 @@ fn persistent_faults_fail_cleanly_and_the_storage_stays_usable() {
 
 #[test]
 fn wrong_credentials_are_not_retried() {
-    if common::lacks(&["auth"], "wrong_credentials_are_not_retried") {
+    if common::lacks(&["http", "auth"], "wrong_credentials_are_not_retried") {
         return;
     }
     let proxy = FaultProxy::start();

@@ -170,7 +170,13 @@ fn secrets_never_appear_in_messages_logs_or_debug() {
     produced.extend(lines.lock().unwrap().iter().cloned());
     assert!(produced.len() > 20);
     for text in &produced {
-        let fixed = [SECRET_KEY, SESSION_TOKEN, SSE_C_KEY, "not-a-key", "PRIVATE KEY"];
+        let fixed = [
+            SECRET_KEY,
+            SESSION_TOKEN,
+            SSE_C_KEY,
+            "not-a-key",
+            "PRIVATE KEY",
+        ];
         for secret in fixed.iter().chain(&cloudfront_lines) {
             assert!(!text.contains(secret), "a secret leaked into: {text}");
         }

@@ -24,6 +24,9 @@ fn round_trip(storage: &Storage) {
 
 #[test]
 fn tls_verify_default_ca_bundle_and_off() {
+    if common::lacks(&["http"], "tls_verify_default_ca_bundle_and_off") {
+        return;
+    }
     let tls = tls_terminator();
     let endpoint = format!("https://127.0.0.1:{}", tls.port);
     let location = unique("tls");
@@ -71,6 +74,9 @@ fn tunnels(proxy: &common::Helper) -> usize {
 
 #[test]
 fn proxies_by_scheme_host_and_legacy_settings() {
+    if common::lacks(&["http"], "proxies_by_scheme_host_and_legacy_settings") {
+        return;
+    }
     let configs = |port: u16| {
         vec![
             vec![(
@@ -113,6 +119,9 @@ fn proxies_by_scheme_host_and_legacy_settings() {
 
 #[test]
 fn virtual_hosted_addressing() {
+    if common::lacks(&["http"], "virtual_hosted_addressing") {
+        return;
+    }
     assert!(
         std::net::ToSocketAddrs::to_socket_addrs(&("s3storage-vhost.localhost", 80)).is_ok(),
         "s3storage-vhost.localhost does not resolve: run scripts/install-deps.sh"
@@ -145,7 +154,7 @@ fn virtual_hosted_addressing() {
 
 #[test]
 fn sigv2_query_string_urls() {
-    if common::lacks(&["auth"], "sigv2_query_string_urls") {
+    if common::lacks(&["http", "auth"], "sigv2_query_string_urls") {
         return;
     }
     let storage = Storage::new(&settings(&[
@@ -175,6 +184,12 @@ fn sigv2_query_string_urls() {
 
 #[test]
 fn legacy_host_port_and_secure_urls_translate_with_warnings() {
+    if common::lacks(
+        &["http"],
+        "legacy_host_port_and_secure_urls_translate_with_warnings",
+    ) {
+        return;
+    }
     let warnings = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = warnings.clone();
     s3storage::log::set_logger(Some(Arc::new(move |level, message: &str| {
@@ -231,6 +246,9 @@ fn legacy_host_port_and_secure_urls_translate_with_warnings() {
 
 #[test]
 fn cloudfront_signature_verifies_with_openssl() {
+    if common::lacks(&["http"], "cloudfront_signature_verifies_with_openssl") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path();
     run(

@@ -30,7 +30,7 @@ fn error_xml(code: &str) -> String {
 #[test]
 fn a_failed_start_poisons_the_file_and_nothing_is_committed() {
     if common::lacks(
-        &["list-uploads"],
+        &["http", "list-uploads"],
         "a_failed_start_poisons_the_file_and_nothing_is_committed",
     ) {
         return;
@@ -67,7 +67,7 @@ fn a_failed_start_poisons_the_file_and_nothing_is_committed() {
 #[test]
 fn a_failed_part_poisons_the_file_and_the_upload_is_aborted() {
     if common::lacks(
-        &["list-uploads"],
+        &["http", "list-uploads"],
         "a_failed_part_poisons_the_file_and_the_upload_is_aborted",
     ) {
         return;
@@ -110,7 +110,7 @@ fn a_failed_part_poisons_the_file_and_the_upload_is_aborted() {
 #[test]
 fn a_completion_refused_in_a_200_is_retried_or_reported() {
     if common::lacks(
-        &["list-uploads"],
+        &["http", "list-uploads"],
         "a_completion_refused_in_a_200_is_retried_or_reported",
     ) {
         return;
@@ -153,7 +153,7 @@ fn a_completion_refused_in_a_200_is_retried_or_reported() {
 
 #[test]
 fn abort_discards_what_was_written() {
-    if common::lacks(&["list-uploads"], "abort_discards_what_was_written") {
+    if common::lacks(&["http", "list-uploads"], "abort_discards_what_was_written") {
         return;
     }
     let proxy = FaultProxy::start();
@@ -265,7 +265,12 @@ fn operate(kind: Kind, storage: &Storage, name: &str, content: &[u8]) -> s3stora
 #[test]
 fn every_request_kind_under_transient_and_persistent_faults() {
     if common::lacks(
-        &["list-uploads", "upload-dates", "checksum-validation"],
+        &[
+            "http",
+            "list-uploads",
+            "upload-dates",
+            "checksum-validation",
+        ],
         "every_request_kind_under_transient_and_persistent_faults",
     ) {
         return;
@@ -366,6 +371,9 @@ fn check_outcome(
 
 #[test]
 fn replies_are_checked_not_trusted() {
+    if common::lacks(&["http"], "replies_are_checked_not_trusted") {
+        return;
+    }
     let proxy = FaultProxy::start();
     let (storage, direct) = storages(&proxy);
     let content = pattern(2 * MIB, 7);
@@ -406,6 +414,9 @@ fn replies_are_checked_not_trusted() {
 
 #[test]
 fn listing_keeps_keys_xml_cannot_carry() {
+    if common::lacks(&["http"], "listing_keeps_keys_xml_cannot_carry") {
+        return;
+    }
     // Another client writes a key holding U+0001 (curl, SigV4).
     let prefix = unique("xml");
     let (access, secret) = common::keys();
@@ -439,6 +450,12 @@ fn listing_keeps_keys_xml_cannot_carry() {
 
 #[test]
 fn access_parameters_go_on_every_request_that_needs_them() {
+    if common::lacks(
+        &["http"],
+        "access_parameters_go_on_every_request_that_needs_them",
+    ) {
+        return;
+    }
     let proxy = FaultProxy::start();
     let location = unique("params");
     let storage = Storage::new(&settings(&[
@@ -487,6 +504,9 @@ fn access_parameters_go_on_every_request_that_needs_them() {
 
 #[test]
 fn sse_c_keys_go_on_parts_and_reads() {
+    if common::lacks(&["http"], "sse_c_keys_go_on_parts_and_reads") {
+        return;
+    }
     // The local server cannot do SSE-C, so the proxy answers for it and records.
     let proxy = FaultProxy::start();
     let initiated =
@@ -554,6 +574,12 @@ fn sse_c_keys_go_on_parts_and_reads() {
 
 #[test]
 fn servers_without_conditional_writes_get_head_then_put() {
+    if common::lacks(
+        &["http"],
+        "servers_without_conditional_writes_get_head_then_put",
+    ) {
+        return;
+    }
     let proxy = FaultProxy::start();
     let not_implemented = error_xml("NotImplemented");
     proxy.add(
@@ -596,6 +622,12 @@ fn servers_without_conditional_writes_get_head_then_put() {
 
 #[test]
 fn a_lost_race_picks_its_next_name_from_the_original_with_max_length() {
+    if common::lacks(
+        &["http"],
+        "a_lost_race_picks_its_next_name_from_the_original_with_max_length",
+    ) {
+        return;
+    }
     let proxy = FaultProxy::start();
     let location = unique("race");
     let storage = Storage::new(&settings(&[
@@ -648,6 +680,12 @@ fn a_lost_race_picks_its_next_name_from_the_original_with_max_length() {
 
 #[test]
 fn per_save_parameters_win_and_bad_ones_send_nothing() {
+    if common::lacks(
+        &["http"],
+        "per_save_parameters_win_and_bad_ones_send_nothing",
+    ) {
+        return;
+    }
     let storage = common::storage(&[(
         "AWS_S3_OBJECT_PARAMETERS",
         r#"{"CacheControl": "max-age=1"}"#,
@@ -694,6 +732,12 @@ fn per_save_parameters_win_and_bad_ones_send_nothing() {
 
 #[test]
 fn compression_suffixes_are_case_sensitive_on_the_wire() {
+    if common::lacks(
+        &["http"],
+        "compression_suffixes_are_case_sensitive_on_the_wire",
+    ) {
+        return;
+    }
     let storage = common::storage(&[]);
     storage.save("upper.GZ", &b"x"[..]).unwrap();
     storage.save("lower.gz", &b"x"[..]).unwrap();
@@ -706,7 +750,7 @@ fn compression_suffixes_are_case_sensitive_on_the_wire() {
 #[test]
 fn writes_whose_reply_was_lost_are_confirmed_not_repeated() {
     if common::lacks(
-        &["list-uploads"],
+        &["http", "list-uploads"],
         "writes_whose_reply_was_lost_are_confirmed_not_repeated",
     ) {
         return;
@@ -751,6 +795,9 @@ fn writes_whose_reply_was_lost_are_confirmed_not_repeated() {
 
 #[test]
 fn one_big_write_is_cut_into_parts_as_it_is_read() {
+    if common::lacks(&["http"], "one_big_write_is_cut_into_parts_as_it_is_read") {
+        return;
+    }
     let storage = common::storage(&[]);
     let content = pattern(23 * MIB + 17, 13);
     let mut file = storage.open("big-write.bin", "wb").unwrap();

@@ -72,6 +72,9 @@ fn json(output: &Output) -> Value {
 
 #[test]
 fn every_file_command() {
+    if capabilities::lacks(&["http"], "every_file_command") {
+        return;
+    }
     let at = location("files");
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("local.bin");
@@ -159,7 +162,7 @@ fn every_file_command() {
 
 #[test]
 fn failures_exit_with_the_result_code() {
-    if capabilities::lacks(&["auth"], "failures_exit_with_the_result_code") {
+    if capabilities::lacks(&["http", "auth"], "failures_exit_with_the_result_code") {
         return;
     }
     let at = location("codes");
@@ -197,6 +200,9 @@ fn failures_exit_with_the_result_code() {
 
 #[test]
 fn help_for_every_command() {
+    if capabilities::lacks(&["http"], "help_for_every_command") {
+        return;
+    }
     for command in ["ls", "stat", "cat", "put", "get", "rm", "url", "doctor"] {
         let help = expect("", &[command, "--help"], 0);
         assert!(stdout(&help).contains("Usage: s3storage"), "{command}");
@@ -206,7 +212,7 @@ fn help_for_every_command() {
 
 #[test]
 fn doctor_says_what_works_and_why_not() {
-    if capabilities::lacks(&["auth"], "doctor_says_what_works_and_why_not") {
+    if capabilities::lacks(&["http", "auth"], "doctor_says_what_works_and_why_not") {
         return;
     }
     let at = location("doctor");
@@ -274,6 +280,9 @@ fn doctor_says_what_works_and_why_not() {
 
 #[test]
 fn progress_bars_only_on_a_terminal() {
+    if capabilities::lacks(&["http"], "progress_bars_only_on_a_terminal") {
+        return;
+    }
     let at = location("progress");
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("p.bin");
@@ -303,6 +312,9 @@ fn progress_bars_only_on_a_terminal() {
 
 #[test]
 fn downloads_are_plain_files_and_pipes_may_close() {
+    if capabilities::lacks(&["http"], "downloads_are_plain_files_and_pipes_may_close") {
+        return;
+    }
     use std::os::unix::fs::PermissionsExt;
     let at = location("plain");
     let dir = tempfile::tempdir().unwrap();

@@ -1,40 +1,13 @@
 //! Listings: one page of a delimited listing (keys asked for URL-encoded, so that any
 //! key comes back exactly) and one page of the multipart uploads in progress.
 
-use super::objects::ObjectStore;
+use super::objects::S3Store;
 use super::transport::Outgoing;
 use crate::error::{Result, S3Failure};
+use crate::store::{ListPage, PendingUpload, UploadsPage};
 use rust_s3::command::Command;
 use serde::Deserialize;
 use std::time::SystemTime;
-
-/// One page of a delimited listing.
-pub(crate) struct ListPage {
-    /// Common prefixes (the "directories"), with their trailing delimiter.
-    pub prefixes: Vec<String>,
-    /// Object keys.
-    pub keys: Vec<String>,
-    /// Where the next page starts, if the listing is truncated.
-    pub next_marker: Option<String>,
-}
-
-/// A multipart upload begun and not yet completed or aborted.
-pub(crate) struct PendingUpload {
-    /// Its key.
-    pub key: String,
-    /// Its id.
-    pub upload_id: String,
-    /// When it began, if the server said.
-    pub initiated: Option<SystemTime>,
-}
-
-/// One page of the multipart uploads in progress.
-pub(crate) struct UploadsPage {
-    /// The uploads.
-    pub uploads: Vec<PendingUpload>,
-    /// `(key marker, upload id marker)` of the next page, if truncated.
-    pub next: Option<(String, Option<String>)>,
-}
 
 #[derive(Deserialize)]
 struct ListBucketResult {
@@ -95,7 +68,7 @@ fn decode_listed(text: String, url_encoded: bool) -> Result<String> {
         .map_err(|_| S3Failure::malformed("LIST", format!("a listed key is not UTF-8: {text:?}")))
 }
 
-impl ObjectStore {
+impl S3Store {
     /// One page of the keys under `prefix`, grouped by `/`, from `marker` on. Keys are
     /// asked for URL-encoded, so that any key (even one XML cannot carry) comes back
     /// exactly. A truncated page whose marker does not advance is a server error.

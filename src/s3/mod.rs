@@ -1,32 +1,123 @@
 //! The S3 object protocol: the only place that knows HTTP, rust-s3, S3's header names,
-//! status codes and XML replies.
+//! status codes and XML replies. [`S3Store`] implements the object-store seam
+//! (`crate::store::ObjectStore`).
 //!
-//! * [`ObjectStore`]: typed calls, one per request kind: HEAD, PUT, ranged GETs, DELETE
-//!   and CreateBucket (`objects.rs`), listing pages (`listing.rs`), the multipart calls
-//!   (`uploads.rs`) and object URLs (`presign.rs`);
+//! * `objects.rs`: HEAD, PUT, ranged GETs, DELETE and CreateBucket; `listing.rs`:
+//!   listing pages; `uploads.rs`: the multipart calls; `presign.rs`: object URLs;
 //! * `transport.rs`: one pooled `ureq` agent per storage sends each request, with the
 //!   SDKs' standard retry mode; `signed.rs`: rust-s3 builds its URL and `sigv4.rs` signs
 //!   it (a body hashed at most once, or `UNSIGNED-PAYLOAD` with a checksum over https);
-//! * `checksums.rs`: the `x-amz-checksum-*` of uploads (CRC32C by default);
-//! * `credentials.rs`: where the keys come from, renewed before they expire;
-//! * `object_parameters.rs`: boto3's PutObject names and the headers they become.
+//! * `credentials.rs`: where the keys come from, renewed before they expire.
 
-mod checksums;
 mod credentials;
 mod listing;
-pub(crate) mod object_parameters;
 mod objects;
 mod presign;
 mod profiles;
 mod signed;
+mod sigv4;
 mod sso;
 mod sts;
-mod sigv4;
 mod transport;
 mod uploads;
 
 pub(crate) use credentials::CredentialSource;
-pub(crate) use object_parameters::{ReadParameters, WriteParameters};
-pub(crate) use objects::{ObjectBody, ObjectInfo, ObjectStore, Overwrite};
-pub(crate) use presign::UrlRequest;
-pub(crate) use uploads::UploadedPart;
+pub(crate) use objects::S3Store;
+
+use crate::error::Result;
+use crate::object_parameters::{ReadParameters, WriteParameters};
+use crate::store::{
+    Destination, FirstWindow, ListPage, ObjectBody, ObjectInfo, ObjectStore, Overwrite,
+    UploadedPart, UploadsPage, UrlRequest,
+};
+
+impl ObjectStore for S3Store {
+    fn destination(&self) -> Destination {
+        S3Store::destination(self)
+    }
+
+    fn max_attempts(&self) -> u32 {
+        S3Store::max_attempts(self)
+    }
+
+    fn create_bucket(&self, acl: Option<&str>) -> Result<()> {
+        S3Store::create_bucket(self, acl)
+    }
+
+    fn head(&self, key: &str, read: &ReadParameters) -> Result<Option<ObjectInfo>> {
+        S3Store::head(self, key, read)
+    }
+
+    fn put(
+        &self,
+        key: &str,
+        body: &[u8],
+        write: &WriteParameters,
+        overwrite: Overwrite,
+    ) -> Result<()> {
+        S3Store::put(self, key, body, write, overwrite)
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        S3Store::delete(self, key)
+    }
+
+    fn get_range(
+        &self,
+        key: &str,
+        (start, end): (u64, u64),
+        if_match: Option<&str>,
+        read: &ReadParameters,
+    ) -> Result<ObjectBody> {
+        S3Store::get_range(self, key, start, end, if_match, read)
+    }
+
+    fn get_first(&self, key: &str, len: u64, read: &ReadParameters) -> Result<Option<FirstWindow>> {
+        S3Store::get_first(self, key, len, read)
+    }
+
+    fn list_page(&self, prefix: &str, marker: Option<&str>) -> Result<ListPage> {
+        S3Store::list_page(self, prefix, marker)
+    }
+
+    fn list_uploads_page(
+        &self,
+        prefix: &str,
+        key_marker: Option<String>,
+        upload_id_marker: Option<String>,
+    ) -> Result<UploadsPage> {
+        S3Store::list_uploads_page(self, prefix, key_marker, upload_id_marker)
+    }
+
+    fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<String> {
+        S3Store::create_multipart(self, key, write)
+    }
+
+    fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part: (u32, &[u8]),
+        write: &WriteParameters,
+    ) -> Result<UploadedPart> {
+        S3Store::upload_part(self, key, upload_id, part, write)
+    }
+
+    fn complete(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<UploadedPart>,
+        write: (&WriteParameters, Overwrite),
+    ) -> Result<()> {
+        S3Store::complete(self, key, upload_id, parts, write)
+    }
+
+    fn abort(&self, key: &str, upload_id: &str, write: &WriteParameters) -> Result<()> {
+        S3Store::abort(self, key, upload_id, write)
+    }
+
+    fn url(&self, request: &UrlRequest<'_>) -> Result<String> {
+        S3Store::url(self, request)
+    }
+}

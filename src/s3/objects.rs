@@ -1,18 +1,18 @@
 //! The typed S3 calls the storage is built from: one method per request kind, each
 //! turning S3's status codes, headers and XML into our types and errors.
 
-use super::object_parameters::{ReadParameters, WriteParameters};
 use super::transport::{Reply, Transport};
 use super::CredentialSource;
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
+use crate::object_parameters::{ReadParameters, WriteParameters};
+use crate::store::{BodyStream, Destination, FirstWindow, ObjectBody, ObjectInfo, Overwrite};
 use rust_s3::command::Command;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::SystemTime;
 
 /// One bucket's objects, reached through a pooled, retrying, signing transport.
-pub(crate) struct ObjectStore {
+pub(crate) struct S3Store {
     pub(super) transport: Transport,
     pub(super) bucket_name: String,
     /// The region a bucket created here is placed in (`None`: us-east-1).
@@ -22,64 +22,22 @@ pub(crate) struct ObjectStore {
     conditional_writes: AtomicBool,
 }
 
-/// Whether a write may replace an existing object.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Overwrite {
-    /// A plain write: replaces whatever is there.
-    Allowed,
-    /// Create-only (`If-None-Match: *`): `AlreadyExists` if the key is taken.
-    Refused,
-}
-
-/// What a HEAD told about an object.
-pub(crate) struct ObjectInfo {
-    /// Content-Length.
-    pub size: u64,
-    /// Content-Encoding, if any.
-    pub content_encoding: Option<String>,
-    /// Last-Modified.
-    pub modified: Option<SystemTime>,
-    /// ETag, to read consistent ranges.
-    pub etag: Option<String>,
-}
-
-/// The first bytes of an object, from the GET that opened it.
-pub(crate) struct FirstWindow {
-    /// The object's size, ETag and encoding.
-    pub info: ObjectInfo,
-    /// Its first bytes (all of them for a small object).
-    pub data: Vec<u8>,
-}
-
-/// Why the GET that opens an object failed: the request (already retried by the
-/// transport), or the reading of its body (retried by `get_first`).
-enum First {
-    Failed(Error),
-    BodyFailed(String),
-}
-
-impl From<Error> for First {
-    fn from(error: Error) -> First {
-        First::Failed(error)
-    }
-}
-
 /// The body of a ranged GET, positioned at the first byte asked for.
-pub(crate) struct ObjectBody {
+pub(super) struct S3Body {
     body: ureq::BodyReader<'static>,
     /// Bytes to drop first: a server that ignores `Range` sends the object from byte 0.
     skip: u64,
 }
 
-impl ObjectBody {
-    /// After the last byte asked for: reads the end of the body, so that the connection
-    /// goes back to the pool instead of being closed.
-    pub fn finish(&mut self) {
+impl BodyStream for S3Body {
+    /// Reads the end of the body, so that the connection goes back to the pool instead
+    /// of being closed.
+    fn finish(&mut self) {
         let _ = io::copy(&mut (&mut self.body).take(64 * 1024), &mut io::sink());
     }
 }
 
-impl Read for ObjectBody {
+impl Read for S3Body {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if self.skip > 0 {
             let skipped = io::copy(&mut (&mut self.body).take(self.skip), &mut io::sink())?;
@@ -92,6 +50,19 @@ impl Read for ObjectBody {
             self.skip = 0;
         }
         self.body.read(out)
+    }
+}
+
+/// Why the GET that opens an object failed: the request (already retried by the
+/// transport), or the reading of its body (retried by `get_first`).
+enum First {
+    Failed(Error),
+    BodyFailed(String),
+}
+
+impl From<Error> for First {
+    fn from(error: Error) -> First {
+        First::Failed(error)
     }
 }
 
@@ -145,9 +116,9 @@ fn check_content_range(reply: &Reply, operation: &str, start: u64, end: u64) -> 
     )))
 }
 
-impl ObjectStore {
+impl S3Store {
     /// Finds the credentials and builds the transport for a configuration.
-    pub fn new(config: &Config) -> Result<ObjectStore> {
+    pub fn new(config: &Config) -> Result<S3Store> {
         let credentials = CredentialSource::resolve(config)?;
         // botocore's region chain after the settings: AWS_REGION, AWS_DEFAULT_REGION,
         // the profile's region (none: us-east-1).
@@ -161,7 +132,7 @@ impl ObjectStore {
             config.region_name = super::profiles::default_region(profile.as_deref());
         }
         let config = &config;
-        Ok(ObjectStore {
+        Ok(S3Store {
             transport: Transport::new(config, credentials)?,
             bucket_name: config.bucket_name.clone(),
             location_constraint: config
@@ -173,8 +144,14 @@ impl ObjectStore {
     }
 
     /// Where requests go (see [`Transport::destination`]).
-    pub fn destination(&self) -> (String, String, bool, String) {
-        self.transport.destination()
+    pub fn destination(&self) -> Destination {
+        let (endpoint, region, path_style, credentials) = self.transport.destination();
+        Destination {
+            endpoint,
+            region,
+            path_style,
+            credentials,
+        }
     }
 
     /// How many attempts a request (or the read of a range) gets.
@@ -310,10 +287,10 @@ impl ObjectStore {
         };
         check_content_range(&reply, &operation, start, end)?;
         let skip = if reply.status == 200 { start } else { 0 };
-        Ok(ObjectBody {
+        Ok(ObjectBody::new(S3Body {
             body: reply.body.into_with_config().limit(u64::MAX).reader(),
             skip,
-        })
+        }))
     }
 
     /// Opens an object for reading with one request: the ranged GET of its first `len`

@@ -1,9 +1,10 @@
 //! Object URLs and query-string signatures (SigV4, SigV2), as botocore's
 //! `generate_presigned_url` makes them.
 
-use super::ObjectStore;
+use super::S3Store;
 use crate::config::SignatureVersion;
 use crate::error::{Error, Result};
+use crate::store::UrlRequest;
 use base64::Engine as _;
 use hmac::Mac;
 use rust_s3::signing;
@@ -12,22 +13,6 @@ use time::OffsetDateTime;
 
 /// SigV4 presigned URLs live at most a week.
 const MAX_V4_EXPIRE: u64 = 604_800;
-
-/// What `Storage.url` asks of the protocol layer.
-pub(crate) struct UrlRequest<'a> {
-    /// The object's key.
-    pub key: &'a str,
-    /// `GET`, `HEAD`, `PUT` or `DELETE` (already checked).
-    pub method: &'a str,
-    /// Lifetime in seconds.
-    pub expire: u64,
-    /// GetObject parameters by their boto3 names, with their values as text.
-    pub parameters: &'a [(String, String)],
-    /// Which signature to use when signing.
-    pub signature: SignatureVersion,
-    /// False: the plain object URL (AWS_QUERYSTRING_AUTH=False).
-    pub signed: bool,
-}
 
 /// GetObject argument names → S3 query parameters.
 const GET_OBJECT_QUERY: &[(&str, &str)] = &[
@@ -56,7 +41,7 @@ pub(crate) fn get_object_query(parameters: &[(String, String)]) -> Result<Vec<(S
     Ok(query)
 }
 
-impl ObjectStore {
+impl S3Store {
     /// The URL of an object: presigned with the storage's credentials, or plain when
     /// `signed` is false or there are no credentials (botocore's UNSIGNED client).
     pub fn url(&self, request: &UrlRequest<'_>) -> Result<String> {

@@ -3,24 +3,14 @@
 //! checksum, a 200 carrying an Error retried, a lost reply confirmed by the ETag) and
 //! AbortMultipartUpload.
 
-use super::checksums::ChecksumAlgorithm;
-use super::object_parameters::WriteParameters;
-use super::objects::{refuses_condition, with_condition, ObjectStore, Overwrite};
+use super::objects::{refuses_condition, with_condition, S3Store};
 use super::transport::{xml_field, Outgoing, Reply};
 use crate::error::{Error, Result, S3Failure};
+use crate::object_parameters::WriteParameters;
+use crate::store::{Overwrite, UploadedPart};
 use rust_s3::command::{Command, Multipart};
 use rust_s3::serde_types::CompleteMultipartUploadData;
 use std::time::SystemTime;
-
-/// A part that went up: its number, the ETag the server gave it and its checksum.
-pub(crate) struct UploadedPart {
-    /// 1-based part number.
-    pub number: u32,
-    /// The part's ETag.
-    pub etag: String,
-    /// The algorithm and value of the part's checksum.
-    pub checksum: Option<(ChecksumAlgorithm, String)>,
-}
 
 /// The body of CompleteMultipartUpload: each part's number, ETag and checksum (which
 /// AWS requires when the upload was created with a checksum algorithm).
@@ -73,7 +63,7 @@ fn xml_root(text: &str) -> Option<String> {
     }
 }
 
-impl ObjectStore {
+impl S3Store {
     /// CreateMultipartUpload with the object's parameters; gives the upload id. If the
     /// reply was lost after the request went out, the upload it may have begun is found
     /// (this key, begun since just before the request) and aborted, so none is left.

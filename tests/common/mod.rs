@@ -10,15 +10,26 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The bucket every test uses (created on first use by AWS_AUTO_CREATE_BUCKET).
 pub const BUCKET: &str = "s3storage-tests";
 
-/// The server's endpoint; the tests need the server the test script starts.
+/// Whether the tests run on the in-memory store (`memory://tests`): when no S3 server is
+/// configured (plain `cargo test`), or with S3STORAGE_TEST_TARGET=memory. Tests that need
+/// what it lacks (tests/servers/capabilities, line `memory`) skip, saying so.
+pub fn on_memory() -> bool {
+    std::env::var("S3STORAGE_TEST_TARGET").is_ok_and(|target| target == "memory")
+        || std::env::var("S3STORAGE_TEST_ENDPOINT").is_err()
+}
+
+/// The endpoint of the target: the server scripts/test.sh started, or the in-memory store.
 pub fn endpoint() -> String {
-    std::env::var("S3STORAGE_TEST_ENDPOINT").expect(
-        "S3STORAGE_TEST_ENDPOINT is not set: run the tests with scripts/test.sh, which starts \
-         the local SeaweedFS server",
-    )
+    if on_memory() {
+        return "memory://tests".into();
+    }
+    std::env::var("S3STORAGE_TEST_ENDPOINT").unwrap()
 }
 
 fn var(name: &str) -> String {
+    if on_memory() {
+        return format!("memory-{}", name.to_ascii_lowercase());
+    }
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/test.sh"))
 }
 

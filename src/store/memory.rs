@@ -1,0 +1,735 @@
+//! The in-memory store: a bucket held in this process, selected by
+//! `AWS_S3_ENDPOINT_URL=memory://NAME` (storages with the same NAME and bucket share
+//! their objects), as object_store's `InMemory` or Django's `InMemoryStorage`: for
+//! testing code that uses a storage without an S3 server.
+//!
+//! It keeps S3's semantics where the storage relies on them: create-only writes and
+//! completions (`If-None-Match`) decided atomically under the bucket's lock, `If-Match`
+//! on ranged reads, multipart uploads (parts of at least 5 MiB but the last, ETags as S3
+//! makes them, aborted uploads gone), delimited listings in pages (`?max_keys=N` in the
+//! URL makes them small), the upload's checksum kept with the object. Faults can be
+//! injected into any call kind ([`inject_fault`]), transient (retried like the S3
+//! store's requests) or persistent.
+
+use crate::config::Config;
+use crate::error::{Error, Result, S3Failure};
+use crate::object_parameters::{ReadParameters, WriteParameters};
+use crate::store::{
+    BodyStream, Destination, FirstWindow, ListPage, ObjectBody, ObjectInfo, ObjectStore, Overwrite,
+    PendingUpload, UploadedPart, UploadsPage, UrlRequest,
+};
+use once_cell::sync::Lazy;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+/// The smallest part S3 accepts but for the last one.
+const MIN_PART: usize = 5 * 1024 * 1024;
+/// S3's page size.
+const DEFAULT_PAGE: usize = 1000;
+
+/// The kinds of call a fault can be injected into (one per request kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Call {
+    /// HEAD.
+    Head,
+    /// PUT of a whole object.
+    Put,
+    /// A GET (the first window of an open, or a range).
+    Get,
+    /// DELETE.
+    Delete,
+    /// A listing page.
+    List,
+    /// A page of the multipart uploads in progress.
+    ListUploads,
+    /// CreateMultipartUpload.
+    Start,
+    /// UploadPart.
+    Part,
+    /// CompleteMultipartUpload.
+    Complete,
+    /// AbortMultipartUpload.
+    Abort,
+}
+
+/// What an injected fault does to a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// The store answers 503 SlowDown (retried, as S3's throttling is).
+    Unavailable,
+    /// The connection is lost before the call is carried out (a network error; retried
+    /// where the S3 store retries it: every call but Start and Complete).
+    ConnectionLost,
+    /// The store answers 500 InternalError without acting (retried).
+    InternalError,
+    /// The store refuses the call with 403 AccessDenied (never retried).
+    AccessDenied,
+}
+
+/// A stored object.
+#[derive(Clone)]
+struct Object {
+    data: Arc<Vec<u8>>,
+    etag: String,
+    modified: SystemTime,
+    content_encoding: Option<String>,
+}
+
+/// A multipart upload in progress.
+struct Upload {
+    key: String,
+    initiated: SystemTime,
+    parts: BTreeMap<u32, (String, Arc<Vec<u8>>)>,
+    content_encoding: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    objects: BTreeMap<String, Object>,
+    uploads: BTreeMap<String, Upload>,
+    next_upload: u64,
+}
+
+/// A fault waiting for its calls.
+struct Rule {
+    call: Call,
+    fault: Fault,
+    remaining: usize,
+}
+
+/// One bucket's state, shared by every storage on it.
+#[derive(Default)]
+struct Bucket {
+    state: Mutex<State>,
+    faults: Mutex<Vec<Rule>>,
+}
+
+/// In-memory buckets by (store name, bucket name).
+type Buckets = HashMap<(String, String), Arc<Bucket>>;
+
+/// Every in-memory bucket of the process.
+static BUCKETS: Lazy<Mutex<Buckets>> = Lazy::new(Default::default);
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn bucket(name: &str, bucket: &str) -> Arc<Bucket> {
+    let key = (name.to_string(), bucket.to_string());
+    lock(&BUCKETS).entry(key).or_default().clone()
+}
+
+/// Makes the next `times` calls of kind `call` on the in-memory store `name` (all its
+/// buckets) meet `fault`: once is transient for a retried call, more than the storage's
+/// attempts is persistent. Gives an error if no storage has opened that store yet.
+pub fn inject_fault(name: &str, call: Call, fault: Fault, times: usize) -> Result<()> {
+    let buckets: Vec<Arc<Bucket>> = (lock(&BUCKETS).iter())
+        .filter(|((store, _), _)| store == name)
+        .map(|(_, bucket)| bucket.clone())
+        .collect();
+    if buckets.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "no in-memory store named {name:?}: open a storage on memory://{name} first"
+        )));
+    }
+    for bucket in buckets {
+        lock(&bucket.faults).push(Rule {
+            call,
+            fault,
+            remaining: times,
+        });
+    }
+    Ok(())
+}
+
+/// Removes the faults still waiting on the in-memory store `name`; gives how many calls
+/// they had left to hit (0: every injected fault fired as often as it was told).
+pub fn clear_faults(name: &str) -> usize {
+    let buckets = lock(&BUCKETS);
+    let mut left = 0;
+    for ((store, _), bucket) in buckets.iter() {
+        if store == name {
+            left += lock(&bucket.faults)
+                .drain(..)
+                .map(|rule| rule.remaining)
+                .sum::<usize>();
+        }
+    }
+    left
+}
+
+/// Forgets the in-memory store `name`: its objects, uploads and faults (storages still
+/// open on it keep their own reference until they are dropped).
+pub fn forget(name: &str) {
+    lock(&BUCKETS).retain(|(store, _), _| store != name);
+}
+
+/// The store name of a `memory://NAME[?max_keys=N]` endpoint, and its page size.
+pub(crate) fn parse_endpoint(endpoint: &str) -> Option<Result<(String, usize)>> {
+    let rest = endpoint.strip_prefix("memory://")?;
+    let (name, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let name = name.trim_end_matches('/');
+    if name.is_empty() || name.contains('/') {
+        return Some(Err(Error::Config(format!(
+            "AWS_S3_ENDPOINT_URL: {endpoint:?} must be memory://NAME (a name without '/')"
+        ))));
+    }
+    let mut page = DEFAULT_PAGE;
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        match pair.split_once('=') {
+            Some(("max_keys", value)) if value.parse::<usize>().is_ok_and(|n| n > 0) => {
+                page = value.parse().unwrap_or(DEFAULT_PAGE);
+            }
+            _ => {
+                return Some(Err(Error::Config(format!(
+                    "AWS_S3_ENDPOINT_URL: {endpoint:?}: the only option of memory:// is \
+                     max_keys=N (N > 0)"
+                ))))
+            }
+        }
+    }
+    Some(Ok((name.to_string(), page)))
+}
+
+/// One storage's view of an in-memory bucket.
+pub(crate) struct MemoryStore {
+    name: String,
+    bucket_name: String,
+    bucket: Arc<Bucket>,
+    page: usize,
+    max_attempts: u32,
+}
+
+fn failure(operation: &str, status: u16, code: &str, message: &str) -> S3Failure {
+    S3Failure {
+        operation: operation.to_string(),
+        status,
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+fn quoted_md5(data: &[u8]) -> String {
+    format!("\"{:x}\"", md5::compute(data))
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    (headers.iter())
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
+}
+
+impl MemoryStore {
+    /// The store of a `memory://` endpoint for `config`'s bucket.
+    pub fn open(config: &Config, name: String, page: usize) -> MemoryStore {
+        MemoryStore {
+            bucket: bucket(&name, &config.bucket_name),
+            bucket_name: config.bucket_name.clone(),
+            name,
+            page,
+            max_attempts: config.max_attempts.max(1),
+        }
+    }
+
+    /// Runs `act` as the store's requests run: an injected fault first, retried as the
+    /// S3 store retries (every fault but AccessDenied; a lost connection only where the
+    /// call is idempotent), up to the storage's attempts.
+    fn call<T>(&self, call: Call, operation: &str, act: impl FnOnce() -> Result<T>) -> Result<T> {
+        let idempotent = !matches!(call, Call::Start | Call::Complete);
+        let mut attempt = 1;
+        loop {
+            let error = match self.take_fault(call) {
+                None => return act(),
+                Some(Fault::Unavailable) => Error::Server(failure(
+                    operation,
+                    503,
+                    "SlowDown",
+                    "Please reduce your request rate.",
+                )),
+                Some(Fault::InternalError) => {
+                    Error::Server(failure(operation, 500, "InternalError", "injected"))
+                }
+                Some(Fault::AccessDenied) => {
+                    return Err(Error::AccessDenied(failure(
+                        operation,
+                        403,
+                        "AccessDenied",
+                        "injected",
+                    )))
+                }
+                Some(Fault::ConnectionLost) if !idempotent => {
+                    return Err(Error::Network(format!(
+                        "{operation}: the connection was lost (injected)"
+                    )))
+                }
+                Some(Fault::ConnectionLost) => {
+                    Error::Network(format!("{operation}: the connection was lost (injected)"))
+                }
+            };
+            if attempt >= self.max_attempts {
+                return Err(match error {
+                    Error::Network(message) => {
+                        Error::Network(format!("{message} (after {attempt} attempts)"))
+                    }
+                    other => other,
+                });
+            }
+            attempt += 1;
+        }
+    }
+
+    fn take_fault(&self, call: Call) -> Option<Fault> {
+        let mut faults = lock(&self.bucket.faults);
+        let rule = faults
+            .iter_mut()
+            .find(|rule| rule.call == call && rule.remaining > 0)?;
+        rule.remaining -= 1;
+        Some(rule.fault)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.bucket.state)
+    }
+
+    fn info(object: &Object) -> ObjectInfo {
+        ObjectInfo {
+            size: object.data.len() as u64,
+            content_encoding: object.content_encoding.clone(),
+            modified: Some(object.modified),
+            etag: Some(object.etag.clone()),
+        }
+    }
+
+    /// Stores `object` at `key` unless `overwrite` refuses a taken key: one decision under
+    /// the bucket's lock, so racing create-only writers never overwrite each other.
+    fn store(
+        &self,
+        key: &str,
+        object: Object,
+        overwrite: Overwrite,
+        operation: &str,
+    ) -> Result<()> {
+        let mut state = self.state();
+        if overwrite == Overwrite::Refused && state.objects.contains_key(key) {
+            return Err(Error::AlreadyExists(
+                failure(
+                    operation,
+                    412,
+                    "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold",
+                )
+                .to_string(),
+            ));
+        }
+        state.objects.insert(key.to_string(), object);
+        Ok(())
+    }
+
+    fn upload_of<'a>(
+        state: &'a mut State,
+        upload_id: &str,
+        operation: &str,
+    ) -> Result<&'a mut Upload> {
+        state.uploads.get_mut(upload_id).ok_or_else(|| {
+            Error::Server(failure(
+                operation,
+                404,
+                "NoSuchUpload",
+                "The specified upload does not exist.",
+            ))
+        })
+    }
+}
+
+/// A body served from memory.
+struct MemoryBody {
+    data: Arc<Vec<u8>>,
+    at: usize,
+    end: usize,
+}
+
+impl std::io::Read for MemoryBody {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = out.len().min(self.end - self.at);
+        out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+impl BodyStream for MemoryBody {}
+
+impl ObjectStore for MemoryStore {
+    fn destination(&self) -> Destination {
+        Destination {
+            endpoint: format!("memory://{}", self.name),
+            region: "memory".into(),
+            path_style: true,
+            credentials: "none: the in-memory store takes no credentials".into(),
+        }
+    }
+
+    fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    fn create_bucket(&self, _acl: Option<&str>) -> Result<()> {
+        Ok(())
+    }
+
+    fn head(&self, key: &str, _read: &ReadParameters) -> Result<Option<ObjectInfo>> {
+        self.call(Call::Head, &format!("HEAD {key}"), || {
+            Ok(self.state().objects.get(key).map(MemoryStore::info))
+        })
+    }
+
+    fn put(
+        &self,
+        key: &str,
+        body: &[u8],
+        write: &WriteParameters,
+        overwrite: Overwrite,
+    ) -> Result<()> {
+        let operation = format!("PUT {key}");
+        self.call(Call::Put, &operation, || {
+            let object = Object {
+                data: Arc::new(body.to_vec()),
+                etag: quoted_md5(body),
+                modified: SystemTime::now(),
+                content_encoding: header(write.create_headers(), "content-encoding")
+                    .map(str::to_string),
+            };
+            self.store(key, object, overwrite, &operation)
+        })
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        self.call(Call::Delete, &format!("DELETE {key}"), || {
+            self.state().objects.remove(key);
+            Ok(())
+        })
+    }
+
+    fn get_range(
+        &self,
+        key: &str,
+        (start, end): (u64, u64),
+        if_match: Option<&str>,
+        _read: &ReadParameters,
+    ) -> Result<ObjectBody> {
+        let operation = format!("GET {key} bytes {start}-{}", end.saturating_sub(1));
+        self.call(Call::Get, &operation, || {
+            let state = self.state();
+            let object = (state.objects.get(key))
+                .ok_or_else(|| Error::NotFound(format!("File does not exist: {key}")))?;
+            if if_match.is_some_and(|etag| etag != object.etag) {
+                return Err(Error::BadState(format!(
+                    "{operation}: the object was replaced while it was being read"
+                )));
+            }
+            let size = object.data.len();
+            let end = (end as usize).min(size);
+            Ok(ObjectBody::new(MemoryBody {
+                data: object.data.clone(),
+                at: (start as usize).min(end),
+                end,
+            }))
+        })
+    }
+
+    fn get_first(
+        &self,
+        key: &str,
+        len: u64,
+        _read: &ReadParameters,
+    ) -> Result<Option<FirstWindow>> {
+        self.call(
+            Call::Get,
+            &format!("GET {key} bytes 0-{}", len.saturating_sub(1)),
+            || {
+                let state = self.state();
+                Ok(state.objects.get(key).map(|object| FirstWindow {
+                    info: MemoryStore::info(object),
+                    data: object.data[..object.data.len().min(len as usize)].to_vec(),
+                }))
+            },
+        )
+    }
+
+    fn list_page(&self, prefix: &str, marker: Option<&str>) -> Result<ListPage> {
+        self.call(
+            Call::List,
+            &format!("LIST {}/{prefix}", self.bucket_name),
+            || Ok(list(&self.state().objects, prefix, marker, self.page)),
+        )
+    }
+
+    fn list_uploads_page(
+        &self,
+        prefix: &str,
+        key_marker: Option<String>,
+        upload_id_marker: Option<String>,
+    ) -> Result<UploadsPage> {
+        let operation = format!("ListMultipartUploads {}/{prefix}", self.bucket_name);
+        self.call(Call::ListUploads, &operation, || {
+            let state = self.state();
+            let mut pending: Vec<(&String, &String, SystemTime)> = (state.uploads.iter())
+                .filter(|(_, upload)| upload.key.starts_with(prefix))
+                .map(|(id, upload)| (&upload.key, id, upload.initiated))
+                .filter(|(key, id, _)| match (&key_marker, &upload_id_marker) {
+                    (None, _) => true,
+                    (Some(marker), None) => *key > marker,
+                    (Some(marker), Some(id_marker)) => (*key, *id) > (marker, id_marker),
+                })
+                .collect();
+            pending.sort();
+            let truncated = pending.len() > self.page;
+            pending.truncate(self.page);
+            let next = match (truncated, pending.last()) {
+                (true, Some((key, id, _))) => Some(((*key).clone(), Some((*id).clone()))),
+                _ => None,
+            };
+            let uploads = (pending.into_iter())
+                .map(|(key, id, initiated)| PendingUpload {
+                    key: key.clone(),
+                    upload_id: id.clone(),
+                    initiated: Some(initiated),
+                })
+                .collect();
+            Ok(UploadsPage { uploads, next })
+        })
+    }
+
+    fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<String> {
+        self.call(Call::Start, &format!("CreateMultipartUpload {key}"), || {
+            let mut state = self.state();
+            state.next_upload += 1;
+            let id = format!("memory-upload-{}", state.next_upload);
+            let upload = Upload {
+                key: key.to_string(),
+                initiated: SystemTime::now(),
+                parts: BTreeMap::new(),
+                content_encoding: header(write.create_headers(), "content-encoding")
+                    .map(str::to_string),
+            };
+            state.uploads.insert(id.clone(), upload);
+            Ok(id)
+        })
+    }
+
+    fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        (number, data): (u32, &[u8]),
+        write: &WriteParameters,
+    ) -> Result<UploadedPart> {
+        let operation = format!("UploadPart {key} #{number}");
+        self.call(Call::Part, &operation, || {
+            let mut state = self.state();
+            let upload = MemoryStore::upload_of(&mut state, upload_id, &operation)?;
+            let etag = quoted_md5(data);
+            upload
+                .parts
+                .insert(number, (etag.clone(), Arc::new(data.to_vec())));
+            let algorithm = write.checksum().for_parts();
+            Ok(UploadedPart {
+                number,
+                etag,
+                checksum: Some((algorithm, algorithm.compute(data))),
+            })
+        })
+    }
+
+    fn complete(
+        &self,
+        key: &str,
+        upload_id: &str,
+        mut parts: Vec<UploadedPart>,
+        (_write, overwrite): (&WriteParameters, Overwrite),
+    ) -> Result<()> {
+        let operation = format!("CompleteMultipartUpload {key}");
+        self.call(Call::Complete, &operation, || {
+            parts.sort_by_key(|part| part.number);
+            let mut state = self.state();
+            let upload = MemoryStore::upload_of(&mut state, upload_id, &operation)?;
+            let object = assemble(upload, &parts, &operation)?;
+            if overwrite == Overwrite::Refused && state.objects.contains_key(key) {
+                return Err(Error::AlreadyExists(
+                    failure(
+                        &operation,
+                        412,
+                        "PreconditionFailed",
+                        "At least one of the pre-conditions you specified did not hold",
+                    )
+                    .to_string(),
+                ));
+            }
+            state.uploads.remove(upload_id);
+            state.objects.insert(key.to_string(), object);
+            Ok(())
+        })
+    }
+
+    fn abort(&self, key: &str, upload_id: &str, _write: &WriteParameters) -> Result<()> {
+        let operation = format!("AbortMultipartUpload {key}");
+        self.call(Call::Abort, &operation, || {
+            let mut state = self.state();
+            MemoryStore::upload_of(&mut state, upload_id, &operation)?;
+            state.uploads.remove(upload_id);
+            Ok(())
+        })
+    }
+
+    fn url(&self, request: &UrlRequest<'_>) -> Result<String> {
+        let key = crate::object_urls::filepath_to_uri(request.key);
+        Ok(format!("memory://{}/{}/{key}", self.name, self.bucket_name))
+    }
+}
+
+/// The object the listed parts of `upload` make, checked as S3 checks a completion.
+fn assemble(upload: &Upload, parts: &[UploadedPart], operation: &str) -> Result<Object> {
+    if parts.is_empty() {
+        return Err(Error::Server(failure(
+            operation,
+            400,
+            "MalformedXML",
+            "no parts",
+        )));
+    }
+    let (mut data, mut digests) = (Vec::new(), Vec::new());
+    for (index, part) in parts.iter().enumerate() {
+        let invalid = || {
+            Error::Server(failure(
+                operation,
+                400,
+                "InvalidPart",
+                "One or more of the specified parts could not be found.",
+            ))
+        };
+        let (etag, bytes) = upload.parts.get(&part.number).ok_or_else(invalid)?;
+        if *etag != part.etag {
+            return Err(invalid());
+        }
+        if index + 1 < parts.len() && bytes.len() < MIN_PART {
+            return Err(Error::Server(failure(
+                operation,
+                400,
+                "EntityTooSmall",
+                "Your proposed upload is smaller than the minimum allowed size",
+            )));
+        }
+        digests.extend_from_slice(&md5::compute(bytes.as_slice()).0);
+        data.extend_from_slice(bytes);
+    }
+    Ok(Object {
+        etag: format!("\"{:x}-{}\"", md5::compute(&digests), parts.len()),
+        data: Arc::new(data),
+        modified: SystemTime::now(),
+        content_encoding: upload.content_encoding.clone(),
+    })
+}
+
+/// One page of a delimited (`/`) listing of `prefix` after `marker`, as S3 gives it:
+/// keys and common prefixes in order, at most `page` of them together.
+fn list(
+    objects: &BTreeMap<String, Object>,
+    prefix: &str,
+    marker: Option<&str>,
+    page: usize,
+) -> ListPage {
+    let mut listed = ListPage::default();
+    let mut count = 0;
+    let after = |key: &String| marker.is_none_or(|marker| key.as_str() > marker);
+    for key in objects
+        .keys()
+        .filter(|key| key.starts_with(prefix))
+        .filter(|key| after(key))
+    {
+        let rest = &key[prefix.len()..];
+        let (entry, common) = match rest.find('/') {
+            Some(slash) => {
+                let common = format!("{prefix}{}", &rest[..=slash]);
+                if listed.prefixes.last() == Some(&common)
+                    || marker.is_some_and(|m| common.as_str() <= m)
+                {
+                    continue;
+                }
+                (common, true)
+            }
+            None => (key.clone(), false),
+        };
+        if count == page {
+            listed.next_marker = listed.prefixes.iter().chain(&listed.keys).max().cloned();
+            return listed;
+        }
+        count += 1;
+        match common {
+            true => listed.prefixes.push(entry),
+            false => listed.keys.push(entry),
+        }
+    }
+    listed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn objects(keys: &[&str]) -> BTreeMap<String, Object> {
+        keys.iter()
+            .map(|key| {
+                let object = Object {
+                    data: Arc::new(Vec::new()),
+                    etag: quoted_md5(b""),
+                    modified: SystemTime::now(),
+                    content_encoding: None,
+                };
+                (key.to_string(), object)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn listings_page_through_keys_and_prefixes() {
+        let objects = objects(&["a/1", "a/2", "b", "c/x/y", "c/z", "d"]);
+        let page = list(&objects, "", None, 2);
+        assert_eq!(
+            (page.prefixes.clone(), page.keys.clone()),
+            (vec!["a/".to_string()], vec!["b".to_string()])
+        );
+        assert_eq!(page.next_marker.as_deref(), Some("b"));
+        let page = list(&objects, "", Some("b"), 2);
+        assert_eq!(
+            (page.prefixes.clone(), page.keys.clone()),
+            (vec!["c/".to_string()], vec!["d".to_string()])
+        );
+        assert_eq!(page.next_marker, None);
+        let page = list(&objects, "c/", None, 10);
+        assert_eq!(
+            (page.prefixes, page.keys),
+            (vec!["c/x/".to_string()], vec!["c/z".to_string()])
+        );
+    }
+
+    #[test]
+    fn endpoints_name_the_store() {
+        assert_eq!(
+            parse_endpoint("memory://t").unwrap().unwrap(),
+            ("t".into(), 1000)
+        );
+        assert_eq!(
+            parse_endpoint("memory://t?max_keys=3").unwrap().unwrap(),
+            ("t".into(), 3)
+        );
+        assert!(parse_endpoint("memory://").unwrap().is_err());
+        assert!(parse_endpoint("memory://a/b").unwrap().is_err());
+        assert!(parse_endpoint("memory://t?x=1").unwrap().is_err());
+        assert!(parse_endpoint("http://t").is_none());
+    }
+}

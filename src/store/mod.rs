@@ -1,0 +1,210 @@
+//! The object-store seam: the calls that the storage, its files, readers and uploads make
+//! of one bucket, and the types they exchange. Two stores implement it: the S3 protocol
+//! (`crate::s3::S3Store`, the only code that knows HTTP) and the in-memory store
+//! ([`memory`], selected by `AWS_S3_ENDPOINT_URL=memory://NAME`), so that the Django
+//! semantics above this seam can be tested, and used, without a server.
+
+pub(crate) mod memory;
+
+use crate::checksums::ChecksumAlgorithm;
+use crate::config::SignatureVersion;
+use crate::error::Result;
+use crate::object_parameters::{ReadParameters, WriteParameters};
+use std::io::Read;
+use std::time::SystemTime;
+
+/// Whether a write may replace an existing object.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Overwrite {
+    /// A plain write: replaces whatever is there.
+    Allowed,
+    /// Create-only (`If-None-Match: *`): `AlreadyExists` if the key is taken.
+    Refused,
+}
+
+/// What a HEAD told about an object.
+#[derive(Clone, Debug)]
+pub(crate) struct ObjectInfo {
+    /// Content-Length.
+    pub size: u64,
+    /// Content-Encoding, if any.
+    pub content_encoding: Option<String>,
+    /// Last-Modified.
+    pub modified: Option<SystemTime>,
+    /// ETag, to read consistent ranges.
+    pub etag: Option<String>,
+}
+
+/// The first bytes of an object, from the GET that opened it.
+pub(crate) struct FirstWindow {
+    /// The object's size, ETag and encoding.
+    pub info: ObjectInfo,
+    /// Its first bytes (all of them for a small object).
+    pub data: Vec<u8>,
+}
+
+/// The body of a ranged GET as a store delivers it.
+pub(crate) trait BodyStream: Read + Send {
+    /// After the last byte asked for: lets the connection go back to a pool.
+    fn finish(&mut self) {}
+}
+
+/// The body of a ranged GET, positioned at the first byte asked for.
+pub(crate) struct ObjectBody(Box<dyn BodyStream>);
+
+impl ObjectBody {
+    /// Wraps a store's body.
+    pub fn new(body: impl BodyStream + 'static) -> ObjectBody {
+        ObjectBody(Box::new(body))
+    }
+
+    /// After the last byte asked for (see [`BodyStream::finish`]).
+    pub fn finish(&mut self) {
+        self.0.finish();
+    }
+}
+
+impl Read for ObjectBody {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(out)
+    }
+}
+
+/// One page of a delimited listing.
+#[derive(Debug, Default)]
+pub(crate) struct ListPage {
+    /// Common prefixes (the "directories"), with their trailing delimiter.
+    pub prefixes: Vec<String>,
+    /// Object keys.
+    pub keys: Vec<String>,
+    /// Where the next page starts, if the listing is truncated.
+    pub next_marker: Option<String>,
+}
+
+/// A multipart upload begun and not yet completed or aborted.
+#[derive(Debug)]
+pub(crate) struct PendingUpload {
+    /// Its key.
+    pub key: String,
+    /// Its id.
+    pub upload_id: String,
+    /// When it began, if the server said.
+    pub initiated: Option<SystemTime>,
+}
+
+/// One page of the multipart uploads in progress.
+#[derive(Debug, Default)]
+pub(crate) struct UploadsPage {
+    /// The uploads.
+    pub uploads: Vec<PendingUpload>,
+    /// `(key marker, upload id marker)` of the next page, if truncated.
+    pub next: Option<(String, Option<String>)>,
+}
+
+/// A part that went up: its number, the ETag the store gave it and its checksum.
+#[derive(Clone, Debug)]
+pub(crate) struct UploadedPart {
+    /// 1-based part number.
+    pub number: u32,
+    /// The part's ETag.
+    pub etag: String,
+    /// The algorithm and value of the part's checksum.
+    pub checksum: Option<(ChecksumAlgorithm, String)>,
+}
+
+/// What `Storage.url` asks of the store.
+pub(crate) struct UrlRequest<'a> {
+    /// The object's key.
+    pub key: &'a str,
+    /// `GET`, `HEAD`, `PUT` or `DELETE` (already checked).
+    pub method: &'a str,
+    /// Lifetime in seconds.
+    pub expire: u64,
+    /// GetObject parameters by their boto3 names, with their values as text.
+    pub parameters: &'a [(String, String)],
+    /// Which signature to use when signing.
+    pub signature: SignatureVersion,
+    /// False: the plain object URL (AWS_QUERYSTRING_AUTH=False).
+    pub signed: bool,
+}
+
+/// Where a store's requests go, for diagnostics; never a secret.
+#[derive(Clone, Debug)]
+pub(crate) struct Destination {
+    /// The endpoint URL.
+    pub endpoint: String,
+    /// The region requests are signed for.
+    pub region: String,
+    /// Path-style addressing.
+    pub path_style: bool,
+    /// Where the credentials came from.
+    pub credentials: String,
+}
+
+/// The calls made of one bucket. Every method is one request kind of the S3 protocol
+/// (retried by the store as the SDKs do); keys are full keys (with `AWS_LOCATION`).
+pub(crate) trait ObjectStore: Send + Sync {
+    /// Where requests go.
+    fn destination(&self) -> Destination;
+    /// How many attempts a request (or the read of a range) gets.
+    fn max_attempts(&self) -> u32;
+    /// CreateBucket with a canned ACL; an existing bucket is fine.
+    fn create_bucket(&self, acl: Option<&str>) -> Result<()>;
+    /// HEAD: `None` when there is no such object.
+    fn head(&self, key: &str, read: &ReadParameters) -> Result<Option<ObjectInfo>>;
+    /// One PUT of a whole body; with `Overwrite::Refused`, `AlreadyExists` if the key is
+    /// taken.
+    fn put(
+        &self,
+        key: &str,
+        body: &[u8],
+        write: &WriteParameters,
+        overwrite: Overwrite,
+    ) -> Result<()>;
+    /// DELETE; a missing key is not an error.
+    fn delete(&self, key: &str) -> Result<()>;
+    /// A ranged GET of `[start, end)`, with `If-Match` when an ETag is given: a missing
+    /// object is `NotFound`, a replaced one (`If-Match` failed) `BadState`.
+    fn get_range(
+        &self,
+        key: &str,
+        range: (u64, u64),
+        if_match: Option<&str>,
+        read: &ReadParameters,
+    ) -> Result<ObjectBody>;
+    /// The GET that opens an object for reading: its first `len` bytes and its size,
+    /// ETag and encoding; `None` when there is no such object.
+    fn get_first(&self, key: &str, len: u64, read: &ReadParameters) -> Result<Option<FirstWindow>>;
+    /// One page of the listing of `prefix` with delimiter `/`, after `marker`.
+    fn list_page(&self, prefix: &str, marker: Option<&str>) -> Result<ListPage>;
+    /// One page of the multipart uploads in progress under `prefix`.
+    fn list_uploads_page(
+        &self,
+        prefix: &str,
+        key_marker: Option<String>,
+        upload_id_marker: Option<String>,
+    ) -> Result<UploadsPage>;
+    /// CreateMultipartUpload: gives the upload id; never leaves an upload it cannot name.
+    fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<String>;
+    /// UploadPart: sends part `number` and gives its ETag and checksum.
+    fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part: (u32, &[u8]),
+        write: &WriteParameters,
+    ) -> Result<UploadedPart>;
+    /// CompleteMultipartUpload of `parts` (in any order); with `Overwrite::Refused`,
+    /// `AlreadyExists` if the key is taken.
+    fn complete(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<UploadedPart>,
+        write: (&WriteParameters, Overwrite),
+    ) -> Result<()>;
+    /// AbortMultipartUpload.
+    fn abort(&self, key: &str, upload_id: &str, write: &WriteParameters) -> Result<()>;
+    /// The URL of an object (presigned, or plain).
+    fn url(&self, request: &UrlRequest<'_>) -> Result<String>;
+}
