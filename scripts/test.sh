@@ -2,6 +2,8 @@
 # Runs every test, against real S3 servers on 127.0.0.1 that it installs, starts once per
 # target and stops again:
 #
+#   0. the in-memory store (memory://): the Rust tests with no server, where a test that
+#      needs a real HTTP server is skipped and counted (what plain `cargo test` runs);
 #   1. a single-process SeaweedFS (with moto's STS for the credential chain): the Rust
 #      tests, a build without default features, the C/C++ checks (built and installed
 #      with cargo-c), the Python wheel and Django backend, the package checks, the fuzz
@@ -53,6 +55,7 @@ server_version() {
   case $1 in
     seaweedfs|cluster) weed version 2>/dev/null | awk '{print $3}' ;;
     moto) python3 -c 'import moto; print(moto.__version__)' 2>/dev/null ;;
+    memory) echo "-" ;;
     s3s-fs) s3s-fs --version 2>/dev/null | awk '{print $2}' ;;
   esac
 }
@@ -111,6 +114,11 @@ step() {
 }
 
 step "the test harness (scripts/check-lib.sh) fails what it must" scripts/check-lib-selftest.sh
+
+echo "== 0. the in-memory store (no server): the behaviour suite, and what needs no HTTP"
+export S3STORAGE_TEST_TARGET=memory
+rust_suite memory
+unset S3STORAGE_TEST_TARGET
 
 echo "== 1. single SeaweedFS"
 scripts/seaweedfs.sh start "$work/single"

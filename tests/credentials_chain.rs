@@ -81,14 +81,15 @@ fn stub_portal() -> (String, Arc<Mutex<Vec<String>>>) {
     })
 }
 
-/// The Authorization and session token of the last HEAD through the proxy.
-fn last_signature(proxy: &FaultProxy) -> (String, Option<String>) {
+/// The Authorization and session token of the last HEAD through the proxy since request
+/// number `from` (so that a step never judges an earlier step's request).
+fn last_signature(proxy: &FaultProxy, from: usize) -> (String, Option<String>) {
     let seen = proxy.seen();
-    let head = seen
+    let head = seen[from..]
         .iter()
         .rev()
         .find(|s| s.head[0].starts_with("HEAD "))
-        .unwrap();
+        .expect("the step sent a HEAD");
     let authorization = head.header("authorization").unwrap_or_default();
     (authorization, head.header("x-amz-security-token"))
 }
@@ -307,7 +308,7 @@ fn the_credential_and_region_chain() {
     let proxy = FaultProxy::start();
     let storage = Storage::new(&through(&proxy, &location)).unwrap();
     let _ = storage.exists("by-keys.txt");
-    let (authorization, token) = last_signature(&proxy);
+    let (authorization, token) = last_signature(&proxy, 0);
     assert!(
         authorization.contains("Credential=ASIASSO"),
         "{authorization}"
@@ -339,14 +340,14 @@ fn the_credential_and_region_chain() {
     set_env("AWS_ENDPOINT_URL_STS", Some(&sts_proxy.endpoint()));
     let proxy = FaultProxy::start();
     set_env("AWS_PROFILE", Some("role"));
-    let before = sts_proxy.requests();
+    let (before, sent) = (sts_proxy.requests(), proxy.requests());
     let storage = Storage::new(&through(&proxy, &location)).unwrap();
     let _ = storage.exists("by-keys.txt"); // the server does not know moto's keys
     let calls = sts_calls(&sts_proxy, before);
     assert_eq!(calls.len(), 1, "{calls:?}");
     calls[0].assert_role("arn:aws:iam::123456789012:role/r", None, None);
     calls[0].assert_signed_by(&access, None);
-    let (authorization, token) = last_signature(&proxy);
+    let (authorization, token) = last_signature(&proxy, sent);
     assert!(
         authorization.contains(&format!("Credential={}/", calls[0].key)),
         "{authorization}"
@@ -355,7 +356,7 @@ fn the_credential_and_region_chain() {
     // A chain of roles: role2 is assumed with the credentials of role, itself assumed
     // with the keys of the profile keys; each step signs with what the step before got.
     set_env("AWS_PROFILE", Some("role2"));
-    let before = sts_proxy.requests();
+    let (before, sent) = (sts_proxy.requests(), proxy.requests());
     let storage = Storage::new(&through(&proxy, &location)).unwrap();
     let _ = storage.exists("by-keys.txt");
     let calls = sts_calls(&sts_proxy, before);
@@ -369,7 +370,7 @@ fn the_credential_and_region_chain() {
     );
     calls[1].assert_signed_by(&calls[0].key, Some(&calls[0].reply_token));
     assert_ne!(calls[0].key, calls[1].key);
-    let (authorization, token) = last_signature(&proxy);
+    let (authorization, token) = last_signature(&proxy, sent);
     assert!(
         authorization.contains(&format!("Credential={}/", calls[1].key)),
         "{authorization}"
@@ -391,11 +392,23 @@ fn the_credential_and_region_chain() {
     std::fs::write(&token_file, "token-one").unwrap();
     set_env("AWS_ROLE_ARN", Some("arn:aws:iam::123456789012:role/irsa"));
     set_env("AWS_WEB_IDENTITY_TOKEN_FILE", token_file.to_str());
+    let (before, sent) = (sts_proxy.requests(), proxy.requests());
     let storage = Storage::new(&through(&proxy, &location)).unwrap();
     let _ = storage.exists("by-keys.txt");
-    let (authorization, token) = last_signature(&proxy);
-    assert!(authorization.contains("Credential=ASIA"), "{authorization}");
-    assert!(token.is_some());
+    let calls = sts_calls(&sts_proxy, before);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].param("Action"), Some("AssumeRoleWithWebIdentity"));
+    assert_eq!(
+        calls[0].param("RoleArn"),
+        Some("arn:aws:iam::123456789012:role/irsa")
+    );
+    assert_eq!(calls[0].param("WebIdentityToken"), Some("token-one"));
+    let (authorization, token) = last_signature(&proxy, sent);
+    assert!(
+        authorization.contains(&format!("Credential={}/", calls[0].key)),
+        "{authorization}"
+    );
+    assert_eq!(token.as_deref(), Some(calls[0].reply_token.as_str()));
     let (stub, calls) = stub_sts(1, 1);
     set_env("AWS_ENDPOINT_URL_STS", Some(&stub));
     let storage = Storage::new(&keyless(&location)).unwrap();

@@ -145,27 +145,39 @@ fn create_only_multipart_saves_never_overwrite_each_other() {
             r#"{"multipart_threshold": 5242880, "multipart_chunksize": 5242880}"#,
         ),
     ]);
-    let handles: Vec<_> = (0..3u8)
+    // Eight writers race for one name, twice; a barrier lines them up so that their
+    // completions meet. Each must end under its own name with its own bytes.
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+    let handles: Vec<_> = (0..8u8)
         .map(|thread| {
-            let storage = storage.clone();
+            let (storage, barrier) = (storage.clone(), barrier.clone());
             std::thread::spawn(move || {
-                let content = pattern(6 * 1024 * 1024 + 17, thread);
-                let name = storage.save("big/same.bin", content.as_slice()).unwrap();
-                (name, content)
+                (0..2u8)
+                    .map(|round| {
+                        let content = pattern(6 * 1024 * 1024 + 17, thread * 2 + round);
+                        barrier.wait();
+                        let name = storage.save("big/same.bin", content.as_slice()).unwrap();
+                        (name, content)
+                    })
+                    .collect::<Vec<_>>()
             })
         })
         .collect();
-    let saved: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let saved: Vec<_> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     let mut names: Vec<&String> = saved.iter().map(|(name, _)| name).collect();
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 3);
+    assert_eq!(names.len(), 16, "16 saves, 16 names: {names:?}");
     for (name, content) in &saved {
         assert!(
             read_all(&storage, name) == *content,
             "{name} holds its own content"
         );
     }
+    assert!(storage.incomplete_uploads().unwrap().is_empty());
 }
 
 #[test]

@@ -209,14 +209,15 @@ impl Kind {
     /// lost connection or a timeout is retried except by CreateMultipartUpload and
     /// CompleteMultipartUpload, which are not idempotent (the server may have acted: a
     /// second start would leave an upload open, a second completion fail); a damaged
-    /// upload body (BadDigest) and a completion's 200 carrying an error are retried; a
-    /// damaged reply to a read (shifted range, no length, a stuck listing) is reported.
+    /// upload body (BadDigest), a completion's 200 carrying an error and a GET's reply for
+    /// another range are retried; a HEAD without a length and a listing that does not
+    /// advance are reported.
     fn recovers_from(self, fault: &Fault) -> bool {
         let idempotent = !matches!(self, Kind::Start | Kind::Complete);
         match fault {
             Fault::Status503 => true,
             Fault::ResetDuringBody | Fault::TruncateResponse | Fault::Stall => idempotent,
-            _ => matches!(self, Kind::Part | Kind::Put | Kind::Complete),
+            _ => matches!(self, Kind::Part | Kind::Put | Kind::Complete | Kind::Get),
         }
     }
 
@@ -346,6 +347,9 @@ fn check_outcome(
                     read_all(direct, name).unwrap() == content,
                     "{what}: bytes differ"
                 );
+                // A retried start must not leave the upload of its first attempt behind.
+                let left = direct.incomplete_uploads().unwrap();
+                assert!(left.is_empty(), "{what}: uploads left: {left:?}");
             }
         }
         Err(error) => {
@@ -564,7 +568,16 @@ fn sse_c_keys_go_on_parts_and_reads() {
         let key = request.header("x-amz-server-side-encryption-customer-key");
         let md5 = request.header("x-amz-server-side-encryption-customer-key-md5");
         assert_eq!(algorithm.as_deref(), Some("AES256"), "{line}");
-        assert!(key.is_some() && md5.is_some(), "{line}");
+        // As botocore sends them: the key in base64, and the base64 of its MD5.
+        use base64::Engine as _;
+        let raw = b"0123456789abcdef0123456789abcdef";
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        assert_eq!(key.as_deref(), Some(b64(raw).as_str()), "{line}");
+        assert_eq!(
+            md5.as_deref(),
+            Some(b64(&md5::compute(raw).0).as_str()),
+            "{line}"
+        );
     }
     assert_eq!(
         checked, 5,

@@ -354,7 +354,10 @@ impl S3Store {
             }
             (206, Some(0)) => 0,
             (206, Some(total)) => {
-                check_content_range(&reply, &operation, 0, len.min(total))?;
+                // A reply for another range was damaged on the way: ask again, as
+                // for a range read later (`RangedReader::read_bytes`).
+                check_content_range(&reply, &operation, 0, len.min(total))
+                    .map_err(|error| First::BodyFailed(error.to_string()))?;
                 total
             }
             (200, _) => match reply.header("content-length").and_then(|v| v.parse().ok()) {

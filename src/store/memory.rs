@@ -214,6 +214,12 @@ fn failure(operation: &str, status: u16, code: &str, message: &str) -> S3Failure
     }
 }
 
+/// A create-only write or completion that found the key taken (S3's 412).
+fn precondition_failed(operation: &str) -> Error {
+    let message = "At least one of the pre-conditions you specified did not hold";
+    Error::AlreadyExists(failure(operation, 412, "PreconditionFailed", message).to_string())
+}
+
 fn quoted_md5(data: &[u8]) -> String {
     format!("\"{:x}\"", md5::compute(data))
 }
@@ -316,15 +322,7 @@ impl MemoryStore {
     ) -> Result<()> {
         let mut state = self.state();
         if overwrite == Overwrite::Refused && state.objects.contains_key(key) {
-            return Err(Error::AlreadyExists(
-                failure(
-                    operation,
-                    412,
-                    "PreconditionFailed",
-                    "At least one of the pre-conditions you specified did not hold",
-                )
-                .to_string(),
-            ));
+            return Err(precondition_failed(operation));
         }
         state.objects.insert(key.to_string(), object);
         Ok(())
@@ -560,15 +558,7 @@ impl ObjectStore for MemoryStore {
             let upload = MemoryStore::upload_of(&mut state, upload_id, &operation)?;
             let object = assemble(upload, &parts, &operation)?;
             if overwrite == Overwrite::Refused && state.objects.contains_key(key) {
-                return Err(Error::AlreadyExists(
-                    failure(
-                        &operation,
-                        412,
-                        "PreconditionFailed",
-                        "At least one of the pre-conditions you specified did not hold",
-                    )
-                    .to_string(),
-                ));
+                return Err(precondition_failed(&operation));
             }
             state.uploads.remove(upload_id);
             state.objects.insert(key.to_string(), object);
