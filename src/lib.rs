@@ -74,7 +74,7 @@ mod store;
 /// and bucket in one process share their objects. For tests of code that uses a storage:
 /// faults can be injected into any call kind.
 pub mod memory {
-    pub use crate::store::memory::{clear_faults, forget, inject_fault, Call, Fault};
+    pub use crate::store::memory::{calls, clear_faults, forget, inject_fault, Call, Fault};
 }
 
 pub use error::{Error, Result, ResultCode, S3Failure};

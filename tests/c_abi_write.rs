@@ -319,6 +319,10 @@ fn per_save_parameters_through_the_c_abi() {
         .to_string();
     s3storage_string_free(saved);
     assert!(chosen.chars().count() <= 12, "{chosen}");
+    assert!(
+        read_all(&direct, &chosen).unwrap() == data,
+        "{chosen} holds the bytes"
+    );
     s3storage_free(storage);
 }
 

@@ -141,6 +141,13 @@ fn node_failures() {
     let target = Arc::new(pattern(256 * MIB, 1));
     storage.save("read-target.bin", &target[..]).unwrap();
     let replicas = replica_servers(&format!("{location}/read-target.bin"));
+    // The kill of server 1 must matter to the reads: some chunk has a copy there.
+    if let Some(chunks) = &replicas {
+        assert!(
+            chunks.iter().any(|servers| servers.contains(&1)),
+            "no chunk of the read target is on server 1: {chunks:?}"
+        );
+    }
 
     one_volume_server_dies(&storage, &target);
     a_second_one_dies(&storage, &target, replicas);

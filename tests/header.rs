@@ -113,6 +113,8 @@ fn every_function_is_documented_like_sqlite3_h() {
             if takes_args && !line.starts_with("void ") {
                 assert!(block.contains("@param"), "{function}: no @param");
             }
+            // Each declaration has a block of its own: the next one must not borrow it.
+            block.clear();
         }
     }
     assert!(checked >= 28, "only {checked} declarations found");

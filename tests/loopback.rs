@@ -148,8 +148,9 @@ fn virtual_hosted_addressing() {
         (status, body.as_slice()),
         (200, &b"through the loopback helper"[..])
     );
-    let (dirs, _) = storage.listdir("").unwrap();
+    let (dirs, files) = storage.listdir("").unwrap();
     assert!(dirs.is_empty());
+    assert_eq!(files, vec!["round-trip.txt".to_string()]);
 }
 
 #[test]

@@ -1,8 +1,11 @@
-//! Storage behaviour against the real local S3 server: the specification's walkthroughs
-//! and the ported django-storages tests (tests/test_s3.py) that apply.
+//! The behaviour suite: the specification's walkthroughs and the ported django-storages
+//! tests (tests/test_s3.py) that apply, on the target the environment names: the
+//! in-memory store under plain `cargo test`, every server of the matrix under
+//! scripts/test.sh (tests that need a real HTTP server skip on the in-memory store).
 
 mod common;
 
+use common::proxy::FaultProxy;
 use common::{fetch, pattern, settings, storage, unique};
 use s3storage::{Error, ResultCode, Settings, Storage, UrlOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -292,13 +295,23 @@ fn listdir_base_subdir_and_marker() {
 
 #[test]
 fn listdir_pages_through_many_keys() {
-    let storage = storage(&[]);
+    let observed = common::Observed::new(&[]);
+    let storage = &observed.storage;
     for i in 0..1005 {
         // Small objects; the server pages at 1000 keys.
         storage.save(&format!("many/{i:04}.txt"), &b""[..]).unwrap();
     }
+    let before = observed.list_pages();
     let (_, files) = storage.listdir("many").unwrap();
     assert_eq!(files.len(), 1005);
+    assert_eq!(
+        observed.list_pages() - before,
+        2,
+        "two pages of at most 1000"
+    );
+    let mut expected: Vec<String> = (0..1005).map(|i| format!("{i:04}.txt")).collect();
+    expected.sort();
+    assert_eq!(files, expected);
 }
 
 #[test]
@@ -340,14 +353,25 @@ fn content_type_encoding_and_parameters() {
 
 #[test]
 fn encryption_and_default_acl_are_sent() {
-    if common::lacks(&["sse-s3"], "encryption_and_default_acl_are_sent") {
+    if common::lacks(&["http", "sse-s3"], "encryption_and_default_acl_are_sent") {
         return;
     }
+    let proxy = FaultProxy::start();
     let storage = storage(&[
         ("AWS_S3_ENCRYPTION", "True"),
         ("AWS_DEFAULT_ACL", "private"),
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
     ]);
     storage.save("secret.txt", &b"x"[..]).unwrap();
+    let seen = proxy.seen();
+    let put = (seen.iter())
+        .find(|seen| seen.head[0].starts_with("PUT ") && seen.head[0].contains("secret.txt"))
+        .expect("the PUT");
+    assert_eq!(put.header("x-amz-acl").as_deref(), Some("private"));
+    assert_eq!(
+        put.header("x-amz-server-side-encryption").as_deref(),
+        Some("AES256")
+    );
     let headers = head(&storage, "secret.txt");
     assert_eq!(
         header(&headers, "x-amz-server-side-encryption"),
@@ -395,7 +419,8 @@ fn gzip_saves_compress_and_reads_decode() {
 
 #[test]
 fn write_mode_multipart_beyond_buffer_size() {
-    let storage = storage(&[("AWS_S3_FILE_BUFFER_SIZE", "5242880")]);
+    let observed = common::Observed::new(&[("AWS_S3_FILE_BUFFER_SIZE", "5242880")]);
+    let storage = &observed.storage;
     let content = pattern(12 * 1024 * 1024 + 3, 7);
     let mut file = storage.open("big.bin", "wb").unwrap();
     for piece in content.chunks(1024 * 1024 - 1) {
@@ -403,8 +428,9 @@ fn write_mode_multipart_beyond_buffer_size() {
     }
     assert_eq!(file.size().unwrap(), content.len() as u64);
     file.close().unwrap();
+    assert_eq!(observed.parts(), 3, "12 MiB in parts of 5 MiB");
     assert_eq!(storage.size("big.bin").unwrap(), content.len() as u64);
-    assert!(read_all(&storage, "big.bin") == content);
+    assert!(read_all(storage, "big.bin") == content);
     // Ranged-free seek and read through the spool.
     let mut file = storage.open("big.bin", "rb").unwrap();
     file.seek(SeekFrom::Start(10 * 1024 * 1024)).unwrap();
@@ -421,18 +447,21 @@ fn write_mode_multipart_beyond_buffer_size() {
 }
 
 #[test]
-fn large_save_goes_multipart_and_spools_to_disk() {
-    let storage = storage(&[
+fn large_save_goes_multipart() {
+    let observed = common::Observed::new(&[
         ("AWS_S3_MAX_MEMORY_SIZE", "1024"),
         (
             "AWS_S3_TRANSFER_CONFIG",
             r#"{"multipart_threshold": 5242880}"#,
         ),
     ]);
+    let storage = &observed.storage;
     let content = pattern(11 * 1024 * 1024, 3);
     let name = storage.save("large.bin", content.as_slice()).unwrap();
+    // Above the 5 MiB threshold: parts of the default 8 MiB chunk size.
+    assert_eq!(observed.parts(), 2);
     assert_eq!(storage.size(&name).unwrap(), content.len() as u64);
-    assert!(read_all(&storage, &name) == content);
+    assert!(read_all(storage, &name) == content);
 }
 
 #[test]
@@ -612,12 +641,23 @@ fn auto_create_bucket_creates_it_once() {
         return;
     }
     let bucket = unique("auto").to_lowercase();
-    let mut settings = settings(&[("AWS_BUCKET_ACL", "private")]);
+    let proxy = FaultProxy::start();
+    let mut settings = settings(&[
+        ("AWS_BUCKET_ACL", "private"),
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
+    ]);
     settings.set("AWS_STORAGE_BUCKET_NAME", &bucket).unwrap();
     let storage = Storage::new(&settings).unwrap();
     assert!(!storage.exists("x").unwrap());
     storage.save("x", &b"1"[..]).unwrap();
     assert!(storage.exists("x").unwrap());
+    // One CreateBucket, with the bucket's ACL, before the first request; none after.
+    let creates: Vec<_> = (proxy.seen().into_iter())
+        .filter(|seen| seen.head[0].starts_with(&format!("PUT /{bucket} ")))
+        .collect();
+    assert_eq!(creates.len(), 1, "{creates:?}");
+    assert_eq!(creates[0].index, 0, "the bucket is created first");
+    assert_eq!(creates[0].header("x-amz-acl").as_deref(), Some("private"));
     let mut other = settings.clone();
     other.set("AWS_AUTO_CREATE_BUCKET", "False").unwrap();
     other

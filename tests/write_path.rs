@@ -498,6 +498,10 @@ fn access_parameters_go_on_every_request_that_needs_them() {
         }
     }
     // Cache-Control is an object parameter: on the create, never on parts or reads.
+    let create = (seen.iter())
+        .find(|request| request.head[0].contains("?uploads"))
+        .expect("a CreateMultipartUpload");
+    assert_eq!(create.header("cache-control").as_deref(), Some("max-age=5"));
     for request in &seen {
         let line = &request.head[0];
         if line.contains("partNumber=") || line.starts_with("GET ") || line.starts_with("HEAD ") {
@@ -537,6 +541,11 @@ fn sse_c_keys_go_on_parts_and_reads() {
         Fault::Respond(404, String::new()),
         1,
     );
+    proxy.add(
+        Matcher::Request("GET", "/".into()),
+        Fault::Respond(404, error_xml("NoSuchKey")),
+        1,
+    );
     let storage = Storage::new(&settings(&[
         ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
         ("AWS_AUTO_CREATE_BUCKET", "False"),
@@ -550,16 +559,24 @@ fn sse_c_keys_go_on_parts_and_reads() {
         .save("secret.bin", pattern(11 * MIB, 9).as_slice())
         .unwrap();
     assert!(!storage.exists("secret.bin").unwrap());
+    let error = storage.open("secret.bin", "rb").unwrap_err();
+    assert_eq!(error.code(), ResultCode::NotFound, "{error}");
     proxy.clear_met("canned SSE-C replies");
     let seen = proxy.seen();
-    assert_eq!(seen.len(), 5, "start, 2 parts, complete, head: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        6,
+        "start, 2 parts, complete, head, get: {seen:?}"
+    );
     let mut checked = 0;
     for request in &seen {
         let line = &request.head[0];
         // CreateMultipartUpload, every UploadPart, CompleteMultipartUpload (AWS requires
         // the key there once the upload has a checksum algorithm) and HEAD.
-        let needs_key =
-            line.contains("?uploads") || line.contains("uploadId=") || line.starts_with("HEAD ");
+        let needs_key = line.contains("?uploads")
+            || line.contains("uploadId=")
+            || line.starts_with("HEAD ")
+            || line.starts_with("GET ");
         if !needs_key {
             continue;
         }
@@ -580,8 +597,8 @@ fn sse_c_keys_go_on_parts_and_reads() {
         );
     }
     assert_eq!(
-        checked, 5,
-        "start, two parts, the completion and the HEAD carry the key"
+        checked, 6,
+        "start, two parts, the completion, the HEAD and the GET carry the key"
     );
 }
 

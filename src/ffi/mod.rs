@@ -348,7 +348,7 @@ mod tests {
         let settings = s3storage_settings_new();
         for (key, value) in [
             (c"AWS_STORAGE_BUCKET_NAME", c"b"),
-            (c"AWS_S3_ENDPOINT_URL", c"http://127.0.0.1:9"),
+            (c"AWS_S3_ENDPOINT_URL", c"memory://ffi-impossible-lengths"),
             (c"AWS_S3_FILE_OVERWRITE", c"True"),
         ] {
             assert_eq!(
@@ -377,6 +377,12 @@ mod tests {
         let code = s3storage_file_read(file, buf.as_mut_ptr().cast(), usize::MAX, &mut nread);
         assert_eq!(code, S3STORAGE_ERR_INVALID_ARGUMENT);
         drop(take_handle(file)); // dropped without close: discarded, nothing sent
+        use crate::memory::{calls, Call};
+        let sent: usize = [Call::Put, Call::Start, Call::Part, Call::Complete]
+            .into_iter()
+            .map(|call| calls("ffi-impossible-lengths", call))
+            .sum();
+        assert_eq!(sent, 0, "a write was sent");
         s3storage_free(storage);
         s3storage_settings_free(settings);
     }

@@ -105,6 +105,8 @@ struct Rule {
 struct Bucket {
     state: Mutex<State>,
     faults: Mutex<Vec<Rule>>,
+    /// How many calls of each kind were made (attempts included).
+    calls: Mutex<HashMap<Call, usize>>,
 }
 
 /// In-memory buckets by (store name, bucket name).
@@ -161,6 +163,16 @@ pub fn clear_faults(name: &str) -> usize {
         }
     }
     left
+}
+
+/// How many calls of kind `call` the in-memory store `name` has served (all its buckets;
+/// each retried attempt counts), e.g. to check how many parts a save sent.
+pub fn calls(name: &str, call: Call) -> usize {
+    let buckets = lock(&BUCKETS);
+    (buckets.iter())
+        .filter(|((store, _), _)| store == name)
+        .map(|(_, bucket)| lock(&bucket.calls).get(&call).copied().unwrap_or(0))
+        .sum()
 }
 
 /// Forgets the in-memory store `name`: its objects, uploads and faults (storages still
@@ -249,6 +261,7 @@ impl MemoryStore {
         let idempotent = !matches!(call, Call::Start | Call::Complete);
         let mut attempt = 1;
         loop {
+            *lock(&self.bucket.calls).entry(call).or_default() += 1;
             let error = match self.take_fault(call) {
                 None => return act(),
                 Some(Fault::Unavailable) => Error::Server(failure(

@@ -318,3 +318,59 @@ pub fn http_proxy() -> Helper {
 mod capabilities;
 #[allow(unused_imports)] // not every test file needs it
 pub use capabilities::lacks;
+
+/// A storage whose requests can be counted: on the in-memory store, a store of its own
+/// (`s3storage::memory::calls`); on a server, through a recording proxy.
+pub struct Observed {
+    /// The storage.
+    pub storage: Storage,
+    memory: Option<String>,
+    proxy: Option<proxy::FaultProxy>,
+}
+
+impl Observed {
+    /// A storage on the target under a unique location, plus `extra`.
+    pub fn new(extra: &[(&str, &str)]) -> Observed {
+        let location = unique("observed");
+        let (endpoint, memory, proxy) = if on_memory() {
+            let name = unique("observed");
+            (format!("memory://{name}"), Some(name), None)
+        } else {
+            let proxy = proxy::FaultProxy::start();
+            storage(&[]).exists("warm-up").unwrap(); // creates the bucket if needed
+            (proxy.endpoint(), None, Some(proxy))
+        };
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("AWS_LOCATION", &location),
+            ("AWS_S3_ENDPOINT_URL", &endpoint),
+            ("AWS_AUTO_CREATE_BUCKET", "False"),
+        ];
+        pairs.extend_from_slice(extra);
+        let storage = Storage::new(&settings(&pairs)).unwrap();
+        Observed {
+            storage,
+            memory,
+            proxy,
+        }
+    }
+
+    fn count(&self, call: s3storage::memory::Call, request: &str) -> usize {
+        match (&self.memory, &self.proxy) {
+            (Some(name), _) => s3storage::memory::calls(name, call),
+            (None, Some(proxy)) => (proxy.seen().iter())
+                .filter(|seen| seen.head[0].contains(request))
+                .count(),
+            (None, None) => unreachable!(),
+        }
+    }
+
+    /// UploadPart requests so far.
+    pub fn parts(&self) -> usize {
+        self.count(s3storage::memory::Call::Part, "partNumber=")
+    }
+
+    /// Listing pages asked for so far.
+    pub fn list_pages(&self) -> usize {
+        self.count(s3storage::memory::Call::List, "delimiter=")
+    }
+}

@@ -205,11 +205,16 @@ def test_one_storage_many_threads(storage):
 def test_calls_release_the_gil(storage):
     content = pattern(64 * MIB, 3)
     started, done = threading.Event(), threading.Event()
+    failure = []
 
     def save():
         started.set()
-        storage.save("gil.bin", content)
-        done.set()
+        try:
+            storage.save("gil.bin", content)
+        except Exception as error:  # reported below instead of hanging the loop
+            failure.append(error)
+        finally:
+            done.set()
 
     thread = threading.Thread(target=save)
     thread.start()
@@ -219,6 +224,7 @@ def test_calls_release_the_gil(storage):
     while not done.is_set():
         ticks_during_call += 1
     thread.join()
+    assert not failure, failure
     # Had the call held the GIL, this thread could only wake once the call was over.
     assert ticks_during_call > 1000, ticks_during_call
 

@@ -1,0 +1,279 @@
+//! The in-memory store (`memory://NAME`) on its own: shared by name, isolated from other
+//! names, and the Django semantics under injected faults (retried transient faults,
+//! persistent ones reported, poisoned files, nothing half-written, no upload left). Runs
+//! with no server, whatever the target.
+
+use s3storage::memory::{self, Call, Fault};
+use s3storage::{ResultCode, Settings, Storage};
+use std::io::Write;
+
+const MIB: usize = 1024 * 1024;
+
+/// A storage on the in-memory store `name`, plus `extra`.
+fn on(name: &str, extra: &[(&str, &str)]) -> Storage {
+    let mut settings = Settings::new();
+    settings.set("AWS_STORAGE_BUCKET_NAME", "media").unwrap();
+    settings
+        .set("AWS_S3_ENDPOINT_URL", &format!("memory://{name}"))
+        .unwrap();
+    for (key, value) in extra {
+        settings.set(key, value).unwrap();
+    }
+    Storage::new(&settings).unwrap()
+}
+
+fn read(storage: &Storage, name: &str) -> s3storage::Result<Vec<u8>> {
+    let mut file = storage.open(name, "rb")?;
+    let (mut data, mut buffer) = (Vec::new(), vec![0u8; MIB]);
+    loop {
+        match file.read_bytes(&mut buffer)? {
+            0 => return Ok(data),
+            n => data.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+fn bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+        .collect()
+}
+
+#[test]
+fn the_readme_example() {
+    let storage = on("unit-tests", &[]);
+    memory::inject_fault("unit-tests", Call::Put, Fault::Unavailable, 1).unwrap();
+    storage.save("a.txt", &b"x"[..]).unwrap();
+    memory::inject_fault("unit-tests", Call::Put, Fault::Unavailable, 100).unwrap();
+    assert!(storage.save("b.txt", &b"x"[..]).is_err());
+    assert_eq!(memory::clear_faults("unit-tests"), 100 - 3);
+    assert_eq!(memory::calls("unit-tests", Call::Put), 5);
+}
+
+#[test]
+fn stores_are_shared_by_name_and_bucket_only() {
+    let one = on("shared", &[]);
+    let two = on("shared", &[]);
+    one.save("a.txt", &b"one"[..]).unwrap();
+    assert_eq!(read(&two, "a.txt").unwrap(), b"one");
+    assert!(!on("other", &[]).exists("a.txt").unwrap());
+    let mut settings = Settings::new();
+    settings
+        .set("AWS_STORAGE_BUCKET_NAME", "elsewhere")
+        .unwrap();
+    settings
+        .set("AWS_S3_ENDPOINT_URL", "memory://shared")
+        .unwrap();
+    assert!(!Storage::new(&settings).unwrap().exists("a.txt").unwrap());
+    assert_eq!(one.resolved().endpoint, "memory://shared");
+    assert!(one
+        .url("a.txt")
+        .unwrap()
+        .starts_with("memory://shared/media/"));
+    memory::forget("shared");
+    assert!(!on("shared", &[]).exists("a.txt").unwrap());
+}
+
+#[test]
+fn bad_memory_endpoints_are_config_errors() {
+    for endpoint in [
+        "memory://",
+        "memory://a/b",
+        "memory://a?max_keys=0",
+        "memory://a?x=1",
+    ] {
+        let mut settings = Settings::new();
+        let error = settings.set("AWS_S3_ENDPOINT_URL", endpoint).unwrap_err();
+        assert_eq!(error.code(), ResultCode::Config, "{endpoint}");
+        assert!(error.to_string().contains("memory://"), "{error}");
+    }
+    let error = memory::inject_fault("never-opened", Call::Put, Fault::Unavailable, 1).unwrap_err();
+    assert_eq!(error.code(), ResultCode::InvalidArgument);
+}
+
+#[test]
+fn a_transient_fault_on_any_retried_call_ends_in_success() {
+    let storage = on("transient", &[]);
+    let big = bytes(11 * MIB, 1);
+    storage.save("there.bin", big.as_slice()).unwrap();
+    let cases = [
+        (Call::Head, Fault::ConnectionLost),
+        (Call::Put, Fault::InternalError),
+        (Call::Get, Fault::ConnectionLost),
+        (Call::List, Fault::Unavailable),
+        (Call::Start, Fault::Unavailable),
+        (Call::Part, Fault::ConnectionLost),
+        (Call::Complete, Fault::InternalError),
+        (Call::Delete, Fault::Unavailable),
+    ];
+    for (call, fault) in cases {
+        memory::inject_fault("transient", call, fault, 1).unwrap();
+        let outcome = match call {
+            Call::Head => storage.exists("there.bin").map(|found| assert!(found)),
+            Call::Put => storage.save("small.bin", &b"x"[..]).map(drop),
+            Call::Get => read(&storage, "there.bin").map(|data| assert!(data == big)),
+            Call::List => storage
+                .listdir("")
+                .map(|(_, files)| assert!(!files.is_empty())),
+            Call::Delete => storage.delete("small.bin"),
+            _ => storage
+                .save(&format!("{call:?}.bin"), big.as_slice())
+                .map(drop),
+        };
+        outcome.unwrap_or_else(|error| panic!("{call:?} {fault:?}: {error}"));
+        assert_eq!(
+            memory::clear_faults("transient"),
+            0,
+            "{call:?}: the fault never fired"
+        );
+    }
+    assert!(storage.incomplete_uploads().unwrap().is_empty());
+}
+
+#[test]
+fn a_lost_connection_on_start_or_complete_is_not_retried() {
+    let storage = on("not-idempotent", &[]);
+    for call in [Call::Start, Call::Complete] {
+        memory::inject_fault("not-idempotent", call, Fault::ConnectionLost, 1).unwrap();
+        let error = storage
+            .save("big.bin", bytes(11 * MIB, 2).as_slice())
+            .unwrap_err();
+        assert_eq!(error.code(), ResultCode::Network, "{call:?}: {error}");
+        assert_eq!(memory::clear_faults("not-idempotent"), 0);
+        assert!(
+            !storage.exists("big.bin").unwrap(),
+            "{call:?}: an object was stored"
+        );
+        assert!(
+            storage.incomplete_uploads().unwrap().is_empty(),
+            "{call:?}: upload left"
+        );
+    }
+}
+
+#[test]
+fn persistent_faults_are_reported_and_leave_nothing() {
+    let storage = on("persistent", &[]);
+    let big = bytes(11 * MIB, 3);
+    for (call, code) in [
+        (Call::Put, ResultCode::Server),
+        (Call::Start, ResultCode::Server),
+        (Call::Part, ResultCode::Network),
+        (Call::Complete, ResultCode::Server),
+    ] {
+        let fault = match code {
+            ResultCode::Network => Fault::ConnectionLost,
+            _ => Fault::Unavailable,
+        };
+        memory::inject_fault("persistent", call, fault, 1000).unwrap();
+        let content = if call == Call::Put {
+            &b"small"[..]
+        } else {
+            big.as_slice()
+        };
+        let error = storage.save("never.bin", content).unwrap_err();
+        assert!(
+            memory::clear_faults("persistent") < 1000,
+            "{call:?} never fired"
+        );
+        assert_eq!(error.code(), code, "{call:?}: {error}");
+        assert!(
+            !storage.exists("never.bin").unwrap(),
+            "{call:?}: an object was stored"
+        );
+        assert!(
+            storage.incomplete_uploads().unwrap().is_empty(),
+            "{call:?}: upload left"
+        );
+    }
+    // Access denied is never retried.
+    memory::inject_fault("persistent", Call::Head, Fault::AccessDenied, 1).unwrap();
+    let error = storage.exists("x").unwrap_err();
+    assert_eq!(error.code(), ResultCode::AccessDenied);
+    assert_eq!(memory::clear_faults("persistent"), 0);
+    storage.save("after.txt", &b"fine"[..]).unwrap();
+}
+
+#[test]
+fn a_failed_part_poisons_the_file_and_close_never_commits() {
+    let storage = on("poisoned", &[("AWS_S3_FILE_BUFFER_SIZE", "5242880")]);
+    memory::inject_fault("poisoned", Call::Part, Fault::ConnectionLost, 1000).unwrap();
+    let mut file = storage.open("report.bin", "wb").unwrap();
+    let mut first = None;
+    for _ in 0..20 {
+        if let Err(error) = file.write_bytes(&bytes(MIB, 4)) {
+            first = Some(error);
+            break;
+        }
+    }
+    let first = first.expect("a write reports the failed part");
+    assert_eq!(first.code(), ResultCode::Network, "{first}");
+    // Every later call says the same; close reports it and commits nothing.
+    assert_eq!(
+        file.write_bytes(b"x").unwrap_err().to_string(),
+        first.to_string()
+    );
+    assert_eq!(file.close().unwrap_err().to_string(), first.to_string());
+    memory::clear_faults("poisoned");
+    assert!(!storage.exists("report.bin").unwrap());
+    assert!(storage.incomplete_uploads().unwrap().is_empty());
+}
+
+#[test]
+fn abort_and_drop_discard_what_was_written() {
+    let storage = on("discard", &[("AWS_S3_FILE_BUFFER_SIZE", "5242880")]);
+    let mut file = storage.open("aborted.bin", "wb").unwrap();
+    file.write_all(&bytes(12 * MIB, 5)).unwrap();
+    file.abort().unwrap();
+    assert!(
+        memory::calls("discard", Call::Part) >= 2,
+        "parts went up before the abort"
+    );
+    assert_eq!(memory::calls("discard", Call::Abort), 1);
+    let mut dropped = storage.open("dropped.bin", "wb").unwrap();
+    dropped.write_all(&bytes(6 * MIB, 6)).unwrap();
+    drop(dropped);
+    for name in ["aborted.bin", "dropped.bin"] {
+        assert!(!storage.exists(name).unwrap(), "{name} was stored");
+    }
+    assert!(storage.incomplete_uploads().unwrap().is_empty());
+}
+
+#[test]
+fn reads_of_a_replaced_object_fail_never_mix() {
+    let storage = on("replaced", &[]);
+    let old = bytes(3 * MIB, 7);
+    storage.save("moving.bin", old.as_slice()).unwrap();
+    let mut file = storage.open("moving.bin", "rb").unwrap();
+    let mut start = vec![0u8; 64 * 1024];
+    file.read_bytes(&mut start).unwrap();
+    storage
+        .save("moving.bin", bytes(3 * MIB, 8).as_slice())
+        .unwrap();
+    let mut rest = vec![0u8; MIB];
+    let error = loop {
+        match file.read_bytes(&mut rest) {
+            Ok(0) => panic!("read to the end across a replacement"),
+            Ok(_) => continue,
+            Err(error) => break error,
+        }
+    };
+    assert_eq!(error.code(), ResultCode::BadState, "{error}");
+}
+
+#[test]
+fn listings_page_as_s3_does() {
+    let storage = on("paged?max_keys=3", &[]);
+    for name in ["a/1", "a/2", "b", "c", "d/x/y", "e", "f", "g"] {
+        storage.save(name, &b""[..]).unwrap();
+    }
+    let before = memory::calls("paged", Call::List);
+    let (dirs, files) = storage.listdir("").unwrap();
+    assert_eq!(dirs, ["a", "d"]);
+    assert_eq!(files, ["b", "c", "e", "f", "g"]);
+    assert_eq!(
+        memory::calls("paged", Call::List) - before,
+        3,
+        "7 entries, 3 a page"
+    );
+}
