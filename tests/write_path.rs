@@ -825,14 +825,13 @@ fn writes_whose_reply_was_lost_are_confirmed_not_repeated() {
 
 #[test]
 fn one_big_write_is_cut_into_parts_as_it_is_read() {
-    if common::lacks(&["http"], "one_big_write_is_cut_into_parts_as_it_is_read") {
-        return;
-    }
-    let storage = common::storage(&[]);
+    let observed = common::Observed::new(&[("AWS_S3_FILE_BUFFER_SIZE", "5242880")]);
+    let storage = &observed.storage;
     let content = pattern(23 * MIB + 17, 13);
     let mut file = storage.open("big-write.bin", "wb").unwrap();
     file.write_all(&content).unwrap();
     assert_eq!(file.size().unwrap(), content.len() as u64);
     file.close().unwrap();
-    assert!(read_all(&storage, "big-write.bin").unwrap() == content);
+    assert_eq!(observed.parts(), 5, "23 MiB in parts of 5 MiB");
+    assert!(read_all(storage, "big-write.bin").unwrap() == content);
 }
