@@ -47,6 +47,7 @@ check_output() {
   local name=$1 binary=$2
   case $name in
     quickstart) diff -u examples-c/expected/quickstart.txt "$tmp/$name.out" ;;
+    memory) diff -u examples-c/expected/memory.txt "$tmp/$name.out" ;;
     fieldfile) grep -qx "name: tests/django_test.txt" "$tmp/$name.out" &&
                grep -qx "size: 7" "$tmp/$name.out" &&
                grep -qx "read(3): 'con'" "$tmp/$name.out" &&
@@ -78,7 +79,7 @@ run_checked() {
   fi
 }
 
-for example in quickstart fieldfile threads upload; do
+for example in quickstart fieldfile threads upload memory; do
   for variant in "" -static; do
     # shellcheck disable=SC2046
     check "$example$variant" run_checked "$example" "$example$variant" $(args_for "$example")
@@ -87,7 +88,7 @@ done
 check smoke-cxx run_checked smoke-cxx smoke-cxx
 
 # valgrind memcheck: zero errors, zero bytes definitely lost.
-for name in quickstart fieldfile threads upload quickstart-static fieldfile-static threads-static upload-static smoke-cxx; do
+for name in quickstart fieldfile threads upload memory quickstart-static fieldfile-static threads-static upload-static memory-static smoke-cxx; do
   example=${name%-static}
   # shellcheck disable=SC2046
   check "valgrind $name" run "vg-$example" valgrind --quiet --leak-check=full \

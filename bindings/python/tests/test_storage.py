@@ -338,3 +338,25 @@ def test_library_warnings_reach_logging(caplog, location):
     with caplog.at_level(logging.WARNING, logger="s3storage"):
         s3storage.Storage(server_settings(AWS_LOCATION=location, AWS_S3_SECURE_URLS=True))
     assert any("legacy setting" in record.getMessage() for record in caplog.records), caplog.records
+
+
+def test_the_in_memory_store_needs_no_server():
+    def memory(**extra):
+        return s3storage.Storage(
+            AWS_STORAGE_BUCKET_NAME="media", AWS_S3_ENDPOINT_URL="memory://python-tests",
+            AWS_S3_FILE_OVERWRITE=False, **extra)
+
+    first, second = memory(), memory()
+    name = first.save("reports/a.txt", b"first")
+    other = first.save("reports/a.txt", b"second")
+    assert name == "reports/a.txt" and other != name
+    dirs, files = second.listdir("reports")
+    assert (dirs, sorted(files)) == ([], sorted(["a.txt", other.split("/")[-1]]))
+    assert second.open(name).read() == b"first"
+    first.delete(name)
+    first.delete(other)
+    assert not second.exists(name)
+    with pytest.raises(FileNotFoundError):
+        second.open(name)
+    with pytest.raises(s3storage.ConfigError, match="memory://"):
+        s3storage.Storage(AWS_STORAGE_BUCKET_NAME="media", AWS_S3_ENDPOINT_URL="memory://a/b")
