@@ -225,6 +225,20 @@ const char *s3storage_version(void);
 const char *s3storage_errmsg(void);
 
 /**
+ * The details of the last failed call on the calling thread, where a server refused it:
+ * the HTTP status, the S3 error Code (e.g. "SignatureDoesNotMatch") and the reply's
+ * request id (x-amz-request-id), without parsing s3storage_errmsg().
+ *
+ * @param http_status where to store the status; 0 when no HTTP reply said why (a
+ *                    network or local failure, a bad argument). May be NULL.
+ * @param s3_code     where to store the code; "" when none. May be NULL.
+ * @param request_id  where to store the request id; "" when none. May be NULL.
+ * @return S3STORAGE_OK. The strings are borrowed like s3storage_errmsg(): valid until
+ *         the calling thread's next failing s3storage_ call; never free them.
+ */
+int s3storage_errinfo(int *http_status, const char **s3_code, const char **request_id);
+
+/**
  * The name of a result code, e.g. "S3STORAGE_ERR_NOT_FOUND" for 4.
  *
  * @param code a value returned by an s3storage_ function.

@@ -61,7 +61,7 @@ result_codes! {
 }
 
 /// What S3 said when it refused a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct S3Failure {
     /// The operation and key, e.g. `"HEAD media/a.txt"`.
     pub operation: String,
@@ -71,6 +71,8 @@ pub struct S3Failure {
     pub code: String,
     /// The S3 error `Message`, or `""`.
     pub message: String,
+    /// The reply's `x-amz-request-id` (what AWS support asks for), or `""`.
+    pub request_id: String,
 }
 
 impl S3Failure {
@@ -81,7 +83,26 @@ impl S3Failure {
             status: 200,
             code: "MalformedResponse".into(),
             message: message.into(),
+            request_id: String::new(),
         })
+    }
+}
+
+impl S3Failure {
+    /// A refusal by an endpoint (S3, STS, SSO, a credentials endpoint): `AccessDenied`
+    /// for 401 and 403, `Server` for any other status.
+    pub(crate) fn refused(operation: &str, status: u16, code: &str, message: &str) -> Error {
+        let failure = S3Failure {
+            operation: operation.to_string(),
+            status,
+            code: code.to_string(),
+            message: message.to_string(),
+            request_id: String::new(),
+        };
+        match status {
+            401 | 403 => Error::AccessDenied(failure),
+            _ => Error::Server(failure),
+        }
     }
 }
 
@@ -149,6 +170,34 @@ impl Error {
             Error::Io(_) => ResultCode::Io,
             Error::BadState(_) => ResultCode::BadState,
         }
+    }
+
+    /// The S3 failure behind this error, when a server refused the request.
+    fn failure(&self) -> Option<&S3Failure> {
+        match self {
+            Error::AccessDenied(failure) | Error::Server(failure) => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the server's refusal (`None` when no reply said so: a network
+    /// or local failure, a bad argument).
+    pub fn http_status(&self) -> Option<u16> {
+        self.failure().map(|failure| failure.status)
+    }
+
+    /// The S3 error `Code` of the server's refusal (`SignatureDoesNotMatch`, ...).
+    pub fn s3_code(&self) -> Option<&str> {
+        self.failure()
+            .map(|failure| failure.code.as_str())
+            .filter(|code| !code.is_empty())
+    }
+
+    /// The request id (`x-amz-request-id`) of the server's refusal.
+    pub fn request_id(&self) -> Option<&str> {
+        self.failure()
+            .map(|failure| failure.request_id.as_str())
+            .filter(|id| !id.is_empty())
     }
 
     /// An I/O error with what was being done.
@@ -223,7 +272,22 @@ mod tests {
             status: 403,
             code: "AccessDenied".into(),
             message: "Access Denied".into(),
+            request_id: "R1".into(),
         };
+        let error = Error::AccessDenied(failure.clone());
+        assert_eq!(
+            (error.http_status(), error.s3_code(), error.request_id()),
+            (Some(403), Some("AccessDenied"), Some("R1"))
+        );
+        let network = Error::Network("reset".into());
+        assert_eq!(
+            (
+                network.http_status(),
+                network.s3_code(),
+                network.request_id()
+            ),
+            (None, None, None)
+        );
         assert_eq!(
             Error::AccessDenied(failure).to_string(),
             "access denied: HEAD a failed: HTTP 403 AccessDenied: Access Denied (check the credentials and the bucket policy)"

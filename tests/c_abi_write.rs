@@ -451,3 +451,49 @@ fn saves_pull_their_content_from_a_read_callback() {
     assert_eq!(code, S3STORAGE_ERR_INVALID_ARGUMENT);
     s3storage_free(storage);
 }
+
+/// What s3storage_errinfo gives now.
+fn errinfo() -> (i32, String, String) {
+    let (mut status, mut code, mut id) = (-1, std::ptr::null(), std::ptr::null());
+    assert_eq!(
+        s3storage_errinfo(&mut status, &mut code, &mut id),
+        S3STORAGE_OK
+    );
+    let text = |ptr: *const c_char| unsafe { CStr::from_ptr(ptr) }.to_str().unwrap().to_string();
+    (status, text(code), text(id))
+}
+
+#[test]
+fn errinfo_gives_the_status_code_and_request_id() {
+    if common::lacks(&["auth"], "errinfo_gives_the_status_code_and_request_id") {
+        return;
+    }
+    let storage = c_storage(&[("AWS_S3_SECRET_ACCESS_KEY", "wrong-secret")]);
+    let name = CString::new("denied.txt").unwrap();
+    let mut exists = false;
+    let code = s3storage_exists(storage, name.as_ptr(), &mut exists);
+    assert_eq!(code, S3STORAGE_ERR_ACCESS_DENIED, "{}", errmsg());
+    let data = b"x";
+    let mut saved: *mut c_char = std::ptr::null_mut();
+    let code = s3storage_save(storage, name.as_ptr(), data.as_ptr().cast(), 1, &mut saved);
+    assert_eq!(code, S3STORAGE_ERR_ACCESS_DENIED, "{}", errmsg());
+    let (status, s3_code, request_id) = errinfo();
+    assert_eq!(
+        (status, s3_code.as_str()),
+        (403, "SignatureDoesNotMatch"),
+        "{}",
+        errmsg()
+    );
+    assert!(!request_id.is_empty(), "no request id: {}", errmsg());
+    assert!(!errmsg().contains("wrong-secret"));
+    // Any out-pointer may be NULL; a failure with no reply has no details.
+    let mut status = -1;
+    s3storage_errinfo(&mut status, std::ptr::null_mut(), std::ptr::null_mut());
+    assert_eq!(status, 403);
+    s3storage_free(storage);
+    let unreachable = c_storage(&[("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9")]);
+    let code = s3storage_exists(unreachable, name.as_ptr(), &mut exists);
+    assert_eq!(code, S3STORAGE_ERR_NETWORK);
+    assert_eq!(errinfo(), (0, String::new(), String::new()));
+    s3storage_free(unreachable);
+}

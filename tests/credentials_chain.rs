@@ -381,6 +381,21 @@ fn the_credential_and_region_chain() {
         origin.starts_with("STS AssumeRole of arn:aws:iam::123456789012:role/second"),
         "{origin}"
     );
+    // A credentials endpoint that fails is the network's or the endpoint's failure,
+    // never a configuration error.
+    set_env("AWS_ENDPOINT_URL_STS", Some("http://127.0.0.1:9"));
+    let error = Storage::new(&keyless(&location)).unwrap_err();
+    assert_eq!(error.code(), ResultCode::Network, "{error}");
+    let (refusing, _) = stub(|_| {
+        "<ErrorResponse><Error><Code>AccessDenied</Code><Message>not allowed</Message>\
+         </Error></ErrorResponse>"
+            .to_string()
+    });
+    set_env("AWS_ENDPOINT_URL_STS", Some(&refusing));
+    let error = Storage::new(&keyless(&location)).unwrap_err();
+    assert_eq!(error.code(), ResultCode::Server, "{error}");
+    assert_eq!(error.s3_code(), Some("AccessDenied"), "{error}");
+    set_env("AWS_ENDPOINT_URL_STS", Some(&sts_proxy.endpoint()));
     set_env("AWS_PROFILE", Some("cycle-a"));
     let error = Storage::new(&keyless(&location)).unwrap_err();
     assert!(error.to_string().contains("cycle"), "{error}");

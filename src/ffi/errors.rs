@@ -88,6 +88,38 @@ pub extern "C" fn s3storage_errmsg() -> *const c_char {
     boundary(last_error_ptr)
 }
 
+/// The details of the last failed call on the calling thread, where a server refused it:
+/// the HTTP status, the S3 error Code (e.g. "SignatureDoesNotMatch") and the reply's
+/// request id (x-amz-request-id), without parsing s3storage_errmsg().
+///
+/// @param http_status where to store the status; 0 when no HTTP reply said why (a
+///                    network or local failure, a bad argument). May be NULL.
+/// @param s3_code     where to store the code; "" when none. May be NULL.
+/// @param request_id  where to store the request id; "" when none. May be NULL.
+/// @return S3STORAGE_OK. The strings are borrowed like s3storage_errmsg(): valid until
+///         the calling thread's next failing s3storage_ call; never free them.
+#[no_mangle]
+pub extern "C" fn s3storage_errinfo(
+    http_status: *mut c_int,
+    s3_code: *mut *const c_char,
+    request_id: *mut *const c_char,
+) -> c_int {
+    boundary(|| {
+        super::with_last_info(|info| {
+            if let Some(out) = super::opt_out(http_status) {
+                *out = info.http_status;
+            }
+            if let Some(out) = super::opt_out(s3_code) {
+                *out = info.s3_code.as_ptr();
+            }
+            if let Some(out) = super::opt_out(request_id) {
+                *out = info.request_id.as_ptr();
+            }
+        });
+        S3STORAGE_OK
+    })
+}
+
 /// The name of a result code, e.g. "S3STORAGE_ERR_NOT_FOUND" for 4.
 ///
 /// @param code a value returned by an s3storage_ function.

@@ -29,15 +29,37 @@ use crate::error::{Error, ResultCode};
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 
+/// The details of the last failed call (`s3storage_errinfo`).
+#[derive(Default)]
+pub(crate) struct ErrorInfo {
+    /// The HTTP status of the server's refusal, 0 if none.
+    pub http_status: c_int,
+    /// The S3 error Code, "" if none.
+    pub s3_code: CString,
+    /// The reply's request id, "" if none.
+    pub request_id: CString,
+}
+
 thread_local! {
     /// The message of the last failed call on this thread.
     static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+    /// Its details.
+    static LAST_INFO: RefCell<ErrorInfo> = RefCell::new(ErrorInfo::default());
 }
 
-/// Records `message` as this thread's last error.
+fn c_text(text: &str) -> CString {
+    CString::new(text.replace('\0', "\\0")).unwrap_or_default()
+}
+
+/// Records `message` as this thread's last error (with no server details).
 pub(crate) fn set_error_message(message: &str) {
-    let text = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
-    LAST_ERROR.with(|slot| *slot.borrow_mut() = text);
+    LAST_ERROR.with(|slot| *slot.borrow_mut() = c_text(message));
+    LAST_INFO.with(|slot| *slot.borrow_mut() = ErrorInfo::default());
+}
+
+/// Runs `f` on this thread's last error details.
+pub(crate) fn with_last_info<T>(f: impl FnOnce(&ErrorInfo) -> T) -> T {
+    LAST_INFO.with(|slot| f(&slot.borrow()))
 }
 
 /// The pointer to this thread's last error message (valid until it is replaced).
@@ -45,9 +67,15 @@ pub(crate) fn last_error_ptr() -> *const c_char {
     LAST_ERROR.with(|slot| slot.borrow().as_ptr())
 }
 
-/// Records an error and gives its code.
+/// Records an error (its message and details) and gives its code.
 pub(crate) fn fail(error: Error) -> c_int {
     set_error_message(&error.to_string());
+    let info = ErrorInfo {
+        http_status: error.http_status().map_or(0, c_int::from),
+        s3_code: c_text(error.s3_code().unwrap_or_default()),
+        request_id: c_text(error.request_id().unwrap_or_default()),
+    };
+    LAST_INFO.with(|slot| *slot.borrow_mut() = info);
     error.code() as c_int
 }
 
@@ -327,6 +355,44 @@ mod tests {
             s3storage_settings_set(settings, c"AWS_LOCATION".as_ptr(), c"media".as_ptr()),
             S3STORAGE_OK
         );
+        s3storage_settings_free(settings);
+    }
+
+    #[test]
+    fn errinfo_follows_the_last_failure() {
+        let settings = s3storage_settings_new();
+        for (key, value) in [
+            (c"AWS_STORAGE_BUCKET_NAME", c"b"),
+            (c"AWS_S3_ENDPOINT_URL", c"memory://ffi-errinfo"),
+        ] {
+            assert_eq!(
+                s3storage_settings_set(settings, key.as_ptr(), value.as_ptr()),
+                S3STORAGE_OK
+            );
+        }
+        let mut storage: *mut s3storage = std::ptr::null_mut();
+        assert_eq!(s3storage_new(settings, &mut storage), S3STORAGE_OK);
+        use crate::memory::{inject_fault, Call, Fault};
+        inject_fault("ffi-errinfo", Call::Head, Fault::AccessDenied, 1).unwrap();
+        let mut exists = false;
+        let code = s3storage_exists(storage, c"a".as_ptr(), &mut exists);
+        assert_eq!(code, S3STORAGE_ERR_ACCESS_DENIED);
+        let (mut status, mut s3_code) = (0, std::ptr::null());
+        assert_eq!(
+            s3storage_errinfo(&mut status, &mut s3_code, std::ptr::null_mut()),
+            S3STORAGE_OK
+        );
+        let text = unsafe { CStr::from_ptr(s3_code) }.to_str().unwrap();
+        assert_eq!((status, text), (403, "AccessDenied"));
+        // A failure without a server reply clears the details.
+        let code = s3storage_exists(storage, c"../x".as_ptr(), &mut exists);
+        assert_eq!(code, S3STORAGE_ERR_SUSPICIOUS_NAME);
+        let mut request_id = std::ptr::null();
+        s3storage_errinfo(&mut status, &mut s3_code, &mut request_id);
+        assert_eq!(status, 0);
+        assert_eq!(unsafe { CStr::from_ptr(s3_code) }.to_bytes(), b"");
+        assert_eq!(unsafe { CStr::from_ptr(request_id) }.to_bytes(), b"");
+        s3storage_free(storage);
         s3storage_settings_free(settings);
     }
 

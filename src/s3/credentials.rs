@@ -20,7 +20,7 @@ use super::profiles;
 use super::sso::SsoRole;
 use super::sts::{RoleRequest, Sts};
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, S3Failure};
 use crate::log;
 use rust_s3::creds::Credentials;
 use serde::Deserialize;
@@ -572,7 +572,7 @@ fn get_text(agent: &ureq::Agent, request: http::Request<()>, what: &str) -> Resu
         .read_to_string()
         .map_err(|error| Error::Network(format!("{what}: {error}")))?;
     if !(200..300).contains(&status) {
-        return Err(Error::Config(format!("{what}: HTTP {status}")));
+        return Err(S3Failure::refused(what, status, "", ""));
     }
     Ok(text)
 }
@@ -648,7 +648,7 @@ fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
         }
     };
     let parsed: EndpointCredentials = serde_json::from_str(&text).map_err(|error| {
-        Error::Config(format!("{}: unexpected reply: {error}", describe(endpoint)))
+        S3Failure::malformed(&describe(endpoint), format!("unexpected reply: {error}"))
     })?;
     if parsed.version.is_some_and(|version| version != 1) {
         return Err(Error::Config(format!(

@@ -5,7 +5,7 @@
 
 use super::profiles::{self, Profile};
 use super::sts::{temporary, token_call, Temporary};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, S3Failure};
 use serde::Deserialize;
 use sha1::Digest as _;
 use time::OffsetDateTime;
@@ -143,13 +143,14 @@ impl SsoRole {
             .map_err(|error| Error::Config(format!("{what}: {error}")))?;
         let (status, text) = token_call(request, &what)?;
         if status != 200 {
-            return Err(Error::Config(format!(
-                "{what}: HTTP {status}; if the login expired, run `aws sso login --profile {}`",
+            let hint = format!(
+                "if the login expired, run `aws sso login --profile {}`",
                 self.profile
-            )));
+            );
+            return Err(S3Failure::refused(&what, status, "", &hint));
         }
         let reply: RoleCredentialsReply = serde_json::from_str(&text)
-            .map_err(|error| Error::Config(format!("{what}: unexpected reply: {error}")))?;
+            .map_err(|error| S3Failure::malformed(&what, format!("unexpected reply: {error}")))?;
         let found = reply.role_credentials;
         let expiry = OffsetDateTime::from_unix_timestamp(found.expiration / 1000).ok();
         let keys = (

@@ -4,7 +4,7 @@
 //! unless `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL` says otherwise.
 
 use super::sigv4::{canonical_request, long_date};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, S3Failure};
 use hmac::Mac;
 use rust_s3::creds::Credentials;
 use rust_s3::signing;
@@ -105,17 +105,21 @@ pub(crate) fn temporary(
 }
 
 /// The credentials of an STS reply.
-fn parse_reply(text: &str, what: &str) -> Result<Temporary> {
-    let reply: Reply = quick_xml::de::from_str(text)
-        .map_err(|error| Error::Config(format!("{what}: the reply cannot be read: {error}")))?;
+/// The credentials of an STS reply of HTTP `status`; an `<Error>` is the endpoint's
+/// refusal (`AccessDenied` for 401/403, `Server` otherwise), an unreadable reply `Server`.
+fn parse_reply(text: &str, what: &str, status: u16) -> Result<Temporary> {
+    let reply: Reply = quick_xml::de::from_str(text).map_err(|error| {
+        S3Failure::malformed(what, format!("the reply cannot be read: {error}"))
+    })?;
     if let Some(error) = reply.error {
         let code = error.code.unwrap_or_default();
         let message = error.message.unwrap_or_default();
-        return Err(Error::Config(format!("{what}: {code}: {message}")));
+        let status = if status == 200 { 400 } else { status };
+        return Err(S3Failure::refused(what, status, &code, &message));
     }
     let result = reply
         .result
-        .ok_or_else(|| Error::Config(format!("{what}: the reply has no credentials")))?;
+        .ok_or_else(|| S3Failure::malformed(what, "the reply has no credentials"))?;
     let found = result.credentials;
     let expiry = found.expiration.and_then(|text| {
         OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).ok()
@@ -210,9 +214,9 @@ impl Sts {
             .map_err(|error| Error::Config(format!("{what}: {error}")))?;
         let (status, text) = token_call(request, &what)?;
         if status != 200 && !text.contains("<Error>") {
-            return Err(Error::Config(format!("{what}: HTTP {status}")));
+            return Err(S3Failure::refused(&what, status, "", ""));
         }
-        parse_reply(&text, &what)
+        parse_reply(&text, &what, status)
     }
 
     /// SigV4 for the service `sts`: date, session token and Authorization headers.
@@ -289,13 +293,15 @@ mod tests {
                    <SecretAccessKey>s&amp;1</SecretAccessKey><SessionToken>t</SessionToken>\
                    <Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>\
                    </AssumeRoleResult></AssumeRoleResponse>";
-        let (credentials, expiry) = parse_reply(xml, "STS").unwrap();
+        let (credentials, expiry) = parse_reply(xml, "STS", 200).unwrap();
         assert_eq!(credentials.access_key.as_deref(), Some("ASIA1"));
         assert_eq!(credentials.secret_key.as_deref(), Some("s&1"));
         assert!(expiry.is_some());
         let error = "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message>\
                      </Error></ErrorResponse>";
-        let message = parse_reply(error, "STS").unwrap_err().to_string();
+        let refused = parse_reply(error, "STS", 403).unwrap_err();
+        assert_eq!(refused.code(), crate::ResultCode::AccessDenied);
+        let message = refused.to_string();
         assert!(message.contains("AccessDenied: no"), "{message}");
         assert_eq!(form(&[("a b", "c/d=e")]), "a%20b=c%2Fd%3De");
     }

@@ -67,6 +67,7 @@ impl Reply {
 
     /// The error this (non-2xx) reply stands for.
     pub fn into_error(self, operation: &str) -> Error {
+        let header_id = self.header("x-amz-request-id").map(str::to_string);
         let text = self.error_text.unwrap_or_default();
         let mut message = xml_field(&text, "Message").unwrap_or_default();
         if let Some(note) = &self.note {
@@ -77,6 +78,9 @@ impl Reply {
             status: self.status,
             code: xml_field(&text, "Code").unwrap_or_else(|| default_code(self.status).into()),
             message,
+            request_id: header_id
+                .or_else(|| xml_field(&text, "RequestId"))
+                .unwrap_or_default(),
         };
         match self.status {
             403 => Error::AccessDenied(failure),
@@ -140,6 +144,8 @@ struct ReplyFields {
     upload_id: Option<String>,
     #[serde(rename = "Region")]
     region: Option<String>,
+    #[serde(rename = "RequestId")]
+    request_id: Option<String>,
 }
 
 /// The text of a top-level `Code`, `Message` or `UploadId` element of an S3 XML reply.
@@ -150,6 +156,7 @@ pub(crate) fn xml_field(xml: &str, field: &str) -> Option<String> {
         "Message" => fields.message,
         "UploadId" => fields.upload_id,
         "Region" => fields.region,
+        "RequestId" => fields.request_id,
         _ => None,
     }
 }

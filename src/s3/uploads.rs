@@ -261,6 +261,7 @@ fn completion_error(text: &str, operation: &str) -> Option<Error> {
             status: 200,
             code: xml_field(text, "Code").unwrap_or_else(|| "InternalError".into()),
             message: xml_field(text, "Message").unwrap_or_default(),
+            request_id: xml_field(text, "RequestId").unwrap_or_default(),
         })),
         _ => Some(S3Failure::malformed(
             operation,

@@ -223,6 +223,7 @@ fn failure(operation: &str, status: u16, code: &str, message: &str) -> S3Failure
         status,
         code: code.into(),
         message: message.into(),
+        request_id: String::new(),
     }
 }
 

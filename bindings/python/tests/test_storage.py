@@ -157,6 +157,9 @@ def test_errors_are_exceptions_with_code_and_message(storage, location):
         wrong.save("denied.txt", b"x")
     assert isinstance(denied.value, s3storage.AccessDenied)
     assert "wrong" not in str(denied.value)
+    assert denied.value.http_status == 403 and denied.value.s3_code == "SignatureDoesNotMatch"
+    assert denied.value.request_id, "no request id"
+    assert missing.value.http_status is None
     with pytest.raises(s3storage.InvalidArgument):
         storage.url("x.txt", http_method="BREW")
     with pytest.raises(ValueError, match="NUL"):
@@ -360,3 +363,14 @@ def test_the_in_memory_store_needs_no_server():
         second.open(name)
     with pytest.raises(s3storage.ConfigError, match="memory://"):
         s3storage.Storage(AWS_STORAGE_BUCKET_NAME="media", AWS_S3_ENDPOINT_URL="memory://a/b")
+
+
+def test_the_result_codes_match_the_library():
+    from s3storage import _native, errors
+
+    for code, name in errors.all_codes().items():
+        assert _native.lib.s3storage_code_name(code).decode() == name, code
+    # and no code of the library is missing here
+    for code in list(range(0, 64)) + [255]:
+        known = _native.lib.s3storage_code_name(code).decode()
+        assert (known == "S3STORAGE_UNKNOWN") == (code not in errors.all_codes()), code

@@ -26,6 +26,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "s3storage_version": (c_char_p, []),
     "s3storage_errmsg": (c_char_p, []),
     "s3storage_code_name": (c_char_p, [c_int]),
+    "s3storage_errinfo": (c_int, [POINTER(c_int), POINTER(c_char_p), POINTER(c_char_p)]),
     "s3storage_set_log_callback": (None, [LOG_CALLBACK, c_void_p]),
     "s3storage_settings_new": (c_void_p, []),
     "s3storage_settings_set": (c_int, [c_void_p, c_char_p, c_char_p]),
@@ -92,7 +93,11 @@ def check(code: int) -> None:
     """Raises the exception of a failed call (message read on this thread, right away)."""
     if code != 0:
         message = (lib.s3storage_errmsg() or b"").decode("utf-8", "replace")
-        raise errors.from_code(code, message)
+        status, s3_code, request_id = c_int(0), c_char_p(), c_char_p()
+        lib.s3storage_errinfo(byref(status), byref(s3_code), byref(request_id))
+        decode = lambda value: (value or b"").decode("utf-8", "replace")  # noqa: E731
+        raise errors.from_code(code, message, status.value, decode(s3_code.value),
+                               decode(request_id.value))
 
 
 def take_string(pointer: c_void_p) -> str:

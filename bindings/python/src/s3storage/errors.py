@@ -1,6 +1,7 @@
 """The library's result codes as Python exceptions. Every exception raised for a failed
 call is an `S3StorageError` carrying `code` (the C result code), `code_name` and the
-library's message; most are also the built-in exception a Python programmer expects."""
+library's message, and where a server refused the request its `http_status`, `s3_code`
+and `request_id`; most are also the built-in exception a Python programmer expects."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ class S3StorageError(Exception):
         # One argument up the chain, so that OSError does not take `code` for an errno.
         return super().__new__(cls, message)
 
+    #: The HTTP status of the server's refusal (None: no reply said why).
+    http_status: "int | None" = None
+    #: The S3 error Code, e.g. "SignatureDoesNotMatch" (None: none).
+    s3_code: "str | None" = None
+    #: The reply's request id, x-amz-request-id (None: none).
+    request_id: "str | None" = None
+
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
@@ -35,8 +43,10 @@ class S3StorageError(Exception):
     def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self):  # keep code and message through pickling
-        return (type(self), (self.code, self.message))
+    def __reduce__(self):  # keep code, message and details through pickling
+        details = {"http_status": self.http_status, "s3_code": self.s3_code,
+                   "request_id": self.request_id}
+        return (type(self), (self.code, self.message), details)
 
 
 class InvalidArgument(S3StorageError, ValueError):
@@ -122,6 +132,20 @@ _BY_CODE = {
 }
 
 
-def from_code(code: int, message: str) -> S3StorageError:
-    """The exception for a result code (an unknown code gives the base class)."""
-    return _BY_CODE.get(code, S3StorageError)(code, message)
+def from_code(code: int, message: str, http_status: int = 0, s3_code: str = "",
+              request_id: str = "") -> S3StorageError:
+    """The exception for a result code (an unknown code gives the base class), with the
+    server's details where it refused the request."""
+    error = _BY_CODE.get(code, S3StorageError)(code, message)
+    error.http_status = http_status or None
+    error.s3_code = s3_code or None
+    error.request_id = request_id or None
+    return error
+
+
+def all_codes() -> dict[int, str]:
+    """Every result code this module knows, by value, with its C name (a test holds this
+    equal to the library's s3storage_code_name)."""
+    names = {OK: "S3STORAGE_OK"}
+    names.update({code: cls.code_name for code, cls in _BY_CODE.items()})
+    return names
