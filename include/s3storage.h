@@ -177,6 +177,18 @@ typedef struct s3storage_settings s3storage_settings;
 typedef void (*s3storage_log_callback)(int level, const char *message, void *userdata);
 
 /**
+ * The read callback of s3storage_save_reader_ex(): the content to save, pulled in pieces.
+ *
+ * @param userdata the pointer given to s3storage_save_reader_ex().
+ * @param buf      where to put up to `cap` bytes.
+ * @param cap      the room in `buf` (never 0).
+ * @param nread    OUT: the number of bytes put in `buf`; 0 means the content ended.
+ * @return 0 on success; anything else fails the save (S3STORAGE_ERR_IO) and nothing is
+ *         stored.
+ */
+typedef int (*s3storage_read_callback)(void *userdata, uint8_t *buf, size_t cap, size_t *nread);
+
+/**
  * The progress callback's type.
  *
  * @param name      the name being transferred (without AWS_LOCATION), borrowed for the call.
@@ -190,18 +202,6 @@ typedef void (*s3storage_progress_callback)(const char *name,
                                             uint64_t done,
                                             uint64_t total,
                                             void *userdata);
-
-/**
- * The read callback of s3storage_save_reader_ex(): the content to save, pulled in pieces.
- *
- * @param userdata the pointer given to s3storage_save_reader_ex().
- * @param buf      where to put up to `cap` bytes.
- * @param cap      the room in `buf` (never 0).
- * @param nread    OUT: the number of bytes put in `buf`; 0 means the content ended.
- * @return 0 on success; anything else fails the save (S3STORAGE_ERR_IO) and nothing is
- *         stored.
- */
-typedef int (*s3storage_read_callback)(void *userdata, uint8_t *buf, size_t cap, size_t *nread);
 
 #ifdef __cplusplus
 extern "C" {
@@ -260,20 +260,6 @@ const char *s3storage_code_name(int code);
  */
 void s3storage_set_log_callback(s3storage_log_callback callback,
                                 void *userdata);
-
-/**
- * Sets the progress callback of a storage (and of every file opened from it), or with
- * NULL removes it. It reports saves, save_file and writes per part, and reads per range,
- * possibly from the library's worker threads, so it must be thread-safe.
- *
- * @param storage  the storage.
- * @param callback the function to call, or NULL.
- * @param userdata passed back unchanged; kept valid by the caller while the callback is set.
- * @return S3STORAGE_OK, or S3STORAGE_ERR_INVALID_ARGUMENT if storage is NULL.
- */
-int s3storage_set_progress_callback(const s3storage *storage,
-                                    s3storage_progress_callback callback,
-                                    void *userdata);
 
 /**
  * New, empty settings: every key at its django-storages default. Does no I/O.
@@ -573,6 +559,20 @@ int s3storage_save_reader_ex(const s3storage *storage,
                              const char *params_json,
                              size_t max_length,
                              char **saved_name);
+
+/**
+ * Sets the progress callback of a storage (and of every file opened from it), or with
+ * NULL removes it. It reports saves, save_file and writes per part, and reads per range,
+ * possibly from the library's worker threads, so it must be thread-safe.
+ *
+ * @param storage  the storage.
+ * @param callback the function to call, or NULL.
+ * @param userdata passed back unchanged; kept valid by the caller while the callback is set.
+ * @return S3STORAGE_OK, or S3STORAGE_ERR_INVALID_ARGUMENT if storage is NULL.
+ */
+int s3storage_set_progress_callback(const s3storage *storage,
+                                    s3storage_progress_callback callback,
+                                    void *userdata);
 
 /**
  * Opens `name`. Read modes send one ranged GET of the first 64 KiB, which is also the

@@ -172,6 +172,7 @@ fn failure(message: &str) -> s3storage::S3Failure {
         status: 200,
         code: "Inconsistent".into(),
         message: message.into(),
+        ..Default::default()
     }
 }
 

@@ -3,8 +3,7 @@
 //! the caller's userdata through [`Userdata`].
 
 use super::panic::boundary;
-use super::storage::s3storage;
-use super::{try_ref, Userdata, S3STORAGE_OK};
+use super::Userdata;
 use crate::log::{self, Level};
 use crate::progress::{Direction, ProgressFn, Transfer};
 use std::ffi::{c_char, c_int, c_void, CString};
@@ -108,7 +107,7 @@ fn c_text(text: &str) -> CString {
 }
 
 type LogFn = unsafe extern "C" fn(c_int, *const c_char, *mut c_void);
-type ProgressCFn = unsafe extern "C" fn(*const c_char, c_int, u64, u64, *mut c_void);
+pub(crate) type ProgressCFn = unsafe extern "C" fn(*const c_char, c_int, u64, u64, *mut c_void);
 
 /// The library's logger that calls a C log callback.
 fn logger(callback: LogFn, userdata: Userdata) -> log::Logger {
@@ -121,7 +120,7 @@ fn logger(callback: LogFn, userdata: Userdata) -> log::Logger {
 }
 
 /// A progress callback of the safe API that calls a C progress callback.
-fn progress(callback: ProgressCFn, userdata: Userdata) -> ProgressFn {
+pub(crate) fn progress(callback: ProgressCFn, userdata: Userdata) -> ProgressFn {
     Arc::new(move |transfer: &Transfer<'_>| {
         let name = c_text(transfer.name);
         let direction = match transfer.direction {
@@ -154,27 +153,5 @@ pub extern "C" fn s3storage_set_log_callback(
             log::install_bridge();
         }
         log::set_logger(callback.map(|callback| logger(callback, Userdata(userdata))))
-    })
-}
-
-/// Sets the progress callback of a storage (and of every file opened from it), or with
-/// NULL removes it. It reports saves, save_file and writes per part, and reads per range,
-/// possibly from the library's worker threads, so it must be thread-safe.
-///
-/// @param storage  the storage.
-/// @param callback the function to call, or NULL.
-/// @param userdata passed back unchanged; kept valid by the caller while the callback is set.
-/// @return S3STORAGE_OK, or S3STORAGE_ERR_INVALID_ARGUMENT if storage is NULL.
-#[no_mangle]
-pub extern "C" fn s3storage_set_progress_callback(
-    storage: *const s3storage,
-    callback: s3storage_progress_callback,
-    userdata: *mut c_void,
-) -> c_int {
-    boundary(|| {
-        let storage = try_ref!(storage, "storage");
-        let progress = callback.map(|callback| progress(callback, Userdata(userdata)));
-        storage.0.set_progress(progress);
-        S3STORAGE_OK
     })
 }

@@ -4,12 +4,14 @@
 //! transient failures are retried as `AWS_S3_CLIENT_CONFIG`'s `retries` say) and may be
 //! called from any number of threads on the same storage at once.
 
-use super::callbacks::{s3storage_read_callback, CallbackReader};
+use super::callbacks::{
+    progress, s3storage_progress_callback, s3storage_read_callback, CallbackReader,
+};
 use super::panic::boundary;
 use super::settings::s3storage_settings;
 use super::{
     code_of, into_handle, invalid, opt_out, owned_string, owned_strv, take_handle, try_bytes,
-    try_mut, try_ok, try_opt_str, try_ref, try_str, S3STORAGE_OK,
+    try_mut, try_ok, try_opt_str, try_ref, try_str, Userdata, S3STORAGE_OK,
 };
 use crate::object_urls::UrlOptions;
 use crate::storage::{SaveOptions, Storage};
@@ -420,5 +422,27 @@ pub extern "C" fn s3storage_save_reader_ex(
         let reader = CallbackReader::new(read, userdata);
         let saved = try_ok!(storage.0.save_with(name, reader, &options));
         give_saved_name(saved_name, &saved)
+    })
+}
+
+/// Sets the progress callback of a storage (and of every file opened from it), or with
+/// NULL removes it. It reports saves, save_file and writes per part, and reads per range,
+/// possibly from the library's worker threads, so it must be thread-safe.
+///
+/// @param storage  the storage.
+/// @param callback the function to call, or NULL.
+/// @param userdata passed back unchanged; kept valid by the caller while the callback is set.
+/// @return S3STORAGE_OK, or S3STORAGE_ERR_INVALID_ARGUMENT if storage is NULL.
+#[no_mangle]
+pub extern "C" fn s3storage_set_progress_callback(
+    storage: *const s3storage,
+    callback: s3storage_progress_callback,
+    userdata: *mut c_void,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let progress = callback.map(|callback| progress(callback, Userdata(userdata)));
+        storage.0.set_progress(progress);
+        S3STORAGE_OK
     })
 }

@@ -14,6 +14,7 @@ mod listing;
 mod objects;
 mod presign;
 mod profiles;
+mod reply;
 mod signed;
 mod sigv4;
 mod sso;

@@ -2,8 +2,8 @@
 //! `sigv4` signs it, our pooled agent sends it. rust-s3's `Request` trait is implemented
 //! only for the URL and body builders; its own senders are never called.
 
+use super::reply::Reply;
 use super::sigv4::{long_date, Payload, Signer, SigningKeys};
-use super::transport::Reply;
 use http::HeaderMap;
 use rust_s3::command::Command;
 use rust_s3::error::S3Error;
@@ -88,13 +88,7 @@ impl Signed<'_> {
                 .read_to_string(&mut text);
             text
         });
-        Ok(Reply {
-            status,
-            headers: parts.headers,
-            body,
-            error_text,
-            note: None,
-        })
+        Ok(Reply::new(status, parts.headers, body, error_text))
     }
 }
 

@@ -7,16 +7,16 @@
 //! status into our [`Error`], with the S3 error `Code` parsed from the XML body.
 
 use super::credentials::CredentialSource;
+pub(crate) use super::reply::{xml_field, Reply};
 use super::signed::{SendError, Signed};
 use super::sigv4::SigningKeys;
 use crate::config::{AddressingStyle, Config, Verify};
-use crate::error::{Error, Result, S3Failure};
+use crate::error::{Error, Result};
 use crate::log;
 use http::HeaderMap;
 use rand::Rng;
 use rust_s3::command::Command;
 use rust_s3::{Bucket, Region};
-use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -35,130 +35,6 @@ pub(crate) struct Transport {
     /// The endpoint, for messages.
     endpoint: String,
     keys: SigningKeys,
-}
-
-/// A response: status, headers and the (unread) body.
-pub(crate) struct Reply {
-    /// HTTP status.
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The body, to be read or dropped (error replies: already read into `error_text`).
-    pub body: ureq::Body,
-    /// The body of an error reply (status 400 and above), read when it arrived.
-    pub error_text: Option<String>,
-    /// What the transport adds to an error's message (a region redirect).
-    pub note: Option<String>,
-}
-
-impl Reply {
-    /// A header as text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
-    }
-
-    /// Passes a 2xx reply through; turns any other into an error naming `operation`.
-    pub fn check(self, operation: &str) -> Result<Reply> {
-        if (200..300).contains(&self.status) {
-            return Ok(self);
-        }
-        Err(self.into_error(operation))
-    }
-
-    /// The error this (non-2xx) reply stands for.
-    pub fn into_error(self, operation: &str) -> Error {
-        let header_id = self.header("x-amz-request-id").map(str::to_string);
-        let text = self.error_text.unwrap_or_default();
-        let mut message = xml_field(&text, "Message").unwrap_or_default();
-        if let Some(note) = &self.note {
-            message = format!("{message} {note}").trim().to_string();
-        }
-        let failure = S3Failure {
-            operation: operation.to_string(),
-            status: self.status,
-            code: xml_field(&text, "Code").unwrap_or_else(|| default_code(self.status).into()),
-            message,
-            request_id: header_id
-                .or_else(|| xml_field(&text, "RequestId"))
-                .unwrap_or_default(),
-        };
-        match self.status {
-            403 => Error::AccessDenied(failure),
-            404 if matches!(failure.code.as_str(), "NoSuchKey" | "NotFound") => {
-                Error::NotFound(failure.to_string())
-            }
-            412 => Error::AlreadyExists(failure.to_string()),
-            _ => Error::Server(failure),
-        }
-    }
-
-    /// Reads what is left of a (small) body, so that the connection goes back to the
-    /// pool instead of being closed; a body that cannot be read is simply dropped.
-    pub fn finish(mut self) {
-        // Only a body of known, small length: waiting on a stalled chunked one is worse
-        // than a new connection.
-        let small = (self.header("content-length"))
-            .and_then(|length| length.parse::<u64>().ok())
-            .is_some_and(|length| length <= 64 * 1024);
-        if small {
-            let mut reader = self.body.with_config().limit(64 * 1024).reader();
-            let _ = std::io::copy(&mut reader, &mut std::io::sink());
-        }
-    }
-
-    /// Reads the whole body as text (for XML replies).
-    pub fn text(mut self, operation: &str) -> Result<String> {
-        let mut text = String::new();
-        self.body
-            .with_config()
-            .limit(64 * 1024 * 1024)
-            .reader()
-            .read_to_string(&mut text)
-            .map_err(|error| Error::Network(format!("{operation}: reading the reply: {error}")))?;
-        Ok(text)
-    }
-}
-
-/// The code S3 uses for a status when the body (e.g. of a HEAD) carries none.
-fn default_code(status: u16) -> &'static str {
-    match status {
-        301 => "PermanentRedirect",
-        400 => "BadRequest",
-        403 => "AccessDenied",
-        404 => "NotFound",
-        412 => "PreconditionFailed",
-        503 => "SlowDown",
-        _ => "",
-    }
-}
-
-/// The fields of S3's XML replies that we read (any root element: `Error`,
-/// `InitiateMultipartUploadResult`, `CompleteMultipartUploadResult`).
-#[derive(serde::Deserialize, Default)]
-struct ReplyFields {
-    #[serde(rename = "Code")]
-    code: Option<String>,
-    #[serde(rename = "Message")]
-    message: Option<String>,
-    #[serde(rename = "UploadId")]
-    upload_id: Option<String>,
-    #[serde(rename = "Region")]
-    region: Option<String>,
-    #[serde(rename = "RequestId")]
-    request_id: Option<String>,
-}
-
-/// The text of a top-level `Code`, `Message` or `UploadId` element of an S3 XML reply.
-pub(crate) fn xml_field(xml: &str, field: &str) -> Option<String> {
-    let fields: ReplyFields = quick_xml::de::from_str(xml).ok()?;
-    match field {
-        "Code" => fields.code,
-        "Message" => fields.message,
-        "UploadId" => fields.upload_id,
-        "Region" => fields.region,
-        "RequestId" => fields.request_id,
-        _ => None,
-    }
 }
 
 /// One request to send.
@@ -346,10 +222,8 @@ impl Transport {
         if reply.status < 300 {
             return None;
         }
-        let text = reply.error_text.as_deref().unwrap_or_default();
-        let code = xml_field(text, "Code");
-        let named = match (reply.status, code.as_deref()) {
-            (301, _) | (400, Some("AuthorizationHeaderMalformed")) => xml_field(text, "Region"),
+        let named = match (reply.status, reply.error_code()) {
+            (301, _) | (400, Some("AuthorizationHeaderMalformed")) => reply.error.region.clone(),
             _ => None,
         };
         let region = reply
@@ -479,11 +353,7 @@ impl Transport {
         });
         match sent {
             Ok(reply) if retryable_reply(&reply) => {
-                let code = reply
-                    .error_text
-                    .as_deref()
-                    .and_then(|text| xml_field(text, "Code"));
-                let reason = match code {
+                let reason = match reply.error_code() {
                     Some(code) => format!("HTTP {} {code}", reply.status),
                     None => format!("HTTP {}", reply.status),
                 };
@@ -546,12 +416,8 @@ fn retryable_reply(reply: &Reply) -> bool {
     if matches!(reply.status, 500 | 502 | 503 | 504 | 429) {
         return true;
     }
-    let code = reply
-        .error_text
-        .as_deref()
-        .and_then(|text| xml_field(text, "Code"));
     matches!(
-        code.as_deref(),
+        reply.error_code(),
         Some(
             "RequestTimeout"
                 | "RequestTimeoutException"

@@ -256,13 +256,16 @@ fn multipart_etag(parts: &[UploadedPart]) -> Option<String> {
 fn completion_error(text: &str, operation: &str) -> Option<Error> {
     match xml_root(text).as_deref() {
         Some("CompleteMultipartUploadResult" | "CompleteMultipartUploadResponse") => None,
-        Some("Error") => Some(Error::Server(S3Failure {
-            operation: operation.to_string(),
-            status: 200,
-            code: xml_field(text, "Code").unwrap_or_else(|| "InternalError".into()),
-            message: xml_field(text, "Message").unwrap_or_default(),
-            request_id: xml_field(text, "RequestId").unwrap_or_default(),
-        })),
+        Some("Error") => {
+            let fields = super::reply::reply_fields(text);
+            Some(Error::Server(S3Failure {
+                operation: operation.to_string(),
+                status: 200,
+                code: fields.code.unwrap_or_else(|| "InternalError".into()),
+                message: fields.message.unwrap_or_default(),
+                request_id: fields.request_id.unwrap_or_default(),
+            }))
+        }
         _ => Some(S3Failure::malformed(
             operation,
             "the reply is not a CompleteMultipartUploadResult",
