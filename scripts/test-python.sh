@@ -20,7 +20,7 @@ wheel() {
   python3 -m zipfile -l "$tmp"/dist/s3storage-*.whl > "$tmp/wheel-files.txt"
   cat "$tmp/wheel-files.txt"
   for file in s3storage/libs3storage.so s3storage/py.typed s3storage/django.py s3storage/__init__.py; do
-    grep -q "^$file " "$tmp/wheel-files.txt" || { echo "the wheel lacks $file"; return 1; }
+    grep -qE "(^|/)$file " "$tmp/wheel-files.txt" || { echo "the wheel lacks $file"; return 1; }
   done
 }
 check "pip wheel bindings/python (cargo builds libs3storage.so into it)" wheel

@@ -829,3 +829,228 @@ fn incomplete_uploads_are_listed_and_ours_never_left_behind() {
     assert!(storage.incomplete_uploads().unwrap().is_empty());
     assert!(!storage.exists("abandoned.bin").unwrap());
 }
+
+#[test]
+fn save_file_streams_a_local_file() {
+    let storage = storage(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("local.bin");
+    let content = pattern(9 * 1024 * 1024 + 5, 21);
+    std::fs::write(&path, &content).unwrap();
+    let name = storage.save_file("uploads/local.bin", &path).unwrap();
+    assert_eq!(name, "uploads/local.bin");
+    assert!(read_all(&storage, &name) == content);
+    let error = storage
+        .save_file("uploads/none.bin", dir.path().join("absent"))
+        .unwrap_err();
+    assert_eq!(error.code(), ResultCode::Io, "{error}");
+    assert!(!storage.exists("uploads/none.bin").unwrap());
+}
+
+#[test]
+fn bad_per_save_parameters_send_nothing() {
+    let storage = storage(&[]);
+    for params in [
+        r#"{"CacheKontrol": "x"}"#,
+        r#"["not", "an", "object"]"#,
+        "{bad json",
+    ] {
+        let error = s3storage::SaveOptions::from_json(Some(params), None).unwrap_err();
+        assert_eq!(
+            error.code(),
+            ResultCode::InvalidArgument,
+            "{params}: {error}"
+        );
+    }
+    let options =
+        s3storage::SaveOptions::from_json(Some(r#"{"ContentType": "text/csv"}"#), Some(8)).unwrap();
+    let name = storage
+        .save_with("report-of-today.csv", &b"a,b"[..], &options)
+        .unwrap();
+    assert!(name.chars().count() <= 8, "{name}");
+    assert_eq!(read_all(&storage, &name), b"a,b");
+}
+
+#[test]
+fn seeks_and_reads_anywhere() {
+    let storage = storage(&[]);
+    let content = pattern(3 * 1024 * 1024 + 11, 22);
+    storage.save("seek.bin", content.as_slice()).unwrap();
+    let mut file = storage.open("seek.bin", "rb").unwrap();
+    let len = content.len() as u64;
+    for (seek, at) in [
+        (SeekFrom::End(-11), len - 11),
+        (SeekFrom::Start(1_000_000), 1_000_000),
+        (SeekFrom::Current(-1_000_006), 1), // after reading 7 at 1000000
+        (SeekFrom::Start(len - 1), len - 1),
+    ] {
+        assert_eq!(file.seek(seek).unwrap(), at);
+        let mut piece = [0u8; 7];
+        let n = file.read(&mut piece).unwrap();
+        let end = (at as usize + 7).min(content.len());
+        assert_eq!(&piece[..n], &content[at as usize..end], "at {at}");
+    }
+    assert_eq!(file.read(&mut [0u8; 4]).unwrap(), 0, "at the end");
+    assert_eq!(file.seek(SeekFrom::End(10)).unwrap(), len + 10);
+    assert_eq!(file.read(&mut [0u8; 4]).unwrap(), 0, "past the end");
+    assert!(file.seek(SeekFrom::Current(-(len as i64) - 20)).is_err());
+}
+
+#[test]
+fn text_and_binary_modes_read_the_same_bytes() {
+    let storage = storage(&[]);
+    let content = "naïve\r\nline two\n".as_bytes();
+    storage.save("modes.txt", content).unwrap();
+    for mode in ["r", "rb"] {
+        let mut file = storage.open("modes.txt", mode).unwrap();
+        let mut got = Vec::new();
+        file.read_to_end(&mut got).unwrap();
+        assert_eq!(got, content, "{mode}");
+    }
+    let mut writer = storage.open("written.txt", "w").unwrap();
+    writer.write_all(content).unwrap();
+    writer.close().unwrap();
+    assert_eq!(read_all(&storage, "written.txt"), content);
+}
+
+#[test]
+fn chunks_cover_the_file_in_order() {
+    let storage = storage(&[]);
+    let content = pattern(100_003, 23);
+    storage.save("chunks.bin", content.as_slice()).unwrap();
+    let mut file = storage.open("chunks.bin", "rb").unwrap();
+    let pieces: Vec<Vec<u8>> = file
+        .chunks(10_000)
+        .unwrap()
+        .collect::<s3storage::Result<_>>()
+        .unwrap();
+    assert_eq!(pieces.len(), 11);
+    assert!(pieces[..10].iter().all(|piece| piece.len() == 10_000));
+    assert_eq!(pieces.concat(), content);
+}
+
+#[test]
+fn threads_share_one_storage() {
+    let storage = storage(&[]);
+    std::thread::scope(|scope| {
+        for thread in 0..8u8 {
+            let storage = &storage;
+            scope.spawn(move || {
+                for round in 0..10u8 {
+                    let name = format!("threads/{thread}-{round}.bin");
+                    let content = pattern(1000 + round as usize, thread);
+                    assert_eq!(storage.save(&name, content.as_slice()).unwrap(), name);
+                    assert!(read_all(storage, &name) == content);
+                }
+            });
+        }
+    });
+    let (_, files) = storage.listdir("threads").unwrap();
+    assert_eq!(files.len(), 80);
+    for name in files {
+        storage.delete(&format!("threads/{name}")).unwrap();
+    }
+    assert!(storage.listdir("threads").unwrap().1.is_empty());
+}
+
+#[test]
+fn listdir_of_nested_directories_and_markers() {
+    let storage = storage(&[]);
+    for name in [
+        "top.txt",
+        "a/one.txt",
+        "a/b/two.txt",
+        "a/b/c/three.txt",
+        "z/last.txt",
+    ] {
+        storage.save(name, &b"x"[..]).unwrap();
+    }
+    assert_eq!(
+        storage.listdir("").unwrap(),
+        (
+            vec!["a".to_string(), "z".to_string()],
+            vec!["top.txt".to_string()]
+        )
+    );
+    assert_eq!(
+        storage.listdir("a").unwrap(),
+        (vec!["b".to_string()], vec!["one.txt".to_string()])
+    );
+    assert_eq!(
+        storage.listdir("a/").unwrap(),
+        storage.listdir("a").unwrap()
+    );
+    assert_eq!(
+        storage.listdir("a/b/c").unwrap(),
+        (vec![], vec!["three.txt".to_string()])
+    );
+    assert_eq!(storage.listdir("nothing-here").unwrap(), (vec![], vec![]));
+}
+
+#[test]
+fn a_create_only_race_keeps_max_length() {
+    let storage = storage(&[("AWS_S3_FILE_OVERWRITE", "False")]);
+    let options = s3storage::SaveOptions::from_json(None, Some(20)).unwrap();
+    let names: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6u8)
+            .map(|thread| {
+                let (storage, options) = (&storage, &options);
+                scope.spawn(move || {
+                    let content = pattern(100, thread);
+                    storage.save_with("a-long-report-name.txt", content.as_slice(), options)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    let mut distinct = names.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 6, "{names:?}");
+    assert!(
+        names.iter().all(|name| name.chars().count() <= 20),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn open_for_writing_takes_parameters_reading_does_not() {
+    let storage = storage(&[]);
+    let options =
+        s3storage::SaveOptions::from_json(Some(r#"{"ContentType": "text/csv"}"#), None).unwrap();
+    let error = storage.open_with("r.csv", "r", &options).unwrap_err();
+    assert_eq!(error.code(), ResultCode::InvalidArgument, "{error}");
+    let mut file = storage.open_with("r.csv", "w", &options).unwrap();
+    file.write_all(b"a,b\n").unwrap();
+    assert!(!storage.exists("r.csv").unwrap(), "nothing before close");
+    file.close().unwrap();
+    assert_eq!(read_all(&storage, "r.csv"), b"a,b\n");
+    let bad = r#"{"NotAParameter": 1}"#;
+    assert_eq!(
+        s3storage::SaveOptions::from_json(Some(bad), None)
+            .unwrap_err()
+            .code(),
+        ResultCode::InvalidArgument
+    );
+}
+
+#[test]
+fn urls_name_the_object_and_expire_as_asked() {
+    let storage = storage(&[("AWS_QUERYSTRING_EXPIRE", "120")]);
+    storage.save("docs/a b.txt", &b"x"[..]).unwrap();
+    let url = storage.url("docs/a b.txt").unwrap();
+    assert!(url.contains("docs/a%20b.txt"), "{url}");
+    let options = UrlOptions {
+        http_method: Some("BREW".into()),
+        ..Default::default()
+    };
+    let error = storage.url_with("docs/a b.txt", &options).unwrap_err();
+    assert_eq!(error.code(), ResultCode::InvalidArgument);
+    assert_eq!(
+        storage.url("../escape").unwrap_err().code(),
+        ResultCode::SuspiciousName
+    );
+}
