@@ -19,9 +19,10 @@
  *    they are left unchanged. Optional ones may be NULL.
  *  - Ownership. Strings and buffers passed in are only borrowed for the call. A char *
  *    the library returns is the caller's: free it with s3storage_string_free(); a char **
- *    is a NULL-terminated array: free it with s3storage_strv_free(). Each handle has
- *    exactly one destructor (s3storage_settings_free, s3storage_free,
- *    s3storage_file_close), and every destructor accepts NULL.
+ *    is a NULL-terminated array: free it with s3storage_strv_free(). Each handle is
+ *    freed once, by its destructor (s3storage_settings_free, s3storage_free; a file by
+ *    s3storage_file_close, or by s3storage_file_abort, which discards a write), and
+ *    every destructor accepts NULL.
  *  - Threads. An s3storage * may be shared by any number of threads at once; an
  *    s3storage_settings * and an s3storage_file * are used by one thread at a time.
  *    Callbacks may be called from the library's worker threads.

@@ -7,7 +7,7 @@
 //! on disk (in `FILE_UPLOAD_TEMP_DIR`) as they are read; they are never held in memory
 //! beyond the parts in flight.
 
-use crate::error::{from_io, Error, Result};
+use crate::error::{Error, Result};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -18,7 +18,7 @@ pub(crate) fn read_up_to(reader: &mut dyn Read, limit: usize, buffer: &mut Vec<u
     reader
         .take((limit - start.min(limit)) as u64)
         .read_to_end(buffer)
-        .map_err(|error| from_io("reading the content to save", error))?;
+        .map_err(|error| Error::from_io_error("reading the content to save", error))?;
     Ok(())
 }
 
@@ -93,7 +93,7 @@ impl<'a> Content<'a> {
                 ))
             }
         };
-        rewound.map_err(|error| from_io("reading the content to save again", error))
+        rewound.map_err(|error| Error::from_io_error("reading the content to save again", error))
     }
 }
 

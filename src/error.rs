@@ -9,7 +9,7 @@ use std::fmt;
 /// Declares [`ResultCode`] from one table: variant, value and meaning, written once.
 macro_rules! result_codes {
     ($($(#[doc = $doc:literal])+ $variant:ident = $value:literal,)+) => {
-        /// The stable numeric result codes of the C API (see `API.md`). A value never
+        /// The stable numeric result codes of the C API (`include/s3storage.h`). A value never
         /// changes meaning; new codes are added at the end.
         #[repr(i32)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -229,17 +229,12 @@ impl Error {
     /// `Write` or `Seek` returned (its code and message intact), or a plain `io::Error`
     /// as [`Error::Io`] with `context`.
     pub fn from_io_error(context: &str, error: std::io::Error) -> Error {
-        from_io(context, error)
+        if error.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            let inner = error.into_inner().expect("checked above");
+            return *inner.downcast::<Error>().expect("checked above");
+        }
+        Error::io(context, error)
     }
-}
-
-/// Recovers our error from an `io::Error` produced by `From<Error>`, or wraps a plain one.
-pub(crate) fn from_io(context: &str, error: std::io::Error) -> Error {
-    if error.get_ref().is_some_and(|inner| inner.is::<Error>()) {
-        let inner = error.into_inner().expect("checked above");
-        return *inner.downcast::<Error>().expect("checked above");
-    }
-    Error::io(context, error)
 }
 
 #[cfg(test)]
@@ -260,7 +255,7 @@ mod tests {
         let error = Error::NotFound("File does not exist: a".into());
         let io: std::io::Error = error.into();
         assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
-        let back = from_io("read", io);
+        let back = Error::from_io_error("read", io);
         assert_eq!(back.code(), ResultCode::NotFound);
         assert_eq!(back.to_string(), "File does not exist: a");
     }

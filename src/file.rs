@@ -15,7 +15,7 @@
 use crate::error::{Error, Result};
 use crate::log;
 use crate::multipart::Uploader;
-use crate::object_parameters::{ReadParameters, WriteParameters};
+use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::progress::Reporter;
 use crate::reader::RangedReader;
 use crate::store::{ObjectStore, Overwrite};
@@ -60,7 +60,7 @@ enum Source {
 }
 
 struct Reading {
-    /// Content-Length from the HEAD at open.
+    /// The object's size, from the GET that opened it.
     size: u64,
     source: Source,
 }
@@ -74,7 +74,7 @@ pub(crate) struct WriteTarget {
     /// Content type and parameters of the object.
     pub write: WriteParameters,
     /// What a HEAD of the object repeats (for the empty object written on close).
-    pub read: ReadParameters,
+    pub read: AccessParameters,
     /// The size of each part (AWS_S3_FILE_BUFFER_SIZE).
     pub part_size: usize,
     /// Parts in flight at most.
@@ -173,7 +173,7 @@ fn gzip_error(key: &str, error: io::Error) -> Error {
                 "{key}: the gzip content could not be decoded: {error}"
             ))
         }
-        _ => crate::error::from_io(key, error),
+        _ => Error::from_io_error(key, error),
     }
 }
 

@@ -78,7 +78,7 @@ pub mod memory {
 }
 
 pub use error::{Error, Result, ResultCode, S3Failure};
-pub use file::{Mode, S3File};
+pub use file::{Chunks, Mode, S3File};
 pub use names::{clean_name, safe_join};
 pub use object_urls::UrlOptions;
 pub use progress::{Direction, ProgressFn, Transfer};

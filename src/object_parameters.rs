@@ -3,7 +3,7 @@
 //!
 //! `AWS_S3_OBJECT_PARAMETERS` uses these names; the legacy `AWS_HEADERS` uses the header
 //! names, and is translated back through the same table. The layers above speak only in
-//! boto3 names; [`WriteParameters`] and [`ReadParameters`] carry the headers they become
+//! boto3 names; [`WriteParameters`] and [`AccessParameters`] carry the headers they become
 //! for each kind of request.
 
 use crate::checksums::ChecksumAlgorithm;
@@ -67,7 +67,7 @@ enum Purpose {
     /// checksum algorithm), RequestPayer, ExpectedBucketOwner.
     Complete,
     /// AbortMultipartUpload: RequestPayer, ExpectedBucketOwner.
-    Upload,
+    Abort,
 }
 
 /// The SSE-C arguments, which every access to an encrypted object must repeat.
@@ -87,7 +87,7 @@ impl Purpose {
             Purpose::Access | Purpose::Complete => {
                 SSE_C.contains(&name) || EVERY_REQUEST.contains(&name)
             }
-            Purpose::Upload => EVERY_REQUEST.contains(&name),
+            Purpose::Abort => EVERY_REQUEST.contains(&name),
         }
     }
 }
@@ -241,11 +241,11 @@ pub(crate) struct WriteParameters {
     /// PUT / CreateMultipartUpload: every other parameter.
     create: Vec<(String, String)>,
     /// HEAD and UploadPart of the object: SSE-C, RequestPayer, ExpectedBucketOwner.
-    access: ReadParameters,
+    access: AccessParameters,
     /// CompleteMultipartUpload: the SSE-C key, RequestPayer, ExpectedBucketOwner.
     complete: Vec<(String, String)>,
     /// AbortMultipartUpload: RequestPayer, ExpectedBucketOwner.
-    upload: Vec<(String, String)>,
+    abort: Vec<(String, String)>,
     /// The checksum every upload carries (CRC32C unless `ChecksumAlgorithm` says).
     checksum: ChecksumAlgorithm,
 }
@@ -270,9 +270,9 @@ impl WriteParameters {
             checksum,
             content_type,
             create: headers_for(&rest, Purpose::Create).map_err(config_error)?,
-            access: ReadParameters::from_parameters(params)?,
+            access: AccessParameters::from_parameters(params)?,
             complete: headers_for(&rest, Purpose::Complete).map_err(config_error)?,
-            upload: headers_for(&rest, Purpose::Upload).map_err(config_error)?,
+            abort: headers_for(&rest, Purpose::Abort).map_err(config_error)?,
         })
     }
 
@@ -282,7 +282,7 @@ impl WriteParameters {
     }
 
     /// What a HEAD or an UploadPart of the object repeats.
-    pub(crate) fn access(&self) -> &ReadParameters {
+    pub(crate) fn access(&self) -> &AccessParameters {
         &self.access
     }
 
@@ -292,8 +292,8 @@ impl WriteParameters {
     }
 
     /// The headers of AbortMultipartUpload.
-    pub(crate) fn upload_headers(&self) -> &[(String, String)] {
-        &self.upload
+    pub(crate) fn abort_headers(&self) -> &[(String, String)] {
+        &self.abort
     }
 
     /// The checksum algorithm of the upload.
@@ -305,14 +305,14 @@ impl WriteParameters {
 /// What every access to an existing object repeats (HEAD, GET, UploadPart): the SSE-C
 /// key of an encrypted object, RequestPayer and ExpectedBucketOwner. No `Debug`.
 #[derive(Clone, Default)]
-pub(crate) struct ReadParameters {
+pub(crate) struct AccessParameters {
     headers: Vec<(String, String)>,
 }
 
-impl ReadParameters {
+impl AccessParameters {
     /// The access parameters among boto3 PutObject parameters.
-    pub fn from_parameters(params: &Map<String, Value>) -> Result<ReadParameters> {
-        Ok(ReadParameters {
+    pub fn from_parameters(params: &Map<String, Value>) -> Result<AccessParameters> {
+        Ok(AccessParameters {
             headers: headers_for(params, Purpose::Access).map_err(config_error)?,
         })
     }
@@ -396,7 +396,7 @@ mod tests {
             names
         };
         assert_eq!(
-            names(write.upload_headers()),
+            names(write.abort_headers()),
             ["x-amz-expected-bucket-owner", "x-amz-request-payer"]
         );
         assert_eq!(names(write.access().headers()).len(), 5);

@@ -1,23 +1,24 @@
 //! Lazy, ranged reading of one object.
 //!
 //! The GET that opened the object brought its first 64 KiB (all of a small object). A
-//! read elsewhere, after a seek, fetches one small range (256 KiB) into memory, so
-//! reading 1 KiB from the middle of a large object transfers 64 + 256 KiB. Reads that continue where the last range ended switch
-//! to streaming: each next range is a ranged GET whose body is read straight into the
+//! read elsewhere, after a seek, fetches one small range (`MIN_WINDOW`, 256 KiB) into
+//! memory, so reading 1 KiB from the middle of a large object transfers 64 + 256 KiB.
+//! Reads that continue where the last range ended switch to streaming: each next range is a ranged GET whose body is read straight into the
 //! caller's buffer; the window doubles up to 64 MiB, and the request for the range after
 //! it is sent ahead on a worker thread so the next bytes are already on their way when
 //! the current range ends. Every GET carries `If-Match` with the ETag seen at open, so an
 //! object replaced mid-read is reported, never mixed.
 
 use crate::error::{Error, Result};
-use crate::object_parameters::ReadParameters;
+use crate::object_parameters::AccessParameters;
 use crate::progress::Reporter;
 use crate::store::{ObjectBody, ObjectStore};
 use std::io::{self, Read, SeekFrom};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-/// The size of the first range, and of a range after a seek.
+/// The size of a range fetched after a seek, and of the first streamed one after the
+/// opening GET's window.
 pub(crate) const MIN_WINDOW: u64 = 256 * 1024;
 /// The largest streamed range.
 pub(crate) const MAX_WINDOW: u64 = 64 * 1024 * 1024;
@@ -71,7 +72,7 @@ pub(crate) struct ObjectRef {
     /// The ETag seen at open: every range must come from that version.
     pub etag: Option<String>,
     /// SSE-C parameters every GET repeats.
-    pub read: ReadParameters,
+    pub read: AccessParameters,
 }
 
 impl ObjectRef {

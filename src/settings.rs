@@ -450,7 +450,7 @@ impl Settings {
         Settings::default()
     }
 
-    /// Sets one key from its string form (see the value grammar in API.md).
+    /// Sets one key from its string form (the value grammar of the header, include/s3storage.h).
     ///
     /// An unknown key, a value of the wrong shape or a value the key cannot take is an
     /// [`Error::Config`] naming the key; the settings are then unchanged. Legacy keys are

@@ -12,7 +12,7 @@ use crate::file::{Mode, S3File, WriteTarget};
 use crate::log;
 use crate::multipart::Uploader;
 use crate::names;
-use crate::object_parameters::{self, ReadParameters, WriteParameters};
+use crate::object_parameters::{self, AccessParameters, WriteParameters};
 use crate::object_urls::{self, UrlOptions};
 use crate::progress::{Direction, ProgressFn, ProgressSlot, Reporter};
 use crate::reader::{ObjectRef, RangedReader};
@@ -90,7 +90,7 @@ struct Inner {
     config: Config,
     objects: Arc<dyn ObjectStore>,
     /// What every HEAD and GET repeats (SSE-C parameters).
-    read: ReadParameters,
+    read: AccessParameters,
     /// Set once the bucket is known to exist (AWS_AUTO_CREATE_BUCKET).
     bucket_ready: Mutex<bool>,
     /// The progress callback, shared with every transfer.
@@ -148,7 +148,7 @@ impl Storage {
             cloudfront::check_key(pem)?;
         }
         let objects = open_store(&config)?;
-        let read = ReadParameters::from_parameters(&config.object_parameters)?;
+        let read = AccessParameters::from_parameters(&config.object_parameters)?;
         Ok(Storage {
             inner: Arc::new(Inner {
                 config,
@@ -384,20 +384,6 @@ impl Storage {
         self.save_with(name, content, &SaveOptions::default())
     }
 
-    /// `save` with Django's `max_length` for the chosen name.
-    pub fn save_with_max_length<R: Read>(
-        &self,
-        name: &str,
-        content: R,
-        max_length: Option<usize>,
-    ) -> Result<String> {
-        let options = SaveOptions {
-            max_length,
-            ..SaveOptions::default()
-        };
-        self.save_with(name, content, &options)
-    }
-
     /// `save` with per-save object parameters and `max_length`.
     pub fn save_with<R: Read>(
         &self,
@@ -585,7 +571,8 @@ impl Storage {
         S3File::for_reading(name, key, info.size, reader, gzip)
     }
 
-    /// The URL of `name`, as `url(name)` in django-storages.
+    /// The URL of `name`, as `url(name)` in django-storages. Presigning sends nothing,
+    /// but credentials that come from an endpoint may be renewed first.
     pub fn url(&self, name: &str) -> Result<String> {
         self.url_with(name, &UrlOptions::default())
     }

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 /// AWS_S3_ENDPOINT_URL, AWS_LOCATION, ...) read from the environment, the same names and
 /// semantics. The exit status is the library's result code (0: success; 1 invalid
 /// argument, 2 configuration, 3 suspicious name, 4 not found, 5 already exists, 6 access
-/// denied, 7 network, 8 server, 9 local I/O).
+/// denied, 7 network, 8 server, 9 local I/O, 10 bad state, 255 internal error).
 #[derive(Parser, Debug)]
 #[command(name = "s3storage", version, propagate_version = true)]
 struct Cli {

@@ -32,8 +32,9 @@ use time::OffsetDateTime;
 /// How long before expiry temporary credentials are renewed.
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
-/// Where credentials are fetched from again when they expire.
-enum Endpoint {
+/// A source whose credentials expire and are fetched again: an endpoint (container,
+/// IMDS, STS, SSO) or a credential_process.
+enum Renewable {
     Container {
         url: String,
     },
@@ -83,7 +84,7 @@ impl Role {
 
 /// A storage's credentials, renewed when they come from an endpoint.
 pub(crate) struct CredentialSource {
-    endpoint: Option<Endpoint>,
+    renewable: Option<Renewable>,
     state: Mutex<(Credentials, Option<OffsetDateTime>)>,
     /// With no credentials at all: the sources that were tried, for refused requests.
     tried: Option<String>,
@@ -159,7 +160,7 @@ impl StaticKeys {
 
 fn fixed(credentials: Credentials, origin: String) -> CredentialSource {
     CredentialSource {
-        endpoint: None,
+        renewable: None,
         state: Mutex::new((credentials, None)),
         tried: None,
         origin,
@@ -204,7 +205,7 @@ impl CredentialSource {
         if let (Some(arn), Some(token_file)) = web_identity {
             let session = env("AWS_ROLE_SESSION_NAME");
             let role = Role::new(&arn, session.as_deref(), profiles::default_region(None));
-            return refreshable(Endpoint::WebIdentity { role, token_file });
+            return refreshable(Renewable::WebIdentity { role, token_file });
         }
         match profile {
             Some(profile) => {
@@ -229,7 +230,7 @@ impl CredentialSource {
                     log::debug(|| format!("using credentials from {}", describe(&endpoint)));
                     return Ok(CredentialSource {
                         origin: describe(&endpoint),
-                        endpoint: Some(endpoint),
+                        renewable: Some(endpoint),
                         state: Mutex::new((credentials, expiry)),
                         tried: None,
                     });
@@ -278,7 +279,7 @@ impl CredentialSource {
     /// The credentials to sign with now, renewed first if they are about to expire.
     pub fn current(&self) -> Result<Credentials> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let (Some(endpoint), Some(expiry)) = (&self.endpoint, state.1) else {
+        let (Some(endpoint), Some(expiry)) = (&self.renewable, state.1) else {
             return Ok(state.0.clone());
         };
         if OffsetDateTime::now_utc() + REFRESH_MARGIN < expiry {
@@ -305,12 +306,12 @@ impl CredentialSource {
 }
 
 /// A source whose credentials come from `endpoint`, fetched now.
-fn refreshable(endpoint: Endpoint) -> Result<CredentialSource> {
+fn refreshable(endpoint: Renewable) -> Result<CredentialSource> {
     let (credentials, expiry) = fetch(&endpoint)?;
     log::debug(|| format!("using credentials from {}", describe(&endpoint)));
     Ok(CredentialSource {
         origin: describe(&endpoint),
-        endpoint: Some(endpoint),
+        renewable: Some(endpoint),
         state: Mutex::new((credentials, expiry)),
         tried: None,
     })
@@ -340,14 +341,14 @@ fn from_profile(
         return Ok(Some(source));
     }
     if let Some(command) = profile.get("credential_process") {
-        let endpoint = Endpoint::Process {
+        let endpoint = Renewable::Process {
             profile: profile.name.clone(),
             command: command.to_string(),
         };
         return refreshable(endpoint).map(Some);
     }
     if let Some(role) = SsoRole::of(profile)? {
-        return refreshable(Endpoint::Sso(role)).map(Some);
+        return refreshable(Renewable::Sso(role)).map(Some);
     }
     Ok(None)
 }
@@ -381,7 +382,7 @@ fn assumed_role(
     let role = Role::new(arn, profile.get("role_session_name"), region);
     if let Some(token_file) = profile.get("web_identity_token_file") {
         let token_file = token_file.to_string();
-        return refreshable(Endpoint::WebIdentity { role, token_file });
+        return refreshable(Renewable::WebIdentity { role, token_file });
     }
     let source = match (
         profile.get("source_profile"),
@@ -415,7 +416,7 @@ fn assumed_role(
             )))
         }
     };
-    refreshable(Endpoint::AssumeRole {
+    refreshable(Renewable::AssumeRole {
         role,
         source: Arc::new(source),
         external_id: profile.get("external_id").map(str::to_string),
@@ -472,18 +473,18 @@ fn run_process(profile: &str, command: &str) -> Result<String> {
     String::from_utf8(output.stdout).map_err(|_| fail("its output is not UTF-8".into()))
 }
 
-fn describe(endpoint: &Endpoint) -> String {
+fn describe(endpoint: &Renewable) -> String {
     match endpoint {
-        Endpoint::Process { profile, .. } => {
+        Renewable::Process { profile, .. } => {
             format!("the credential_process of profile '{profile}'")
         }
-        Endpoint::WebIdentity { role, .. } => {
+        Renewable::WebIdentity { role, .. } => {
             format!("STS AssumeRoleWithWebIdentity of {}", role.arn)
         }
-        Endpoint::Sso(role) => role.describe(),
-        Endpoint::AssumeRole { role, .. } => format!("STS AssumeRole of {}", role.arn),
-        Endpoint::Container { url } => format!("the container credentials endpoint {url}"),
-        Endpoint::Imds { base } => format!("the instance metadata service {base}"),
+        Renewable::Sso(role) => role.describe(),
+        Renewable::AssumeRole { role, .. } => format!("STS AssumeRole of {}", role.arn),
+        Renewable::Container { url } => format!("the container credentials endpoint {url}"),
+        Renewable::Imds { base } => format!("the instance metadata service {base}"),
     }
 }
 
@@ -491,9 +492,9 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
-fn container_endpoint() -> Result<Option<Endpoint>> {
+fn container_endpoint() -> Result<Option<Renewable>> {
     if let Some(relative) = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
-        return Ok(Some(Endpoint::Container {
+        return Ok(Some(Renewable::Container {
             url: format!("http://169.254.170.2{relative}"),
         }));
     }
@@ -507,7 +508,7 @@ fn container_endpoint() -> Result<Option<Endpoint>> {
              authorization token is not sent anywhere else"
         )));
     }
-    Ok(Some(Endpoint::Container { url }))
+    Ok(Some(Renewable::Container { url }))
 }
 
 /// botocore's guard on the container credentials URL.
@@ -532,7 +533,7 @@ fn container_url_allowed(url: &str) -> bool {
     }
 }
 
-fn imds_endpoint() -> Option<Endpoint> {
+fn imds_endpoint() -> Option<Renewable> {
     if env("AWS_EC2_METADATA_DISABLED").is_some_and(|value| value.eq_ignore_ascii_case("true")) {
         return None;
     }
@@ -544,7 +545,7 @@ fn imds_endpoint() -> Option<Endpoint> {
         "http://169.254.169.254"
     };
     let base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or_else(|| default.into());
-    Some(Endpoint::Imds {
+    Some(Renewable::Imds {
         base: base.trim_end_matches('/').to_string(),
     })
 }
@@ -577,19 +578,19 @@ fn get_text(agent: &ureq::Agent, request: http::Request<()>, what: &str) -> Resu
     Ok(text)
 }
 
-fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
+fn fetch(endpoint: &Renewable) -> Result<(Credentials, Option<OffsetDateTime>)> {
     let agent = agent();
     let build = |method: &str, url: &str| http::Request::builder().method(method).uri(url);
     let text = match endpoint {
-        Endpoint::Sso(role) => return role.credentials(),
-        Endpoint::WebIdentity { role, token_file } => {
+        Renewable::Sso(role) => return role.credentials(),
+        Renewable::WebIdentity { role, token_file } => {
             let token = std::fs::read_to_string(token_file).map_err(|error| {
                 Error::Config(format!("the web identity token file {token_file}: {error}"))
             })?;
             let sts = Sts::new(role.region.as_deref());
             return sts.assume_role_with_web_identity(&role.arn, &role.session_name, token.trim());
         }
-        Endpoint::AssumeRole {
+        Renewable::AssumeRole {
             role,
             source,
             external_id,
@@ -603,8 +604,8 @@ fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
             };
             return Sts::new(role.region.as_deref()).assume_role(&source.current()?, &request);
         }
-        Endpoint::Process { profile, command } => run_process(profile, command)?,
-        Endpoint::Container { url } => {
+        Renewable::Process { profile, command } => run_process(profile, command)?,
+        Renewable::Container { url } => {
             let mut request = build("GET", url);
             let token = match env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
                 Some(path) => Some(std::fs::read_to_string(&path).map_err(|error| {
@@ -622,7 +623,7 @@ fn fetch(endpoint: &Endpoint) -> Result<(Credentials, Option<OffsetDateTime>)> {
                 .map_err(|e| Error::Config(format!("container credentials URL: {e}")))?;
             get_text(&agent, request, "container credentials")?
         }
-        Endpoint::Imds { base } => {
+        Renewable::Imds { base } => {
             let token_request = build("PUT", &format!("{base}/latest/api/token"))
                 .header("X-aws-ec2-metadata-token-ttl-seconds", "21600")
                 .body(())

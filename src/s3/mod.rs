@@ -26,7 +26,7 @@ pub(crate) use credentials::CredentialSource;
 pub(crate) use objects::S3Store;
 
 use crate::error::Result;
-use crate::object_parameters::{ReadParameters, WriteParameters};
+use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
     Destination, FirstWindow, ListPage, ObjectBody, ObjectInfo, ObjectStore, Overwrite,
     UploadedPart, UploadsPage, UrlRequest,
@@ -45,7 +45,7 @@ impl ObjectStore for S3Store {
         S3Store::create_bucket(self, acl)
     }
 
-    fn head(&self, key: &str, read: &ReadParameters) -> Result<Option<ObjectInfo>> {
+    fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectInfo>> {
         S3Store::head(self, key, read)
     }
 
@@ -68,12 +68,17 @@ impl ObjectStore for S3Store {
         key: &str,
         (start, end): (u64, u64),
         if_match: Option<&str>,
-        read: &ReadParameters,
+        read: &AccessParameters,
     ) -> Result<ObjectBody> {
         S3Store::get_range(self, key, start, end, if_match, read)
     }
 
-    fn get_first(&self, key: &str, len: u64, read: &ReadParameters) -> Result<Option<FirstWindow>> {
+    fn get_first(
+        &self,
+        key: &str,
+        len: u64,
+        read: &AccessParameters,
+    ) -> Result<Option<FirstWindow>> {
         S3Store::get_first(self, key, len, read)
     }
 

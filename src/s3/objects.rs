@@ -5,7 +5,7 @@ use super::transport::{Reply, Transport};
 use super::CredentialSource;
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
-use crate::object_parameters::{ReadParameters, WriteParameters};
+use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{BodyStream, Destination, FirstWindow, ObjectBody, ObjectInfo, Overwrite};
 use rust_s3::command::Command;
 use std::io::{self, Read};
@@ -160,7 +160,7 @@ impl S3Store {
     }
 
     /// HEAD: `None` for 404, the object's info for 2xx, an error otherwise.
-    pub fn head(&self, key: &str, read: &ReadParameters) -> Result<Option<ObjectInfo>> {
+    pub fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectInfo>> {
         let reply = self
             .transport
             .send(Command::HeadObject, key, read.headers())?;
@@ -264,7 +264,7 @@ impl S3Store {
         start: u64,
         end: u64,
         if_match: Option<&str>,
-        read: &ReadParameters,
+        read: &AccessParameters,
     ) -> Result<ObjectBody> {
         let mut headers = read.headers().to_vec();
         if let Some(etag) = if_match {
@@ -301,7 +301,7 @@ impl S3Store {
         &self,
         key: &str,
         len: u64,
-        read: &ReadParameters,
+        read: &AccessParameters,
     ) -> Result<Option<FirstWindow>> {
         let mut attempt = 1;
         loop {
@@ -325,7 +325,7 @@ impl S3Store {
         &self,
         key: &str,
         len: u64,
-        read: &ReadParameters,
+        read: &AccessParameters,
     ) -> std::result::Result<Option<FirstWindow>, First> {
         let operation = format!("GET {key} bytes 0-{}", len - 1);
         let command = Command::GetObjectRange {
@@ -397,7 +397,7 @@ impl S3Store {
     fn first_by_head(
         &self,
         key: &str,
-        read: &ReadParameters,
+        read: &AccessParameters,
     ) -> std::result::Result<Option<FirstWindow>, First> {
         let info = self.head(key, read)?;
         Ok(info.map(|info| FirstWindow {

@@ -234,7 +234,7 @@ impl S3Store {
         let operation = format!("AbortMultipartUpload {key}");
         let command = Command::AbortMultipartUpload { upload_id };
         self.transport
-            .send(command, key, write.upload_headers())?
+            .send(command, key, write.abort_headers())?
             .check(&operation)
             .map(Reply::finish)
     }

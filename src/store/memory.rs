@@ -13,7 +13,7 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
-use crate::object_parameters::{ReadParameters, WriteParameters};
+use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
     BodyStream, Destination, FirstWindow, ListPage, ObjectBody, ObjectInfo, ObjectStore, Overwrite,
     PendingUpload, UploadedPart, UploadsPage, UrlRequest,
@@ -394,7 +394,7 @@ impl ObjectStore for MemoryStore {
         Ok(())
     }
 
-    fn head(&self, key: &str, _read: &ReadParameters) -> Result<Option<ObjectInfo>> {
+    fn head(&self, key: &str, _read: &AccessParameters) -> Result<Option<ObjectInfo>> {
         self.call(Call::Head, &format!("HEAD {key}"), || {
             Ok(self.state().objects.get(key).map(MemoryStore::info))
         })
@@ -432,7 +432,7 @@ impl ObjectStore for MemoryStore {
         key: &str,
         (start, end): (u64, u64),
         if_match: Option<&str>,
-        _read: &ReadParameters,
+        _read: &AccessParameters,
     ) -> Result<ObjectBody> {
         let operation = format!("GET {key} bytes {start}-{}", end.saturating_sub(1));
         self.call(Call::Get, &operation, || {
@@ -458,7 +458,7 @@ impl ObjectStore for MemoryStore {
         &self,
         key: &str,
         len: u64,
-        _read: &ReadParameters,
+        _read: &AccessParameters,
     ) -> Result<Option<FirstWindow>> {
         self.call(
             Call::Get,

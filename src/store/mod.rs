@@ -9,7 +9,7 @@ pub(crate) mod memory;
 use crate::checksums::ChecksumAlgorithm;
 use crate::config::SignatureVersion;
 use crate::error::Result;
-use crate::object_parameters::{ReadParameters, WriteParameters};
+use crate::object_parameters::{AccessParameters, WriteParameters};
 use std::io::Read;
 use std::time::SystemTime;
 
@@ -151,7 +151,7 @@ pub(crate) trait ObjectStore: Send + Sync {
     /// CreateBucket with a canned ACL; an existing bucket is fine.
     fn create_bucket(&self, acl: Option<&str>) -> Result<()>;
     /// HEAD: `None` when there is no such object.
-    fn head(&self, key: &str, read: &ReadParameters) -> Result<Option<ObjectInfo>>;
+    fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectInfo>>;
     /// One PUT of a whole body; with `Overwrite::Refused`, `AlreadyExists` if the key is
     /// taken.
     fn put(
@@ -170,11 +170,16 @@ pub(crate) trait ObjectStore: Send + Sync {
         key: &str,
         range: (u64, u64),
         if_match: Option<&str>,
-        read: &ReadParameters,
+        read: &AccessParameters,
     ) -> Result<ObjectBody>;
     /// The GET that opens an object for reading: its first `len` bytes and its size,
     /// ETag and encoding; `None` when there is no such object.
-    fn get_first(&self, key: &str, len: u64, read: &ReadParameters) -> Result<Option<FirstWindow>>;
+    fn get_first(
+        &self,
+        key: &str,
+        len: u64,
+        read: &AccessParameters,
+    ) -> Result<Option<FirstWindow>>;
     /// One page of the listing of `prefix` with delimiter `/`, after `marker`.
     fn list_page(&self, prefix: &str, marker: Option<&str>) -> Result<ListPage>;
     /// One page of the multipart uploads in progress under `prefix`.

@@ -278,7 +278,7 @@ def test_handles_cannot_be_duplicated(storage):
         storage.open("f.txt").readinto(b"read-only")
 
 
-def test_close_waits_for_calls_in_flight(location):
+def test_close_lets_calls_in_flight_finish(location):
     storage = s3storage.Storage(server_settings(AWS_LOCATION=location))
     content = pattern(8 * MIB, 4)
     started, release = threading.Event(), threading.Event()
@@ -299,16 +299,16 @@ def test_close_waits_for_calls_in_flight(location):
     saver = threading.Thread(target=lambda: result.append(storage.save("inflight.bin", Source())))
     saver.start()
     assert started.wait(30), "the save never read its source"
-    closer = threading.Thread(target=storage.close)
-    closer.start()
-    closer.join(0.5)
-    assert closer.is_alive(), "close returned while a save was in flight"
-    assert not result
+    # close() does not wait: it frees the storage when the last call in flight ends, and
+    # no call starts after it.
+    storage.close()
+    assert saver.is_alive() and not result, "the save was not in flight at close"
+    with pytest.raises(ValueError, match="closed"):
+        storage.exists("other.bin")
     release.set()
-    closer.join(30)
     saver.join(30)
-    assert not closer.is_alive() and not saver.is_alive()
-    assert result == ["inflight.bin"]
+    assert not saver.is_alive()
+    assert result == ["inflight.bin"], "the save in flight completed on the live handle"
     with pytest.raises(ValueError, match="closed"):
         storage.exists("inflight.bin")
     with s3storage.Storage(server_settings(AWS_LOCATION=location)) as again:
