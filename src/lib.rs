@@ -49,6 +49,7 @@ mod cloudfront {
         Err(off())
     }
 }
+mod aws;
 mod checksums;
 mod config;
 mod content;

@@ -7,22 +7,16 @@
 //! * `transport.rs`: one pooled `ureq` agent per storage sends each request, with the
 //!   SDKs' standard retry mode; `signed.rs`: rust-s3 builds its URL and `sigv4.rs` signs
 //!   it (a body hashed at most once, or `UNSIGNED-PAYLOAD` with a checksum over https);
-//! * `credentials.rs`: where the keys come from, renewed before they expire.
+//! * the credentials and the SigV4 signer come from `crate::aws` (identity).
 
-mod credentials;
 mod listing;
 mod objects;
 mod presign;
-mod profiles;
 mod reply;
 mod signed;
-mod sigv4;
-mod sso;
-mod sts;
 mod transport;
 mod uploads;
 
-pub(crate) use credentials::CredentialSource;
 pub(crate) use objects::S3Store;
 
 use crate::error::Result;

@@ -2,7 +2,7 @@
 //! turning S3's status codes, headers and XML into our types and errors.
 
 use super::transport::{Reply, Transport};
-use super::CredentialSource;
+use crate::aws::CredentialSource;
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
@@ -129,7 +129,7 @@ impl S3Store {
                     .ok()
                     .filter(|p| !p.is_empty())
             });
-            config.region_name = super::profiles::default_region(profile.as_deref());
+            config.region_name = crate::aws::profiles::default_region(profile.as_deref());
         }
         let config = &config;
         Ok(S3Store {

@@ -2,6 +2,7 @@
 //! `generate_presigned_url` makes them.
 
 use super::S3Store;
+use crate::aws::sigv4::{Signer, SigningKeys};
 use crate::config::SignatureVersion;
 use crate::error::{Error, Result};
 use crate::store::UrlRequest;
@@ -133,11 +134,15 @@ impl Presign<'_> {
         }
         let now = OffsetDateTime::now_utc();
         let region = bucket.region();
-        let signing_error = |error: rust_s3::error::S3Error| {
-            Error::InvalidArgument(format!("signing the URL: {error}"))
+        let signer = Signer {
+            access_key: &access_key,
+            secret_key: &secret_key,
+            region: &region,
+            service: "s3",
+            now: &now,
         };
-        let scope = signing::scope_string(&now, &region).map_err(signing_error)?;
-        let long_date = super::sigv4::long_date(&now);
+        let scope = signer.scope();
+        let long_date = crate::aws::sigv4::long_date(&now);
         query.extend([
             (
                 "X-Amz-Algorithm".to_string(),
@@ -162,15 +167,9 @@ impl Presign<'_> {
             host.parse()
                 .map_err(|_| Error::Config(format!("endpoint host {host:?} is not valid")))?,
         );
-        let canonical = signing::canonical_request(method, &parsed, &headers, "UNSIGNED-PAYLOAD")
-            .map_err(signing_error)?;
-        let to_sign = signing::string_to_sign(&now, &region, &canonical).map_err(signing_error)?;
-        let signing_key =
-            signing::signing_key(&now, secret_key, &region, "s3").map_err(signing_error)?;
-        let mut mac = signing::HmacSha256::new_from_slice(&signing_key)
+        let signature = SigningKeys::default()
+            .query_signature(&signer, (method, &parsed), &headers)
             .map_err(|error| Error::InvalidArgument(format!("signing the URL: {error}")))?;
-        mac.update(to_sign.as_bytes());
-        let signature = hex::encode(mac.finalize().into_bytes());
         Ok(format!("{unsigned}&X-Amz-Signature={signature}"))
     }
 

@@ -3,7 +3,7 @@
 //! only for the URL and body builders; its own senders are never called.
 
 use super::reply::Reply;
-use super::sigv4::{long_date, Payload, Signer, SigningKeys};
+use crate::aws::sigv4::{long_date, Payload, Signer, SigningKeys};
 use http::HeaderMap;
 use rust_s3::command::Command;
 use rust_s3::error::S3Error;
@@ -147,6 +147,7 @@ impl Signed<'_> {
                 access_key: &access_key,
                 secret_key: &secret_key,
                 region: &self.bucket.region(),
+                service: "s3",
                 now: &self.datetime,
             };
             let authorization = (self.keys)

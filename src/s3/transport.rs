@@ -6,10 +6,10 @@
 //! Failures come back as [`Reply`] with the status; [`Reply::check`] turns an error
 //! status into our [`Error`], with the S3 error `Code` parsed from the XML body.
 
-use super::credentials::CredentialSource;
 pub(crate) use super::reply::{xml_field, Reply};
 use super::signed::{SendError, Signed};
-use super::sigv4::SigningKeys;
+use crate::aws::sigv4::SigningKeys;
+use crate::aws::CredentialSource;
 use crate::config::{AddressingStyle, Config, Verify};
 use crate::error::{Error, Result};
 use crate::log;

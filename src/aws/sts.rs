@@ -3,9 +3,8 @@
 //! source credentials). The endpoint is regional (`https://sts.{region}.amazonaws.com`)
 //! unless `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL` says otherwise.
 
-use super::sigv4::{canonical_request, long_date};
+use super::sigv4::{long_date, Payload, Signer, SigningKeys};
 use crate::error::{Error, Result, S3Failure};
-use hmac::Mac;
 use rust_s3::creds::Credentials;
 use rust_s3::signing;
 use sha2::Digest as _;
@@ -243,25 +242,19 @@ impl Sts {
             let value = token.parse().map_err(|_| fail("session token".into()))?;
             headers.insert("x-amz-security-token", value);
         }
-        let payload = hex::encode(sha2::Sha256::digest(body.as_bytes()));
-        let (canonical, signed) =
-            canonical_request("POST", url, headers, &payload).map_err(fail)?;
-        let scope = format!("{}/{}/sts/aws4_request", &long[..8], self.region);
-        let to_sign = format!(
-            "AWS4-HMAC-SHA256\n{long}\n{scope}\n{}",
-            hex::encode(sha2::Sha256::digest(canonical.as_bytes()))
-        );
+        let payload = Payload::Signed(hex::encode(sha2::Sha256::digest(body.as_bytes())));
         let region: rust_s3::Region = (self.region.parse())
             .map_err(|_| fail(format!("{:?} is not a region", self.region)))?;
-        let key = signing::signing_key(&now, secret, &region, "sts")
-            .map_err(|error| fail(error.to_string()))?;
-        let mut mac = signing::HmacSha256::new_from_slice(&key).map_err(|e| fail(e.to_string()))?;
-        mac.update(to_sign.as_bytes());
-        let signature = hex::encode(mac.finalize().into_bytes());
-        let authorization = format!(
-            "AWS4-HMAC-SHA256 Credential={access}/{scope}, SignedHeaders={signed}, \
-             Signature={signature}"
-        );
+        let signer = Signer {
+            access_key: access,
+            secret_key: secret,
+            region: &region,
+            service: "sts",
+            now: &now,
+        };
+        let authorization = SigningKeys::default()
+            .authorization(&signer, ("POST", url), headers, &payload)
+            .map_err(fail)?;
         let value = authorization
             .parse()
             .map_err(|_| fail("authorization".into()))?;

@@ -1,10 +1,12 @@
-//! SigV4 signing of requests, with each body hashed at most once.
+//! The one SigV4 signer: the `Authorization` header of S3 and STS requests and the
+//! query-string signature of presigned URLs, for any service, with each body hashed at
+//! most once.
 //!
-//! rust-s3 computes the canonical request, string to sign and authorization header
-//! (`rust_s3::signing`), but its own header builder hashes a PUT body twice and always
-//! adds Content-MD5. Here the payload is either `UNSIGNED-PAYLOAD` (the body is then
-//! protected by its `x-amz-checksum-*` header, as botocore does over https) or its
-//! SHA-256, computed once; and the signing key is derived once per day and region.
+//! The payload is either `UNSIGNED-PAYLOAD` (the body is then protected by its
+//! `x-amz-checksum-*` header, as botocore does over https) or its SHA-256, computed once;
+//! the signing key (rust-s3's derivation) is derived once per day, region, service and
+//! secret. rust-s3's own header builder is not used: it hashes a PUT body twice and
+//! always adds Content-MD5.
 
 use rust_s3::signing;
 use rust_s3::Region;
@@ -60,28 +62,37 @@ impl Payload {
 pub(crate) struct SigningKeys(Mutex<Option<CachedKey>>);
 
 struct CachedKey {
-    scope: (String, String),
+    scope: String,
     secret_digest: [u8; 32],
     key: Vec<u8>,
 }
 
-/// The keys of one signature: who signs, with what, where.
+/// The keys of one signature: who signs, with what, for which service, where, when.
 pub(crate) struct Signer<'a> {
     /// The access key id.
     pub access_key: &'a str,
     /// The secret key.
     pub secret_key: &'a str,
-    /// The bucket's region.
+    /// The region (the bucket's, or the STS endpoint's).
     pub region: &'a Region,
+    /// The service: `s3` or `sts`.
+    pub service: &'a str,
     /// When the request is made (also its `x-amz-date`).
     pub now: &'a OffsetDateTime,
 }
 
+impl Signer<'_> {
+    /// The credential scope: `20261126/us-east-1/s3/aws4_request`.
+    pub fn scope(&self) -> String {
+        let day = &long_date(self.now)[..8];
+        format!("{day}/{}/{}/aws4_request", self.region, self.service)
+    }
+}
+
 impl SigningKeys {
-    /// HMAC key of `signer`'s day and region: derived once, then reused.
+    /// HMAC key of `signer`'s day, region and service: derived once, then reused.
     fn key(&self, signer: &Signer<'_>) -> Result<Vec<u8>, String> {
-        let day = long_date(signer.now)[..8].to_string();
-        let scope = (day, signer.region.to_string());
+        let scope = signer.scope();
         let secret_digest: [u8; 32] = sha2::Sha256::digest(signer.secret_key.as_bytes()).into();
         let mut cached = self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(entry) = cached.as_ref() {
@@ -89,14 +100,30 @@ impl SigningKeys {
                 return Ok(entry.key.clone());
             }
         }
-        let key = signing::signing_key(signer.now, signer.secret_key, signer.region, "s3")
-            .map_err(|error| error.to_string())?;
+        let key =
+            (signing::signing_key(signer.now, signer.secret_key, signer.region, signer.service))
+                .map_err(|error| error.to_string())?;
         *cached = Some(CachedKey {
             scope,
             secret_digest,
             key: key.clone(),
         });
         Ok(key)
+    }
+
+    /// The hex signature of a canonical request.
+    fn signature(&self, signer: &Signer<'_>, canonical: &str) -> Result<String, String> {
+        use hmac::Mac;
+        let to_sign = format!(
+            "AWS4-HMAC-SHA256\n{}\n{}\n{}",
+            long_date(signer.now),
+            signer.scope(),
+            hex::encode(sha2::Sha256::digest(canonical.as_bytes()))
+        );
+        let mut mac = signing::HmacSha256::new_from_slice(&self.key(signer)?)
+            .map_err(|error| error.to_string())?;
+        mac.update(to_sign.as_bytes());
+        Ok(hex::encode(mac.finalize().into_bytes()))
     }
 
     /// The `Authorization` header of a request whose headers (host and every `x-amz-*`
@@ -108,30 +135,32 @@ impl SigningKeys {
         headers: &http::HeaderMap,
         payload: &Payload,
     ) -> Result<String, String> {
-        use hmac::Mac;
-        let fail = |error: rust_s3::error::S3Error| error.to_string();
         let (canonical, signed) = canonical_request(method, url, headers, payload.value())?;
-        let to_sign =
-            signing::string_to_sign(signer.now, signer.region, &canonical).map_err(fail)?;
-        let mut mac = signing::HmacSha256::new_from_slice(&self.key(signer)?)
-            .map_err(|error| error.to_string())?;
-        mac.update(to_sign.as_bytes());
-        let signature = hex::encode(mac.finalize().into_bytes());
-        signing::authorization_header(
+        let signature = self.signature(signer, &canonical)?;
+        Ok(format!(
+            "AWS4-HMAC-SHA256 Credential={}/{},SignedHeaders={signed},Signature={signature}",
             signer.access_key,
-            signer.now,
-            signer.region,
-            &signed,
-            &signature,
-        )
-        .map_err(fail)
+            signer.scope()
+        ))
+    }
+
+    /// The `X-Amz-Signature` of a presigned URL, whose query already carries the other
+    /// `X-Amz-*` parameters; `headers` are the signed ones (host).
+    pub fn query_signature(
+        &self,
+        signer: &Signer<'_>,
+        (method, url): (&str, &url::Url),
+        headers: &http::HeaderMap,
+    ) -> Result<String, String> {
+        let (canonical, _) = canonical_request(method, url, headers, "UNSIGNED-PAYLOAD")?;
+        self.signature(signer, &canonical)
     }
 }
 
 /// SigV4's canonical request and signed-header list. Headers are sorted by name (not by
 /// `name:value` lines, which puts `x-amz-…-key-md5` before `x-amz-…-key`) and their values
 /// trimmed with inner runs of spaces collapsed, as AWS computes them.
-pub(super) fn canonical_request(
+pub(crate) fn canonical_request(
     method: &str,
     url: &url::Url,
     headers: &http::HeaderMap,
@@ -174,6 +203,7 @@ mod tests {
             access_key: "AKID",
             secret_key: "SECRET",
             region: &region,
+            service: "s3",
             now: &now,
         };
         let first = keys.key(&signer).unwrap();
@@ -188,6 +218,37 @@ mod tests {
         let hash = std::cell::OnceCell::new();
         assert_eq!(Payload::of(b"", false, &hash).value().len(), 64);
         assert_eq!(Payload::of(b"x", true, &hash).value(), "UNSIGNED-PAYLOAD");
+    }
+
+    #[test]
+    fn the_signature_of_awss_documented_example() {
+        // The IAM ListUsers example of the AWS SigV4 documentation, for any service.
+        let mut headers = http::HeaderMap::new();
+        let content_type = "application/x-www-form-urlencoded; charset=utf-8";
+        headers.insert("content-type", content_type.parse().unwrap());
+        headers.insert("host", "iam.amazonaws.com".parse().unwrap());
+        headers.insert("x-amz-date", "20150830T123600Z".parse().unwrap());
+        let url = url::Url::parse("https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08")
+            .unwrap();
+        let now = time::macros::datetime!(2015-08-30 12:36:00 UTC);
+        let region: Region = "us-east-1".parse().unwrap();
+        let signer = Signer {
+            access_key: "AKIDEXAMPLE",
+            secret_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            region: &region,
+            service: "iam",
+            now: &now,
+        };
+        let empty = Payload::Signed(hex::encode(sha2::Sha256::digest(b"")));
+        let authorization = SigningKeys::default()
+            .authorization(&signer, ("GET", &url), &headers, &empty)
+            .unwrap();
+        assert_eq!(
+            authorization,
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request,\
+             SignedHeaders=content-type;host;x-amz-date,\
+             Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+        );
     }
 
     #[test]
