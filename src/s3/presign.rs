@@ -135,8 +135,8 @@ impl Presign<'_> {
         let now = OffsetDateTime::now_utc();
         let region = bucket.region();
         let signer = Signer {
-            access_key: &access_key,
-            secret_key: &secret_key,
+            access_key,
+            secret_key,
             region: &region,
             service: "s3",
             now: &now,
