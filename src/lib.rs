@@ -57,6 +57,7 @@ mod content_type;
 mod error;
 pub mod ffi;
 mod file;
+mod http_client;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod log;

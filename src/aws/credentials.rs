@@ -13,17 +13,17 @@
 //!    `AWS_EC2_METADATA_DISABLED=true`);
 //! 4. otherwise anonymous (unsigned) requests, which work for public objects.
 //!
-//! Credentials from an endpoint carry an expiry; [`CredentialSource::current`] fetches new
-//! ones five minutes before it.
+//! Each renewable source is a [`Provider`] (`providers.rs`); credentials from one carry an
+//! expiry, and [`CredentialSource::current`] fetches new ones five minutes before it.
 
+use super::env;
 use super::profiles;
+use super::providers::{AssumeRole, Container, Imds, Process, Provider, Role, WebIdentity};
 use super::sso::SsoRole;
-use super::sts::{RoleRequest, Sts};
 use crate::config::Config;
-use crate::error::{Error, Result, S3Failure};
+use crate::error::{Error, Result};
 use crate::log;
 use rust_s3::creds::Credentials;
-use serde::Deserialize;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -32,77 +32,14 @@ use time::OffsetDateTime;
 /// How long before expiry temporary credentials are renewed.
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
-/// A source whose credentials expire and are fetched again: an endpoint (container,
-/// IMDS, STS, SSO) or a credential_process.
-enum Renewable {
-    Container {
-        url: String,
-    },
-    Imds {
-        base: String,
-    },
-    /// A profile's `credential_process`, run without a shell.
-    Process {
-        profile: String,
-        command: String,
-    },
-    /// STS AssumeRoleWithWebIdentity; the token file is read again at each refresh.
-    WebIdentity {
-        role: Role,
-        token_file: String,
-    },
-    /// IAM Identity Center: the cached SSO token traded for role credentials.
-    Sso(SsoRole),
-    /// STS AssumeRole, signed with the credentials of another source.
-    AssumeRole {
-        role: Role,
-        source: Arc<CredentialSource>,
-        external_id: Option<String>,
-        duration_seconds: Option<u64>,
-    },
-}
-
-/// A role to assume: its ARN, the session's name and the STS region.
-struct Role {
-    arn: String,
-    session_name: String,
-    region: Option<String>,
-}
-
-impl Role {
-    fn new(arn: &str, session_name: Option<&str>, region: Option<String>) -> Role {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        Role {
-            arn: arn.to_string(),
-            session_name: session_name
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("s3storage-session-{now}")),
-            region,
-        }
-    }
-}
-
-/// A storage's credentials, renewed when they come from an endpoint.
+/// A storage's credentials, renewed when they come from a provider.
 pub(crate) struct CredentialSource {
-    renewable: Option<Renewable>,
+    renewable: Option<Box<dyn Provider>>,
     state: Mutex<(Credentials, Option<OffsetDateTime>)>,
     /// With no credentials at all: the sources that were tried, for refused requests.
     tried: Option<String>,
     /// Where the credentials came from, for diagnostics (never a secret).
     origin: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct EndpointCredentials {
-    access_key_id: String,
-    secret_access_key: String,
-    #[serde(default, alias = "SessionToken")]
-    token: Option<String>,
-    #[serde(default, rename = "Version")]
-    version: Option<u32>,
-    #[serde(default)]
-    expiration: Option<String>,
 }
 
 /// Keys and profile from the settings, else from the environment (django-storages reads
@@ -156,6 +93,21 @@ impl StaticKeys {
         }
         Ok(keys)
     }
+
+    /// The source of a pair of keys, from the settings or the environment, if given.
+    fn source(&self, config: &Config) -> Result<Option<CredentialSource>> {
+        let (Some(access), Some(secret)) = (&self.access, &self.secret) else {
+            return Ok(None);
+        };
+        let token = self.token.as_deref();
+        let credentials = Credentials::new(Some(access), Some(secret), None, token, None)
+            .map_err(|error| Error::Config(format!("credentials: {error}")))?;
+        let origin = match config.access_key.is_some() {
+            true => "access keys in the settings",
+            false => "access keys in the environment",
+        };
+        Ok(Some(fixed(credentials, origin.to_string())))
+    }
 }
 
 fn fixed(credentials: Credentials, origin: String) -> CredentialSource {
@@ -168,101 +120,22 @@ fn fixed(credentials: Credentials, origin: String) -> CredentialSource {
 }
 
 impl CredentialSource {
-    /// Finds the credentials for a configuration (see the module documentation).
+    /// Finds the credentials for a configuration, walking botocore's chain (see the
+    /// module documentation): the first source that has them wins.
     pub fn resolve(config: &Config) -> Result<CredentialSource> {
         let keys = StaticKeys::resolve(config)?;
-        if let (Some(access), Some(secret)) = (&keys.access, &keys.secret) {
-            let credentials = Credentials::new(
-                Some(access),
-                Some(secret),
-                None,
-                keys.token.as_deref(),
-                None,
-            )
-            .map_err(|error| Error::Config(format!("credentials: {error}")))?;
-            let origin = if config.access_key.is_some() {
-                "access keys in the settings"
-            } else {
-                "access keys in the environment"
-            };
-            return Ok(fixed(credentials, origin.to_string()));
+        if let Some(source) = keys.source(config)? {
+            return Ok(source);
         }
-        let explicit = keys.profile.is_some() || env("AWS_PROFILE").is_some();
         let name = keys.profile.clone().unwrap_or_else(profiles::selected);
-        let profile = profiles::load(&name)?;
-        // botocore's order: a profile's assumed role, then web identity from the
-        // environment, then the profile's other sources.
-        let assumes = |p: &profiles::Profile| {
-            p.get("role_arn").is_some()
-                && (p.get("source_profile").is_some() || p.get("credential_source").is_some())
-        };
-        if let Some(profile) = profile.as_ref().filter(|p| assumes(p)) {
-            if let Some(source) = from_profile(profile, &mut Vec::new())? {
-                return Ok(source);
-            }
+        let explicit = keys.profile.is_some() || env("AWS_PROFILE").is_some();
+        if let Some(source) = from_profiles(&name, explicit)? {
+            return Ok(source);
         }
-        let web_identity = (env("AWS_ROLE_ARN"), env("AWS_WEB_IDENTITY_TOKEN_FILE"));
-        if let (Some(arn), Some(token_file)) = web_identity {
-            let session = env("AWS_ROLE_SESSION_NAME");
-            let role = Role::new(&arn, session.as_deref(), profiles::default_region(None));
-            return refreshable(Renewable::WebIdentity { role, token_file });
+        if let Some(source) = from_endpoints()? {
+            return Ok(source);
         }
-        match profile {
-            Some(profile) => {
-                if let Some(source) = from_profile(&profile, &mut Vec::new())? {
-                    return Ok(source);
-                }
-            }
-            None if explicit => {
-                return Err(Error::Config(format!(
-                    "the AWS profile '{name}' (AWS_S3_SESSION_PROFILE or AWS_PROFILE) is in \
-                     neither the shared credentials file nor the config file"
-                )))
-            }
-            None => {}
-        }
-        for endpoint in [container_endpoint()?, imds_endpoint()]
-            .into_iter()
-            .flatten()
-        {
-            match fetch(&endpoint) {
-                Ok((credentials, expiry)) => {
-                    log::debug(|| format!("using credentials from {}", describe(&endpoint)));
-                    return Ok(CredentialSource {
-                        origin: describe(&endpoint),
-                        renewable: Some(endpoint),
-                        state: Mutex::new((credentials, expiry)),
-                        tried: None,
-                    });
-                }
-                Err(error) => {
-                    log::debug(|| format!("no credentials from {}: {error}", describe(&endpoint)))
-                }
-            }
-        }
-        log::debug(|| "no credentials found: requests are sent unsigned".to_string());
-        let mut source = Credentials::anonymous()
-            .map(|anonymous| fixed(anonymous, "none: requests are sent unsigned".into()))
-            .map_err(|error| Error::Config(error.to_string()))?;
-        source.tried = Some(format!(
-            "no credentials were found; tried: keys in the settings and the environment, web \
-             identity (AWS_ROLE_ARN), the profile '{name}' of the shared config and \
-             credentials files, the container credentials endpoint{}, the instance metadata \
-             service{}",
-            if env("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
-                || env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some()
-            {
-                ""
-            } else {
-                " (not set)"
-            },
-            if imds_endpoint().is_some() {
-                ""
-            } else {
-                " (disabled)"
-            },
-        ));
-        Ok(source)
+        anonymous(&name)
     }
 
     /// Where the credentials came from ("access keys in the settings", "STS AssumeRole
@@ -279,24 +152,23 @@ impl CredentialSource {
     /// The credentials to sign with now, renewed first if they are about to expire.
     pub fn current(&self) -> Result<Credentials> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let (Some(endpoint), Some(expiry)) = (&self.renewable, state.1) else {
+        let (Some(provider), Some(expiry)) = (&self.renewable, state.1) else {
             return Ok(state.0.clone());
         };
         if OffsetDateTime::now_utc() + REFRESH_MARGIN < expiry {
             return Ok(state.0.clone());
         }
-        match fetch(endpoint) {
+        match provider.fetch() {
             Ok(fresh) => {
-                log::emit(
-                    log::Level::Info,
-                    &format!("renewed credentials from {}", describe(endpoint)),
-                );
+                let renewed = format!("renewed credentials from {}", provider.describe());
+                log::emit(log::Level::Info, &renewed);
                 *state = fresh;
             }
             Err(error) if OffsetDateTime::now_utc() < expiry => {
                 log::warn(&format!(
-                    "could not renew credentials from {} ({error}); using the current ones until they expire",
-                    describe(endpoint)
+                    "could not renew credentials from {} ({error}); using the current ones \
+                     until they expire",
+                    provider.describe()
                 ));
             }
             Err(error) => return Err(error),
@@ -305,16 +177,94 @@ impl CredentialSource {
     }
 }
 
-/// A source whose credentials come from `endpoint`, fetched now.
-fn refreshable(endpoint: Renewable) -> Result<CredentialSource> {
-    let (credentials, expiry) = fetch(&endpoint)?;
-    log::debug(|| format!("using credentials from {}", describe(&endpoint)));
+/// A source whose credentials come from `provider`, fetched now.
+fn refreshable(provider: impl Provider + 'static) -> Result<CredentialSource> {
+    let (credentials, expiry) = provider.fetch()?;
+    log::debug(|| format!("using credentials from {}", provider.describe()));
     Ok(CredentialSource {
-        origin: describe(&endpoint),
-        renewable: Some(endpoint),
+        origin: provider.describe(),
+        renewable: Some(Box::new(provider)),
         state: Mutex::new((credentials, expiry)),
         tried: None,
     })
+}
+
+/// The profile `name` and web identity, in botocore's order: a profile's assumed role,
+/// then web identity from the environment, then the profile's other sources. A profile
+/// asked for by name (`explicit`) that does not exist is an error.
+fn from_profiles(name: &str, explicit: bool) -> Result<Option<CredentialSource>> {
+    let profile = profiles::load(name)?;
+    let assumes = |p: &profiles::Profile| {
+        p.get("role_arn").is_some()
+            && (p.get("source_profile").is_some() || p.get("credential_source").is_some())
+    };
+    if let Some(profile) = profile.as_ref().filter(|p| assumes(p)) {
+        if let Some(source) = from_profile(profile, &mut Vec::new())? {
+            return Ok(Some(source));
+        }
+    }
+    let web_identity = (env("AWS_ROLE_ARN"), env("AWS_WEB_IDENTITY_TOKEN_FILE"));
+    if let (Some(arn), Some(token_file)) = web_identity {
+        let session = env("AWS_ROLE_SESSION_NAME");
+        let role = Role::new(&arn, session.as_deref(), profiles::default_region(None));
+        return refreshable(WebIdentity { role, token_file }).map(Some);
+    }
+    match profile {
+        Some(profile) => from_profile(&profile, &mut Vec::new()),
+        None if explicit => Err(Error::Config(format!(
+            "the AWS profile '{name}' (AWS_S3_SESSION_PROFILE or AWS_PROFILE) is in neither \
+             the shared credentials file nor the config file"
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// The container credentials endpoint, then the instance metadata service: the first
+/// that answers with credentials.
+fn from_endpoints() -> Result<Option<CredentialSource>> {
+    let container = Container::from_env()?.map(|c| Box::new(c) as Box<dyn Provider>);
+    let imds = Imds::from_env().map(|i| Box::new(i) as Box<dyn Provider>);
+    for provider in [container, imds].into_iter().flatten() {
+        match provider.fetch() {
+            Ok((credentials, expiry)) => {
+                log::debug(|| format!("using credentials from {}", provider.describe()));
+                return Ok(Some(CredentialSource {
+                    origin: provider.describe(),
+                    renewable: Some(provider),
+                    state: Mutex::new((credentials, expiry)),
+                    tried: None,
+                }));
+            }
+            Err(error) => {
+                log::debug(|| format!("no credentials from {}: {error}", provider.describe()))
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// No credentials anywhere: unsigned requests (which work for public objects), with the
+/// sources that were tried for the message of a refused request.
+fn anonymous(profile: &str) -> Result<CredentialSource> {
+    log::debug(|| "no credentials found: requests are sent unsigned".to_string());
+    let mut source = Credentials::anonymous()
+        .map(|anonymous| fixed(anonymous, "none: requests are sent unsigned".into()))
+        .map_err(|error| Error::Config(error.to_string()))?;
+    let container = env("AWS_CONTAINER_CREDENTIALS_FULL_URI").is_some()
+        || env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").is_some();
+    source.tried = Some(format!(
+        "no credentials were found; tried: keys in the settings and the environment, web \
+         identity (AWS_ROLE_ARN), the profile '{profile}' of the shared config and \
+         credentials files, the container credentials endpoint{}, the instance metadata \
+         service{}",
+        if container { "" } else { " (not set)" },
+        if Imds::from_env().is_some() {
+            ""
+        } else {
+            " (disabled)"
+        },
+    ));
+    Ok(source)
 }
 
 /// The credentials a profile gives: an assumed role, static keys or
@@ -341,14 +291,14 @@ fn from_profile(
         return Ok(Some(source));
     }
     if let Some(command) = profile.get("credential_process") {
-        let endpoint = Renewable::Process {
+        let process = Process {
             profile: profile.name.clone(),
             command: command.to_string(),
         };
-        return refreshable(endpoint).map(Some);
+        return refreshable(process).map(Some);
     }
     if let Some(role) = SsoRole::of(profile)? {
-        return refreshable(Renewable::Sso(role)).map(Some);
+        return refreshable(role).map(Some);
     }
     Ok(None)
 }
@@ -382,7 +332,7 @@ fn assumed_role(
     let role = Role::new(arn, profile.get("role_session_name"), region);
     if let Some(token_file) = profile.get("web_identity_token_file") {
         let token_file = token_file.to_string();
-        return refreshable(Renewable::WebIdentity { role, token_file });
+        return refreshable(WebIdentity { role, token_file });
     }
     let source = match (
         profile.get("source_profile"),
@@ -416,7 +366,7 @@ fn assumed_role(
             )))
         }
     };
-    refreshable(Renewable::AssumeRole {
+    refreshable(AssumeRole {
         role,
         source: Arc::new(source),
         external_id: profile.get("external_id").map(str::to_string),
@@ -442,10 +392,10 @@ fn credential_source(place: &str, kind: &str) -> Result<CredentialSource> {
                 .map_err(|error| missing(&error.to_string()))
         }
         "Ec2InstanceMetadata" => {
-            refreshable(imds_endpoint().ok_or_else(|| missing("IMDS is disabled"))?)
+            refreshable(Imds::from_env().ok_or_else(|| missing("IMDS is disabled"))?)
         }
         "EcsContainer" => refreshable(
-            container_endpoint()?
+            Container::from_env()?
                 .ok_or_else(|| missing("no container credentials endpoint is set"))?,
         ),
         other => Err(Error::Config(format!(
@@ -453,232 +403,6 @@ fn credential_source(place: &str, kind: &str) -> Result<CredentialSource> {
              EcsContainer, not {other:?}"
         ))),
     }
-}
-
-/// Runs a `credential_process` without a shell; its standard error is never shown (it
-/// may hold secrets), only its exit status.
-fn run_process(profile: &str, command: &str) -> Result<String> {
-    let fail =
-        |why: String| Error::Config(format!("credential_process of profile '{profile}': {why}"));
-    let words = shlex::split(command).filter(|words| !words.is_empty());
-    let words = words.ok_or_else(|| fail("the command cannot be parsed".into()))?;
-    let output = std::process::Command::new(&words[0])
-        .args(&words[1..])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|error| fail(format!("{} cannot be run: {error}", words[0])))?;
-    if !output.status.success() {
-        return Err(fail(format!("{} exited with {}", words[0], output.status)));
-    }
-    String::from_utf8(output.stdout).map_err(|_| fail("its output is not UTF-8".into()))
-}
-
-fn describe(endpoint: &Renewable) -> String {
-    match endpoint {
-        Renewable::Process { profile, .. } => {
-            format!("the credential_process of profile '{profile}'")
-        }
-        Renewable::WebIdentity { role, .. } => {
-            format!("STS AssumeRoleWithWebIdentity of {}", role.arn)
-        }
-        Renewable::Sso(role) => role.describe(),
-        Renewable::AssumeRole { role, .. } => format!("STS AssumeRole of {}", role.arn),
-        Renewable::Container { url } => format!("the container credentials endpoint {url}"),
-        Renewable::Imds { base } => format!("the instance metadata service {base}"),
-    }
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.is_empty())
-}
-
-fn container_endpoint() -> Result<Option<Renewable>> {
-    if let Some(relative) = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
-        return Ok(Some(Renewable::Container {
-            url: format!("http://169.254.170.2{relative}"),
-        }));
-    }
-    let Some(url) = env("AWS_CONTAINER_CREDENTIALS_FULL_URI") else {
-        return Ok(None);
-    };
-    if !container_url_allowed(&url) {
-        return Err(Error::Config(format!(
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI {url:?} must be https, a loopback address or \
-             the ECS/EKS credential hosts (169.254.170.2, 169.254.170.23, fd00:ec2::23): the \
-             authorization token is not sent anywhere else"
-        )));
-    }
-    Ok(Some(Renewable::Container { url }))
-}
-
-/// botocore's guard on the container credentials URL.
-fn container_url_allowed(url: &str) -> bool {
-    let Ok(parsed) = url::Url::parse(url) else {
-        return false;
-    };
-    if parsed.scheme() == "https" {
-        return true;
-    }
-    match parsed.host() {
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_loopback()
-                || ip == std::net::Ipv4Addr::new(169, 254, 170, 2)
-                || ip == std::net::Ipv4Addr::new(169, 254, 170, 23)
-        }
-        Some(url::Host::Ipv6(ip)) => {
-            ip.is_loopback() || ip == "fd00:ec2::23".parse::<std::net::Ipv6Addr>().expect("valid")
-        }
-        Some(url::Host::Domain(host)) => host == "localhost",
-        None => false,
-    }
-}
-
-fn imds_endpoint() -> Option<Renewable> {
-    if env("AWS_EC2_METADATA_DISABLED").is_some_and(|value| value.eq_ignore_ascii_case("true")) {
-        return None;
-    }
-    let ipv6 = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")
-        .is_some_and(|mode| mode.eq_ignore_ascii_case("ipv6"));
-    let default = if ipv6 {
-        "http://[fd00:ec2::254]"
-    } else {
-        "http://169.254.169.254"
-    };
-    let base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or_else(|| default.into());
-    Some(Renewable::Imds {
-        base: base.trim_end_matches('/').to_string(),
-    })
-}
-
-/// A small client for the credential endpoints: short timeouts, no proxy.
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_connect(Some(Duration::from_secs(1)))
-        .timeout_global(Some(Duration::from_secs(5)))
-        .build()
-        .into()
-}
-
-fn get_text(agent: &ureq::Agent, request: http::Request<()>, what: &str) -> Result<String> {
-    let response = agent
-        .run(request)
-        .map_err(|error| Error::Network(format!("{what}: {error}")))?;
-    let status = response.status().as_u16();
-    let text = response
-        .into_body()
-        .with_config()
-        .limit(1024 * 1024)
-        .read_to_string()
-        .map_err(|error| Error::Network(format!("{what}: {error}")))?;
-    if !(200..300).contains(&status) {
-        return Err(S3Failure::refused(what, status, "", ""));
-    }
-    Ok(text)
-}
-
-fn fetch(endpoint: &Renewable) -> Result<(Credentials, Option<OffsetDateTime>)> {
-    let agent = agent();
-    let build = |method: &str, url: &str| http::Request::builder().method(method).uri(url);
-    let text = match endpoint {
-        Renewable::Sso(role) => return role.credentials(),
-        Renewable::WebIdentity { role, token_file } => {
-            let token = std::fs::read_to_string(token_file).map_err(|error| {
-                Error::Config(format!("the web identity token file {token_file}: {error}"))
-            })?;
-            let sts = Sts::new(role.region.as_deref());
-            return sts.assume_role_with_web_identity(&role.arn, &role.session_name, token.trim());
-        }
-        Renewable::AssumeRole {
-            role,
-            source,
-            external_id,
-            duration_seconds,
-        } => {
-            let request = RoleRequest {
-                role_arn: &role.arn,
-                session_name: &role.session_name,
-                external_id: external_id.as_deref(),
-                duration_seconds: *duration_seconds,
-            };
-            return Sts::new(role.region.as_deref()).assume_role(&source.current()?, &request);
-        }
-        Renewable::Process { profile, command } => run_process(profile, command)?,
-        Renewable::Container { url } => {
-            let mut request = build("GET", url);
-            let token = match env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
-                Some(path) => Some(std::fs::read_to_string(&path).map_err(|error| {
-                    Error::Config(format!(
-                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path}: {error}"
-                    ))
-                })?),
-                None => env("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
-            };
-            if let Some(token) = token {
-                request = request.header("Authorization", token.trim());
-            }
-            let request = request
-                .body(())
-                .map_err(|e| Error::Config(format!("container credentials URL: {e}")))?;
-            get_text(&agent, request, "container credentials")?
-        }
-        Renewable::Imds { base } => {
-            let token_request = build("PUT", &format!("{base}/latest/api/token"))
-                .header("X-aws-ec2-metadata-token-ttl-seconds", "21600")
-                .body(())
-                .map_err(|e| Error::Config(format!("AWS_EC2_METADATA_SERVICE_ENDPOINT: {e}")))?;
-            let token = get_text(&agent, token_request, "IMDSv2 token")?;
-            let with_token = |url: String| {
-                build("GET", &url)
-                    .header("X-aws-ec2-metadata-token", token.trim())
-                    .body(())
-                    .map_err(|e| Error::Config(format!("AWS_EC2_METADATA_SERVICE_ENDPOINT: {e}")))
-            };
-            let roles_url = format!("{base}/latest/meta-data/iam/security-credentials/");
-            let roles = get_text(&agent, with_token(roles_url.clone())?, "IMDS role")?;
-            let role = roles.lines().next().unwrap_or("").trim().to_string();
-            if role.is_empty() {
-                return Err(Error::Config("IMDS: the instance has no IAM role".into()));
-            }
-            get_text(
-                &agent,
-                with_token(format!("{roles_url}{role}"))?,
-                "IMDS credentials",
-            )?
-        }
-    };
-    let parsed: EndpointCredentials = serde_json::from_str(&text).map_err(|error| {
-        S3Failure::malformed(&describe(endpoint), format!("unexpected reply: {error}"))
-    })?;
-    if parsed.version.is_some_and(|version| version != 1) {
-        return Err(Error::Config(format!(
-            "{}: only Version 1 of the credentials JSON is understood",
-            describe(endpoint)
-        )));
-    }
-    let expiry = match parsed.expiration.as_deref() {
-        None => None,
-        Some(text) => Some(
-            OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(
-                |_| {
-                    Error::Config(format!(
-                        "{}: the Expiration {text:?} is not an RFC 3339 time",
-                        describe(endpoint)
-                    ))
-                },
-            )?,
-        ),
-    };
-    let credentials = Credentials::new(
-        Some(&parsed.access_key_id),
-        Some(&parsed.secret_access_key),
-        None,
-        parsed.token.as_deref(),
-        None,
-    )
-    .map_err(|error| Error::Config(format!("credentials: {error}")))?;
-    Ok((credentials, expiry))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! name]` and `[default]`; `AWS_CONFIG_FILE`). A profile's settings are those of both
 //! files, the credentials file winning.
 
+use super::env;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,10 +24,6 @@ impl Profile {
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 fn home_file(variable: &str, file: &str) -> Option<PathBuf> {

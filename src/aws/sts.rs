@@ -3,6 +3,7 @@
 //! source credentials). The endpoint is regional (`https://sts.{region}.amazonaws.com`)
 //! unless `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL` says otherwise.
 
+use super::env;
 use super::sigv4::{long_date, Payload, Signer, SigningKeys};
 use crate::error::{Error, Result, S3Failure};
 use rust_s3::creds::Credentials;
@@ -14,12 +15,7 @@ use time::OffsetDateTime;
 /// The client of the calls that carry tokens (STS, the SSO portal): no redirect is
 /// followed (the token would go wherever it points), 10 s in all.
 fn token_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(10)))
-        .build()
-        .into()
+    crate::http_client::agent(|builder| builder.timeout_global(Some(Duration::from_secs(10))))
 }
 
 /// Sends one token-carrying request and gives its status and (small) body.
@@ -47,10 +43,6 @@ pub(crate) struct Sts {
 
 /// Temporary credentials and when they expire.
 pub(crate) type Temporary = (Credentials, Option<OffsetDateTime>);
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.is_empty())
-}
 
 /// `application/x-www-form-urlencoded` of the pairs.
 fn form(pairs: &[(&str, &str)]) -> String {

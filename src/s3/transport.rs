@@ -100,23 +100,23 @@ impl Transport {
         bucket.set_request_timeout(None);
 
         let tls = tls_config(&config.verify)?;
-        let mut builder = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .user_agent(concat!("s3storage/", env!("CARGO_PKG_VERSION")))
-            .accept("")
-            .timeout_connect(Some(Duration::from_secs_f64(config.connect_timeout)))
-            .timeout_per_read(Some(Duration::from_secs_f64(config.read_timeout)))
-            .timeout_per_write(Some(Duration::from_secs_f64(config.read_timeout)))
-            .max_idle_connections(config.max_pool_connections.max(1))
-            .max_idle_connections_per_host(config.max_pool_connections.max(1))
-            .tls_config(tls);
-        if let Some(proxy) = choose_proxy(&config.proxies, &endpoint)? {
-            builder = builder.proxy(Some(proxy));
-        }
+        let proxy = choose_proxy(&config.proxies, &endpoint)?;
+        let agent = crate::http_client::agent(|builder| {
+            let builder = builder
+                .accept("")
+                .timeout_connect(Some(Duration::from_secs_f64(config.connect_timeout)))
+                .timeout_per_read(Some(Duration::from_secs_f64(config.read_timeout)))
+                .timeout_per_write(Some(Duration::from_secs_f64(config.read_timeout)))
+                .max_idle_connections(config.max_pool_connections.max(1))
+                .max_idle_connections_per_host(config.max_pool_connections.max(1))
+                .tls_config(tls);
+            match proxy {
+                Some(proxy) => builder.proxy(Some(proxy)),
+                None => builder,
+            }
+        });
         Ok(Transport {
-            agent: builder.build().into(),
+            agent,
             bucket: std::sync::RwLock::new(*bucket),
             aws_endpoint: config.endpoint_url.is_none(),
             credentials,
