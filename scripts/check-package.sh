@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Rust package checks of the test command: a throwaway crate that depends on this one
-# by path builds an rlib only (no libs3storage.so / .a, no cbindgen); `cargo deny check`
+# by path builds an rlib only (no libs3storage.so / .a, no cbindgen, no C layer); `cargo deny check`
 # (licenses, bans, sources; advisories when a RustSec database can be had: it is fetched
 # from GitHub, which some machines cannot reach); `cargo publish --dry-run`.
 set -euo pipefail
@@ -19,7 +19,7 @@ rust_consumer() {
   echo 'pub fn storage() -> s3storage::Settings { s3storage::Settings::new() }' > "$dir/src/lib.rs"
   cp Cargo.lock "$dir/"  # the versions this repository tests with
   cargo build --quiet --manifest-path "$dir/Cargo.toml" --message-format=json > "$tmp/build.json"
-  python3 - "$tmp/build.json" <<'PY'
+  python3 - "$tmp/build.json" "$tmp/rlib.txt" <<'PY'
 import json, sys
 files = []
 for line in open(sys.argv[1]):
@@ -30,7 +30,12 @@ print("\n".join(files))
 assert files, "no s3storage artifact built"
 bad = [f for f in files if not f.endswith((".rlib", ".rmeta"))]
 assert not bad, f"a Rust dependency built C libraries: {bad}"
+open(sys.argv[2], "w").write("\n".join(f for f in files if f.endswith(".rlib")))
 PY
+  # Nor the C layer: the rlib exports no s3storage_ C function.
+  nm --defined-only "$(head -1 "$tmp/rlib.txt")" > "$tmp/symbols.txt" 2> /dev/null || true
+  grep -q "Storage" "$tmp/symbols.txt"
+  lacks " T s3storage_(new|save|errinfo)$" "$tmp/symbols.txt"
   cargo tree --manifest-path "$dir/Cargo.toml" --edges normal,build > "$tmp/tree.txt"
   grep -q "^s3storage_consumer v" "$tmp/tree.txt"
   grep -q "s3storage v$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)" "$tmp/tree.txt"
@@ -44,7 +49,7 @@ check "cargo deny check licenses bans sources" \
 advisories() {
   local dbs="${CARGO_HOME:-$HOME/.cargo}/advisory-dbs" db
   cargo deny fetch db || true  # fails quietly where GitHub cannot be reached
-  db=$(ls -d "$dbs"/advisory-db-* 2> /dev/null | head -1)
+  db=$(find "$dbs" -maxdepth 1 -name 'advisory-db-*' -type d 2> /dev/null | head -1 || true)
   if [ -n "$db" ] && [ -d "$db/crates" ]; then
     echo "RustSec database of $(git -C "$db" log -1 --format=%cs)"
     cargo deny --offline check --hide-inclusion-graph advisories

@@ -69,7 +69,9 @@ rust_suite() {
   export S3STORAGE_TEST_SKIPS="$work/$server.skips"
   : > "$S3STORAGE_TEST_SKIPS"
   local status=0
-  cargo test --workspace --all-targets --no-fail-fast "$@" 2>&1 | tee "$work/$server.log" || status=$?
+  # With the C layer (`capi`), so that the tests of the C ABI run too.
+  cargo test --workspace --all-targets --no-fail-fast --features s3storage/capi "$@" 2>&1 |
+    tee "$work/$server.log" || status=$?
   local passed failed skipped crashed note=""
   read -r passed failed crashed < <(awk '/^test result:/ { results++; for (i = 1; i < NF; i++) {
       if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i } }

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Regenerates the committed C header, include/s3storage.h: cargo-c (`cargo cbuild`) runs
-# cbindgen over src/ffi with cbindgen.toml; this copies its header into the source tree.
+# Regenerates the committed C header, include/s3storage.h: build.rs runs cbindgen over
+# src/ffi with cbindgen.toml when the `capi` feature is on (the one generator; cargo-c
+# installs the same file); this copies the header it wrote into the source tree.
 # `scripts/update-header.sh --check` only compares (the test command runs it that way and
 # fails while the committed copy differs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 check=false
 [ "${1:-}" = --check ] && check=true
-host=$(rustc -vV | sed -n 's/^host: //p')
-out=${CARGO_TARGET_DIR:-$PWD/target}/$host/debug
-generated=$out/include/s3storage.h
-# cargo-c writes the header only when it rebuilds the library or misses its own copy:
-# remove both copies in either mode, so that the header compared is generated now from
-# the current cbindgen.toml (a change to cbindgen.toml alone rebuilds nothing), and a
-# build that writes elsewhere (another profile) leaves no stale copy to compare.
-rm -f "$out/s3storage.h" "$generated"
-cargo cbuild --profile dev
-if [ ! -f "$generated" ]; then
-  echo "update-header.sh: cargo cbuild produced no $generated" >&2
+# build.rs reruns when cbindgen.toml or src/ffi change (its rerun-if-changed lines), so
+# the header compared is always the one generated from the current sources; the build
+# names the directory it wrote into.
+out_dir=$(cargo build --quiet --lib --features capi --message-format=json |
+  python3 -c '
+import json, sys
+dirs = [m["out_dir"] for m in map(json.loads, sys.stdin)
+        if m.get("reason") == "build-script-executed"
+        and m["package_id"].split("#")[-1].split("@")[0] == "s3storage"]
+print(dirs[-1] if dirs else "")')
+generated=$out_dir/s3storage.h
+if [ -z "$out_dir" ] || [ ! -f "$generated" ]; then
+  echo "update-header.sh: build.rs wrote no header (out_dir: '$out_dir')" >&2
   exit 1
 fi
 if cmp -s "$generated" include/s3storage.h; then

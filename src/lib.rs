@@ -55,6 +55,8 @@ mod config;
 mod content;
 mod content_type;
 mod error;
+/// The C ABI (`include/s3storage.h`): only with the `capi` feature.
+#[cfg(feature = "capi")]
 pub mod ffi;
 mod file;
 mod http_client;

@@ -63,8 +63,10 @@ fn facade_level(level: Level) -> log_facade::Level {
 
 /// Forwards the `log` records of other crates (rustls, ureq) at warn and above to the
 /// library's sink, for C programs, which have no `log` backend of their own.
+#[cfg(feature = "capi")]
 struct Bridge;
 
+#[cfg(feature = "capi")]
 impl log_facade::Log for Bridge {
     fn enabled(&self, metadata: &log_facade::Metadata<'_>) -> bool {
         metadata.level() <= log_facade::Level::Warn && !metadata.target().starts_with("s3storage")
@@ -85,6 +87,7 @@ impl log_facade::Log for Bridge {
 
 /// Makes the records of the libraries underneath reach the sink too, unless the
 /// program installed a `log` backend of its own (then they go there).
+#[cfg(feature = "capi")]
 pub(crate) fn install_bridge() {
     if log_facade::set_boxed_logger(Box::new(Bridge)).is_ok() {
         log_facade::set_max_level(log_facade::LevelFilter::Warn);

@@ -418,13 +418,9 @@ impl Storage {
         self.save_content(name, Content::file(file), size, options)
     }
 
-    /// `save` of a buffer (read again from memory after a lost create-only race).
-    pub(crate) fn save_bytes(
-        &self,
-        name: &str,
-        data: &[u8],
-        options: &SaveOptions,
-    ) -> Result<String> {
+    /// `save` of a buffer, with per-save options: read again from memory after a lost
+    /// create-only race, never spooled to disk.
+    pub fn save_bytes(&self, name: &str, data: &[u8], options: &SaveOptions) -> Result<String> {
         self.check_save(name, options)?;
         let size = Some(data.len() as u64);
         self.save_content(name, Content::bytes(data), size, options)
