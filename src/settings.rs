@@ -309,7 +309,7 @@ fn check_value(name: &str, value: &Value) -> Result<()> {
             text.trim_end_matches('/')
         ))),
         "AWS_S3_ENDPOINT_URL" if text.starts_with("memory://") => {
-            crate::store::memory::parse_endpoint(text).map_or(Ok(()), |parsed| parsed.map(drop))
+            memory_endpoint(text).map_or(Ok(()), |parsed| parsed.map(drop))
         }
         "AWS_S3_ENDPOINT_URL" if !(text.starts_with("http://") || text.starts_with("https://")) => {
             Err(Error::Config(format!(
@@ -328,6 +328,37 @@ fn check_value(name: &str, value: &Value) -> Result<()> {
         )),
         _ => Ok(()),
     }
+}
+
+/// S3's page size, the in-memory store's default.
+const MEMORY_PAGE: usize = 1000;
+
+/// The store name of a `memory://NAME[?max_keys=N]` endpoint (the in-memory store) and
+/// its page size; `None` for any other endpoint.
+pub(crate) fn memory_endpoint(endpoint: &str) -> Option<Result<(String, usize)>> {
+    let rest = endpoint.strip_prefix("memory://")?;
+    let (name, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let name = name.trim_end_matches('/');
+    if name.is_empty() || name.contains('/') {
+        return Some(Err(Error::Config(format!(
+            "AWS_S3_ENDPOINT_URL: {endpoint:?} must be memory://NAME (a name without '/')"
+        ))));
+    }
+    let mut page = MEMORY_PAGE;
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        match pair.split_once('=') {
+            Some(("max_keys", value)) if value.parse::<usize>().is_ok_and(|n| n > 0) => {
+                page = value.parse().unwrap_or(MEMORY_PAGE);
+            }
+            _ => {
+                return Some(Err(Error::Config(format!(
+                    "AWS_S3_ENDPOINT_URL: {endpoint:?}: the only option of memory:// is \
+                     max_keys=N (N > 0)"
+                ))))
+            }
+        }
+    }
+    Some(Ok((name.to_string(), page)))
 }
 
 fn check_dict(name: &str, map: &Map<String, Json>) -> Result<()> {

@@ -25,8 +25,6 @@ use std::time::SystemTime;
 
 /// The smallest part S3 accepts but for the last one.
 const MIN_PART: usize = 5 * 1024 * 1024;
-/// S3's page size.
-const DEFAULT_PAGE: usize = 1000;
 
 /// The kinds of call a fault can be injected into (one per request kind).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -182,31 +180,7 @@ pub fn forget(name: &str) {
 }
 
 /// The store name of a `memory://NAME[?max_keys=N]` endpoint, and its page size.
-pub(crate) fn parse_endpoint(endpoint: &str) -> Option<Result<(String, usize)>> {
-    let rest = endpoint.strip_prefix("memory://")?;
-    let (name, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let name = name.trim_end_matches('/');
-    if name.is_empty() || name.contains('/') {
-        return Some(Err(Error::Config(format!(
-            "AWS_S3_ENDPOINT_URL: {endpoint:?} must be memory://NAME (a name without '/')"
-        ))));
-    }
-    let mut page = DEFAULT_PAGE;
-    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
-        match pair.split_once('=') {
-            Some(("max_keys", value)) if value.parse::<usize>().is_ok_and(|n| n > 0) => {
-                page = value.parse().unwrap_or(DEFAULT_PAGE);
-            }
-            _ => {
-                return Some(Err(Error::Config(format!(
-                    "AWS_S3_ENDPOINT_URL: {endpoint:?}: the only option of memory:// is \
-                     max_keys=N (N > 0)"
-                ))))
-            }
-        }
-    }
-    Some(Ok((name.to_string(), page)))
-}
+pub(crate) use crate::settings::memory_endpoint as parse_endpoint;
 
 /// One storage's view of an in-memory bucket.
 pub(crate) struct MemoryStore {
