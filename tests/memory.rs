@@ -3,6 +3,9 @@
 //! persistent ones reported, poisoned files, nothing half-written, no upload left). Runs
 //! with no server, whatever the target.
 
+mod common;
+
+use common::proxy::read_all as read;
 use s3storage::memory::{self, Call, Fault};
 use s3storage::{ResultCode, Settings, Storage};
 use std::io::Write;
@@ -20,17 +23,6 @@ fn on(name: &str, extra: &[(&str, &str)]) -> Storage {
         settings.set(key, value).unwrap();
     }
     Storage::new(&settings).unwrap()
-}
-
-fn read(storage: &Storage, name: &str) -> s3storage::Result<Vec<u8>> {
-    let mut file = storage.open(name, "rb")?;
-    let (mut data, mut buffer) = (Vec::new(), vec![0u8; MIB]);
-    loop {
-        match file.read_bytes(&mut buffer)? {
-            0 => return Ok(data),
-            n => data.extend_from_slice(&buffer[..n]),
-        }
-    }
 }
 
 fn bytes(len: usize, seed: u8) -> Vec<u8> {

@@ -358,12 +358,13 @@ mod tests {
         s3storage_settings_free(settings);
     }
 
-    #[test]
-    fn errinfo_follows_the_last_failure() {
+    /// A C storage on the in-memory store `endpoint`.
+    fn memory_storage(endpoint: &CStr) -> *mut s3storage {
         let settings = s3storage_settings_new();
         for (key, value) in [
             (c"AWS_STORAGE_BUCKET_NAME", c"b"),
-            (c"AWS_S3_ENDPOINT_URL", c"memory://ffi-errinfo"),
+            (c"AWS_S3_ENDPOINT_URL", endpoint),
+            (c"AWS_S3_FILE_OVERWRITE", c"True"),
         ] {
             assert_eq!(
                 s3storage_settings_set(settings, key.as_ptr(), value.as_ptr()),
@@ -372,6 +373,13 @@ mod tests {
         }
         let mut storage: *mut s3storage = std::ptr::null_mut();
         assert_eq!(s3storage_new(settings, &mut storage), S3STORAGE_OK);
+        s3storage_settings_free(settings);
+        storage
+    }
+
+    #[test]
+    fn errinfo_follows_the_last_failure() {
+        let storage = memory_storage(c"memory://ffi-errinfo");
         use crate::memory::{inject_fault, Call, Fault};
         inject_fault("ffi-errinfo", Call::Head, Fault::AccessDenied, 1).unwrap();
         let mut exists = false;
@@ -393,7 +401,6 @@ mod tests {
         assert_eq!(unsafe { CStr::from_ptr(s3_code) }.to_bytes(), b"");
         assert_eq!(unsafe { CStr::from_ptr(request_id) }.to_bytes(), b"");
         s3storage_free(storage);
-        s3storage_settings_free(settings);
     }
 
     #[test]
@@ -411,19 +418,7 @@ mod tests {
 
     #[test]
     fn impossible_lengths_are_invalid_arguments_not_crashes() {
-        let settings = s3storage_settings_new();
-        for (key, value) in [
-            (c"AWS_STORAGE_BUCKET_NAME", c"b"),
-            (c"AWS_S3_ENDPOINT_URL", c"memory://ffi-impossible-lengths"),
-            (c"AWS_S3_FILE_OVERWRITE", c"True"),
-        ] {
-            assert_eq!(
-                s3storage_settings_set(settings, key.as_ptr(), value.as_ptr()),
-                S3STORAGE_OK
-            );
-        }
-        let mut storage: *mut s3storage = std::ptr::null_mut();
-        assert_eq!(s3storage_new(settings, &mut storage), S3STORAGE_OK);
+        let storage = memory_storage(c"memory://ffi-impossible-lengths");
         let byte = 0u8;
         let data: *const c_void = (&byte as *const u8).cast();
         let mut saved: *mut c_char = std::ptr::null_mut();
@@ -450,6 +445,5 @@ mod tests {
             .sum();
         assert_eq!(sent, 0, "a write was sent");
         s3storage_free(storage);
-        s3storage_settings_free(settings);
     }
 }
