@@ -14,8 +14,15 @@ pub const BUCKET: &str = "s3storage-tests";
 /// configured (plain `cargo test`), or with S3STORAGE_TEST_TARGET=memory. Tests that need
 /// what it lacks (tests/servers/capabilities, line `memory`) skip, saying so.
 pub fn on_memory() -> bool {
-    std::env::var("S3STORAGE_TEST_TARGET").is_ok_and(|target| target == "memory")
-        || std::env::var("S3STORAGE_TEST_ENDPOINT").is_err()
+    if std::env::var("S3STORAGE_TEST_TARGET").is_ok_and(|target| target == "memory") {
+        return true;
+    }
+    let configured = std::env::var("S3STORAGE_TEST_ENDPOINT").is_ok();
+    // Under scripts/test.sh a server target without its server is a broken run, never a
+    // quiet fallback to the in-memory store.
+    let required = std::env::var("S3STORAGE_TEST_TARGET").is_ok_and(|target| target == "server");
+    assert!(configured || !required, "S3STORAGE_TEST_TARGET=server but no S3STORAGE_TEST_ENDPOINT");
+    !configured
 }
 
 /// The endpoint of the target: the server scripts/test.sh started, or the in-memory store.
