@@ -66,6 +66,19 @@ fn check_cloudfront(settings: &Settings) -> Result<()> {
     Ok(())
 }
 
+/// Where S3 requests go: what [`Config::endpoint`] decides for the protocol layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct S3Endpoint {
+    /// The endpoint URL (`https://s3.eu-west-1.amazonaws.com`, or the custom one).
+    pub url: String,
+    /// The region requests are signed for.
+    pub region: String,
+    /// Path-style addressing (`endpoint/bucket/key`) rather than virtual-hosted.
+    pub path_style: bool,
+    /// Whether the endpoint is AWS's own, derived from the region (it moves with it).
+    pub aws: bool,
+}
+
 /// The endpoint and region: `AWS_S3_ENDPOINT_URL` / `AWS_S3_REGION_NAME`, or the legacy
 /// `AWS_S3_HOST` + `AWS_S3_PORT` and `AWS_ORIGIN`.
 fn endpoint_and_region(
@@ -332,6 +345,40 @@ pub(crate) struct Config {
     pub(crate) temp_dir: Option<std::path::PathBuf>,
 }
 
+impl Config {
+    /// The endpoint, region and addressing of S3 requests, with `region` the region
+    /// resolved after the settings (botocore's chain adds the profile's): AWS's regional
+    /// endpoint unless one is set; botocore's addressing (virtual for DNS-compatible
+    /// bucket names on AWS, path on a custom endpoint) unless AWS_S3_ADDRESSING_STYLE says.
+    pub(crate) fn endpoint(&self, region: Option<&str>) -> S3Endpoint {
+        let url = match &self.endpoint_url {
+            Some(url) => url.clone(),
+            None => {
+                let scheme = if self.use_ssl { "https" } else { "http" };
+                match region {
+                    None | Some("us-east-1") => format!("{scheme}://s3.amazonaws.com"),
+                    Some(region) => format!("{scheme}://s3.{region}.amazonaws.com"),
+                }
+            }
+        };
+        let path_style = match self.addressing_style {
+            AddressingStyle::Path => true,
+            AddressingStyle::Virtual => false,
+            AddressingStyle::Auto => {
+                self.endpoint_url.is_some()
+                    || self.bucket_name.contains('.')
+                    || self.bucket_name.chars().any(|c| c.is_ascii_uppercase())
+            }
+        };
+        S3Endpoint {
+            url,
+            region: region.unwrap_or("us-east-1").to_string(),
+            path_style,
+            aws: self.endpoint_url.is_none(),
+        }
+    }
+}
+
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hidden = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
@@ -358,5 +405,52 @@ impl fmt::Debug for Config {
             .field("verify", &self.verify)
             .field("proxies", &self.proxies)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::settings::Settings;
+
+    fn config(pairs: &[(&str, &str)]) -> super::Config {
+        let mut settings = Settings::new();
+        settings.set("AWS_STORAGE_BUCKET_NAME", "media").unwrap();
+        for (key, value) in pairs {
+            settings.set(key, value).unwrap();
+        }
+        super::Config::resolve(&settings).unwrap()
+    }
+
+    #[test]
+    fn endpoints_regions_and_addressing_as_botocore() {
+        let aws = config(&[]).endpoint(Some("eu-west-1"));
+        assert_eq!(aws.url, "https://s3.eu-west-1.amazonaws.com");
+        assert_eq!(
+            (aws.region.as_str(), aws.path_style, aws.aws),
+            ("eu-west-1", false, true)
+        );
+        let default = config(&[]).endpoint(None);
+        assert_eq!(
+            (default.url.as_str(), default.region.as_str()),
+            ("https://s3.amazonaws.com", "us-east-1")
+        );
+        let custom = config(&[("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9000/")]).endpoint(None);
+        assert_eq!(
+            (custom.url.as_str(), custom.path_style, custom.aws),
+            ("http://127.0.0.1:9000", true, false)
+        );
+        let mut dotted = Settings::new();
+        dotted.set("AWS_STORAGE_BUCKET_NAME", "my.bucket").unwrap();
+        let dotted = super::Config::resolve(&dotted)
+            .unwrap()
+            .endpoint(Some("us-east-1"));
+        assert!(dotted.path_style, "a dotted name cannot be a virtual host");
+        let virtual_style = config(&[
+            ("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9000"),
+            ("AWS_S3_ADDRESSING_STYLE", "virtual"),
+        ]);
+        assert!(!virtual_style.endpoint(None).path_style);
+        let plain = config(&[("AWS_S3_USE_SSL", "False")]).endpoint(Some("ap-south-1"));
+        assert_eq!(plain.url, "http://s3.ap-south-1.amazonaws.com");
     }
 }

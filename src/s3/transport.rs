@@ -10,7 +10,7 @@ pub(crate) use super::reply::{xml_field, Reply};
 use super::signed::{SendError, Signed};
 use crate::aws::sigv4::SigningKeys;
 use crate::aws::CredentialSource;
-use crate::config::{AddressingStyle, Config, Verify};
+use crate::config::{Config, Verify};
 use crate::error::{Error, Result};
 use crate::log;
 use http::HeaderMap;
@@ -62,37 +62,16 @@ enum Attempt {
 impl Transport {
     /// Builds the pooled client and the signing bucket for a configuration.
     pub fn new(config: &Config, credentials: CredentialSource) -> Result<Transport> {
-        let endpoint = match &config.endpoint_url {
-            Some(url) => url.clone(),
-            None => {
-                let scheme = if config.use_ssl { "https" } else { "http" };
-                match config.region_name.as_deref() {
-                    None | Some("us-east-1") => format!("{scheme}://s3.amazonaws.com"),
-                    Some(region) => format!("{scheme}://s3.{region}.amazonaws.com"),
-                }
-            }
-        };
+        let target = config.endpoint(config.region_name.as_deref());
+        let endpoint = target.url.clone();
         let region = Region::Custom {
-            region: config
-                .region_name
-                .clone()
-                .unwrap_or_else(|| "us-east-1".into()),
+            region: target.region.clone(),
             endpoint: endpoint.clone(),
         };
         let initial = credentials.current()?;
         let mut bucket = Bucket::new(&config.bucket_name, region, initial)
             .map_err(|error| Error::Config(format!("AWS_STORAGE_BUCKET_NAME: {error}")))?;
-        let path_style = match config.addressing_style {
-            AddressingStyle::Path => true,
-            AddressingStyle::Virtual => false,
-            // botocore: virtual for DNS-compatible names on AWS, path on custom endpoints.
-            AddressingStyle::Auto => {
-                config.endpoint_url.is_some()
-                    || config.bucket_name.contains('.')
-                    || config.bucket_name.chars().any(|c| c.is_ascii_uppercase())
-            }
-        };
-        if path_style {
+        if target.path_style {
             bucket.set_path_style();
         } else {
             bucket.set_subdomain_style();
@@ -118,7 +97,7 @@ impl Transport {
         Ok(Transport {
             agent,
             bucket: std::sync::RwLock::new(*bucket),
-            aws_endpoint: config.endpoint_url.is_none(),
+            aws_endpoint: target.aws,
             credentials,
             max_attempts: config.max_attempts,
             payload_signing: config.payload_signing,

@@ -21,7 +21,10 @@ pub fn on_memory() -> bool {
     // Under scripts/test.sh a server target without its server is a broken run, never a
     // quiet fallback to the in-memory store.
     let required = std::env::var("S3STORAGE_TEST_TARGET").is_ok_and(|target| target == "server");
-    assert!(configured || !required, "S3STORAGE_TEST_TARGET=server but no S3STORAGE_TEST_ENDPOINT");
+    assert!(
+        configured || !required,
+        "S3STORAGE_TEST_TARGET=server but no S3STORAGE_TEST_ENDPOINT"
+    );
     !configured
 }
 
