@@ -43,7 +43,8 @@ pub(crate) fn check_key(pem: &str) -> Result<()> {
 
 /// Signs `url` with a canned policy expiring `expire` seconds from now.
 pub(crate) fn sign(config: &Config, url: &str, expire: u64) -> Result<String> {
-    let (Some(pem), Some(key_id)) = (&config.cloudfront_key, &config.cloudfront_key_id) else {
+    let (Some(pem), Some(key_id)) = (&config.urls.cloudfront_key, &config.urls.cloudfront_key_id)
+    else {
         return Ok(url.to_string());
     };
     let expires = OffsetDateTime::now_utc().unix_timestamp() + expire as i64;

@@ -66,7 +66,7 @@ fn check_cloudfront(settings: &Settings) -> Result<()> {
     Ok(())
 }
 
-/// Where S3 requests go: what [`Config::endpoint`] decides for the protocol layer.
+/// Where S3 requests go: what [`Config::s3_endpoint`] decides for the protocol layer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct S3Endpoint {
     /// The endpoint URL (`https://s3.eu-west-1.amazonaws.com`, or the custom one).
@@ -223,11 +223,7 @@ impl Config {
         let (endpoint_url, region_name) = endpoint_and_region(settings, &client);
         let transfer = transfer(settings);
         Ok(Config {
-            access_key: settings.first_string(&["AWS_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"]),
-            secret_key: settings
-                .first_string(&["AWS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"]),
-            security_token: settings.first_string(&["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]),
-            session_profile: settings.string("AWS_S3_SESSION_PROFILE"),
+            keys: keys(settings)?,
             bucket_name,
             location: settings.string("AWS_LOCATION").unwrap_or_default(),
             file_overwrite: settings.flag("AWS_S3_FILE_OVERWRITE", true),
@@ -236,14 +232,15 @@ impl Config {
             bucket_acl: settings.string("AWS_BUCKET_ACL"),
             auto_create_bucket: settings.flag("AWS_AUTO_CREATE_BUCKET", false),
             encryption: settings.flag("AWS_S3_ENCRYPTION", false),
-            querystring_auth: settings.flag("AWS_QUERYSTRING_AUTH", true),
-            querystring_expire: settings.int("AWS_QUERYSTRING_EXPIRE").unwrap_or(3600),
-            signature_version: signature_version(settings, &client),
-            custom_domain: settings.string("AWS_S3_CUSTOM_DOMAIN"),
-            url_protocol: url_protocol(settings),
-            cloudfront_key: settings.string("AWS_CLOUDFRONT_KEY"),
-            cloudfront_key_id: settings.string("AWS_CLOUDFRONT_KEY_ID"),
-            addressing_style: addressing_style(settings, &client),
+            urls: UrlSpec {
+                querystring_auth: settings.flag("AWS_QUERYSTRING_AUTH", true),
+                querystring_expire: settings.int("AWS_QUERYSTRING_EXPIRE").unwrap_or(3600),
+                signature_version: signature_version(settings, &client),
+                custom_domain: settings.string("AWS_S3_CUSTOM_DOMAIN"),
+                url_protocol: url_protocol(settings),
+                cloudfront_key: settings.string("AWS_CLOUDFRONT_KEY"),
+                cloudfront_key_id: settings.string("AWS_CLOUDFRONT_KEY_ID"),
+            },
             gzip: settings.flag("AWS_IS_GZIPPED", false),
             gzip_content_types: match settings.get("GZIP_CONTENT_TYPES") {
                 Some(Value::List(items)) => items.clone(),
@@ -252,29 +249,33 @@ impl Config {
                     .map(|s| s.to_string())
                     .collect(),
             },
-            endpoint_url,
-            region_name,
-            use_ssl: settings.flag("AWS_S3_USE_SSL", true),
-            verify: verify(settings),
-            proxies: proxies(settings, &client),
-            // S3's smallest part (but the last) is 5 MiB.
-            file_buffer_size: settings
-                .int("AWS_S3_FILE_BUFFER_SIZE")
-                .unwrap_or(5 * MIB)
-                .max(5 * MIB) as usize,
-            multipart_threshold: transfer.multipart_threshold,
-            multipart_chunksize: transfer.multipart_chunksize,
-            max_concurrency: transfer.max_concurrency,
-            connect_timeout: client.seconds("connect_timeout", 60.0),
-            read_timeout: client.seconds("read_timeout", 60.0),
-            max_pool_connections: client
-                .0
-                .get("max_pool_connections")
-                .and_then(Json::as_u64)
-                .unwrap_or(10) as usize,
-            max_attempts: client.max_attempts(),
-            payload_signing: client.payload_signing(),
-            temp_dir: settings.string("FILE_UPLOAD_TEMP_DIR").map(Into::into),
+            endpoint: EndpointSpec {
+                url: endpoint_url,
+                region: region_name,
+                use_ssl: settings.flag("AWS_S3_USE_SSL", true),
+                addressing: addressing_style(settings, &client),
+            },
+            http: HttpSpec {
+                verify: verify(settings),
+                proxies: proxies(settings, &client),
+                connect_timeout: client.seconds("connect_timeout", 60.0),
+                read_timeout: client.seconds("read_timeout", 60.0),
+                max_pool_connections: (client.0.get("max_pool_connections"))
+                    .and_then(Json::as_u64)
+                    .unwrap_or(10) as usize,
+                max_attempts: client.max_attempts(),
+                payload_signing: client.payload_signing(),
+            },
+            transfer: TransferSpec {
+                // S3's smallest part (but the last) is 5 MiB.
+                file_buffer_size: (settings.int("AWS_S3_FILE_BUFFER_SIZE"))
+                    .unwrap_or(5 * MIB)
+                    .max(5 * MIB) as usize,
+                multipart_threshold: transfer.multipart_threshold,
+                multipart_chunksize: transfer.multipart_chunksize,
+                max_concurrency: transfer.max_concurrency,
+                temp_dir: settings.string("FILE_UPLOAD_TEMP_DIR").map(Into::into),
+            },
         })
     }
 }
@@ -306,11 +307,9 @@ pub(crate) enum Verify {
 /// Resolved, typed configuration of one storage.
 #[derive(Clone)]
 pub(crate) struct Config {
-    pub(crate) access_key: Option<String>,
-    pub(crate) secret_key: Option<String>,
-    pub(crate) security_token: Option<String>,
-    pub(crate) session_profile: Option<String>,
+    /// The bucket.
     pub(crate) bucket_name: String,
+    /// `AWS_LOCATION`, the prefix of every key.
     pub(crate) location: String,
     pub(crate) file_overwrite: bool,
     pub(crate) object_parameters: Map<String, Json>,
@@ -318,6 +317,114 @@ pub(crate) struct Config {
     pub(crate) bucket_acl: Option<String>,
     pub(crate) auto_create_bucket: bool,
     pub(crate) encryption: bool,
+    pub(crate) gzip: bool,
+    pub(crate) gzip_content_types: Vec<String>,
+    /// For identity: the keys and profile the settings give.
+    pub(crate) keys: KeySpec,
+    /// For the protocol: where requests go.
+    pub(crate) endpoint: EndpointSpec,
+    /// For the HTTP client: TLS, proxies, timeouts, pool, retries, payload signing.
+    pub(crate) http: HttpSpec,
+    /// For uploads: part sizes, threshold, concurrency, spool directory.
+    pub(crate) transfer: TransferSpec,
+    /// For `url()`: presigning, custom domain, CloudFront.
+    pub(crate) urls: UrlSpec,
+}
+
+/// The keys and profile of the settings, else of the environment (django-storages reads
+/// both, as `lookup_env`): keys come in pairs, and never together with a profile. With
+/// none, the chain in `aws/` looks further.
+#[derive(Clone, Default)]
+pub(crate) struct KeySpec {
+    pub(crate) access_key: Option<String>,
+    pub(crate) secret_key: Option<String>,
+    pub(crate) security_token: Option<String>,
+    pub(crate) session_profile: Option<String>,
+    /// Whether the access key came from the settings (not the environment).
+    pub(crate) from_settings: bool,
+}
+
+/// A setting, else the first of these environment variables that is set and not empty.
+fn setting_or_env(setting: Option<String>, names: &[&str]) -> Option<String> {
+    setting.or_else(|| {
+        (names.iter()).find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+    })
+}
+
+/// The settings' keys and profile, with the environment's fallback, checked.
+fn keys(settings: &Settings) -> Result<KeySpec> {
+    let access = settings.first_string(&["AWS_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"]);
+    let keys = KeySpec {
+        from_settings: access.is_some(),
+        access_key: setting_or_env(access, &["AWS_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"]),
+        secret_key: setting_or_env(
+            settings.first_string(&["AWS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"]),
+            &["AWS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"],
+        ),
+        security_token: setting_or_env(
+            settings.first_string(&["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]),
+            &["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"],
+        ),
+        session_profile: setting_or_env(
+            settings.string("AWS_S3_SESSION_PROFILE"),
+            &["AWS_S3_SESSION_PROFILE"],
+        ),
+    };
+    if keys.session_profile.is_some() && (keys.access_key.is_some() || keys.secret_key.is_some()) {
+        return Err(Error::Config(
+            "AWS_S3_SESSION_PROFILE/session_profile should not be provided with \
+             AWS_S3_ACCESS_KEY_ID/access_key and AWS_S3_SECRET_ACCESS_KEY/secret_key"
+                .into(),
+        ));
+    }
+    if keys.access_key.is_some() != keys.secret_key.is_some() {
+        let missing = match keys.access_key.is_some() {
+            true => "AWS_S3_SECRET_ACCESS_KEY (or AWS_SECRET_ACCESS_KEY)",
+            false => "AWS_S3_ACCESS_KEY_ID (or AWS_ACCESS_KEY_ID)",
+        };
+        return Err(Error::Config(format!(
+            "{missing} is missing: keys must be set in pairs"
+        )));
+    }
+    Ok(keys)
+}
+
+/// Where S3 requests go, as the settings say (see [`Config::s3_endpoint`]).
+#[derive(Clone, Debug)]
+pub(crate) struct EndpointSpec {
+    /// `AWS_S3_ENDPOINT_URL`, without a trailing slash.
+    pub(crate) url: Option<String>,
+    /// `AWS_S3_REGION_NAME` (or the legacy host's region), before botocore's chain.
+    pub(crate) region: Option<String>,
+    pub(crate) use_ssl: bool,
+    pub(crate) addressing: AddressingStyle,
+}
+
+/// The HTTP client's part: `AWS_S3_VERIFY`, proxies and `AWS_S3_CLIENT_CONFIG`.
+#[derive(Clone, Debug)]
+pub(crate) struct HttpSpec {
+    pub(crate) verify: Verify,
+    pub(crate) proxies: BTreeMap<String, String>,
+    pub(crate) connect_timeout: f64,
+    pub(crate) read_timeout: f64,
+    pub(crate) max_pool_connections: usize,
+    pub(crate) max_attempts: u32,
+    pub(crate) payload_signing: Option<bool>,
+}
+
+/// Uploads: `AWS_S3_FILE_BUFFER_SIZE`, `AWS_S3_TRANSFER_CONFIG`, `FILE_UPLOAD_TEMP_DIR`.
+#[derive(Clone, Debug)]
+pub(crate) struct TransferSpec {
+    pub(crate) file_buffer_size: usize,
+    pub(crate) multipart_threshold: u64,
+    pub(crate) multipart_chunksize: u64,
+    pub(crate) max_concurrency: usize,
+    pub(crate) temp_dir: Option<std::path::PathBuf>,
+}
+
+/// `url()`: presigning, its lifetime and signature, the custom domain and CloudFront.
+#[derive(Clone)]
+pub(crate) struct UrlSpec {
     pub(crate) querystring_auth: bool,
     pub(crate) querystring_expire: u64,
     pub(crate) signature_version: SignatureVersion,
@@ -325,24 +432,6 @@ pub(crate) struct Config {
     pub(crate) url_protocol: String,
     pub(crate) cloudfront_key: Option<String>,
     pub(crate) cloudfront_key_id: Option<String>,
-    pub(crate) addressing_style: AddressingStyle,
-    pub(crate) gzip: bool,
-    pub(crate) gzip_content_types: Vec<String>,
-    pub(crate) endpoint_url: Option<String>,
-    pub(crate) region_name: Option<String>,
-    pub(crate) use_ssl: bool,
-    pub(crate) verify: Verify,
-    pub(crate) proxies: BTreeMap<String, String>,
-    pub(crate) file_buffer_size: usize,
-    pub(crate) multipart_threshold: u64,
-    pub(crate) multipart_chunksize: u64,
-    pub(crate) max_concurrency: usize,
-    pub(crate) connect_timeout: f64,
-    pub(crate) read_timeout: f64,
-    pub(crate) max_pool_connections: usize,
-    pub(crate) max_attempts: u32,
-    pub(crate) payload_signing: Option<bool>,
-    pub(crate) temp_dir: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -350,22 +439,26 @@ impl Config {
     /// resolved after the settings (botocore's chain adds the profile's): AWS's regional
     /// endpoint unless one is set; botocore's addressing (virtual for DNS-compatible
     /// bucket names on AWS, path on a custom endpoint) unless AWS_S3_ADDRESSING_STYLE says.
-    pub(crate) fn endpoint(&self, region: Option<&str>) -> S3Endpoint {
-        let url = match &self.endpoint_url {
+    pub(crate) fn s3_endpoint(&self, region: Option<&str>) -> S3Endpoint {
+        let url = match &self.endpoint.url {
             Some(url) => url.clone(),
             None => {
-                let scheme = if self.use_ssl { "https" } else { "http" };
+                let scheme = if self.endpoint.use_ssl {
+                    "https"
+                } else {
+                    "http"
+                };
                 match region {
                     None | Some("us-east-1") => format!("{scheme}://s3.amazonaws.com"),
                     Some(region) => format!("{scheme}://s3.{region}.amazonaws.com"),
                 }
             }
         };
-        let path_style = match self.addressing_style {
+        let path_style = match self.endpoint.addressing {
             AddressingStyle::Path => true,
             AddressingStyle::Virtual => false,
             AddressingStyle::Auto => {
-                self.endpoint_url.is_some()
+                self.endpoint.url.is_some()
                     || self.bucket_name.contains('.')
                     || self.bucket_name.chars().any(|c| c.is_ascii_uppercase())
             }
@@ -374,7 +467,7 @@ impl Config {
             url,
             region: region.unwrap_or("us-east-1").to_string(),
             path_style,
-            aws: self.endpoint_url.is_none(),
+            aws: self.endpoint.url.is_none(),
         }
     }
 }
@@ -383,10 +476,10 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hidden = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
         f.debug_struct("Config")
-            .field("access_key", &self.access_key)
-            .field("secret_key", &hidden(&self.secret_key))
-            .field("security_token", &hidden(&self.security_token))
-            .field("session_profile", &self.session_profile)
+            .field("access_key", &self.keys.access_key)
+            .field("secret_key", &hidden(&self.keys.secret_key))
+            .field("security_token", &hidden(&self.keys.security_token))
+            .field("session_profile", &self.keys.session_profile)
             .field("bucket_name", &self.bucket_name)
             .field("location", &self.location)
             .field("file_overwrite", &self.file_overwrite)
@@ -395,15 +488,15 @@ impl fmt::Debug for Config {
                 &format_args!("{}", redacted_json(&self.object_parameters)),
             )
             .field("default_acl", &self.default_acl)
-            .field("endpoint_url", &self.endpoint_url)
-            .field("region_name", &self.region_name)
-            .field("addressing_style", &self.addressing_style)
-            .field("signature_version", &self.signature_version)
-            .field("custom_domain", &self.custom_domain)
-            .field("cloudfront_key", &hidden(&self.cloudfront_key))
-            .field("cloudfront_key_id", &self.cloudfront_key_id)
-            .field("verify", &self.verify)
-            .field("proxies", &self.proxies)
+            .field("endpoint_url", &self.endpoint.url)
+            .field("region_name", &self.endpoint.region)
+            .field("addressing_style", &self.endpoint.addressing)
+            .field("signature_version", &self.urls.signature_version)
+            .field("custom_domain", &self.urls.custom_domain)
+            .field("cloudfront_key", &hidden(&self.urls.cloudfront_key))
+            .field("cloudfront_key_id", &self.urls.cloudfront_key_id)
+            .field("verify", &self.http.verify)
+            .field("proxies", &self.http.proxies)
             .finish_non_exhaustive()
     }
 }
@@ -422,19 +515,40 @@ mod tests {
     }
 
     #[test]
+    fn keys_come_in_pairs_and_not_with_a_profile() {
+        let mut settings = Settings::new();
+        settings.set("AWS_STORAGE_BUCKET_NAME", "bucket").unwrap();
+        let with = |pairs: &[(&str, &str)]| {
+            let mut settings = settings.clone();
+            for (key, value) in pairs {
+                settings.set(key, value).unwrap();
+            }
+            super::Config::resolve(&settings).err().unwrap().to_string()
+        };
+        let error = with(&[
+            ("AWS_S3_SESSION_PROFILE", "p"),
+            ("AWS_S3_ACCESS_KEY_ID", "a"),
+            ("AWS_S3_SECRET_ACCESS_KEY", "s"),
+        ]);
+        assert!(error.contains("AWS_S3_SESSION_PROFILE"), "{error}");
+        let error = with(&[("AWS_S3_ACCESS_KEY_ID", "a")]);
+        assert!(error.contains("AWS_S3_SECRET_ACCESS_KEY"), "{error}");
+    }
+
+    #[test]
     fn endpoints_regions_and_addressing_as_botocore() {
-        let aws = config(&[]).endpoint(Some("eu-west-1"));
+        let aws = config(&[]).s3_endpoint(Some("eu-west-1"));
         assert_eq!(aws.url, "https://s3.eu-west-1.amazonaws.com");
         assert_eq!(
             (aws.region.as_str(), aws.path_style, aws.aws),
             ("eu-west-1", false, true)
         );
-        let default = config(&[]).endpoint(None);
+        let default = config(&[]).s3_endpoint(None);
         assert_eq!(
             (default.url.as_str(), default.region.as_str()),
             ("https://s3.amazonaws.com", "us-east-1")
         );
-        let custom = config(&[("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9000/")]).endpoint(None);
+        let custom = config(&[("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9000/")]).s3_endpoint(None);
         assert_eq!(
             (custom.url.as_str(), custom.path_style, custom.aws),
             ("http://127.0.0.1:9000", true, false)
@@ -443,14 +557,14 @@ mod tests {
         dotted.set("AWS_STORAGE_BUCKET_NAME", "my.bucket").unwrap();
         let dotted = super::Config::resolve(&dotted)
             .unwrap()
-            .endpoint(Some("us-east-1"));
+            .s3_endpoint(Some("us-east-1"));
         assert!(dotted.path_style, "a dotted name cannot be a virtual host");
         let virtual_style = config(&[
             ("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9000"),
             ("AWS_S3_ADDRESSING_STYLE", "virtual"),
         ]);
-        assert!(!virtual_style.endpoint(None).path_style);
-        let plain = config(&[("AWS_S3_USE_SSL", "False")]).endpoint(Some("ap-south-1"));
+        assert!(!virtual_style.s3_endpoint(None).path_style);
+        let plain = config(&[("AWS_S3_USE_SSL", "False")]).s3_endpoint(Some("ap-south-1"));
         assert_eq!(plain.url, "http://s3.ap-south-1.amazonaws.com");
     }
 }

@@ -110,18 +110,18 @@ pub(crate) fn build(
     key: &str,
     options: &UrlOptions,
 ) -> Result<String> {
-    let expire = options.expire.unwrap_or(config.querystring_expire);
-    if let Some(domain) = &config.custom_domain {
+    let expire = options.expire.unwrap_or(config.urls.querystring_expire);
+    if let Some(domain) = &config.urls.custom_domain {
         let mut url = format!(
             "{}//{}/{}",
-            config.url_protocol,
+            config.urls.url_protocol,
             domain,
             filepath_to_uri(key)
         );
         if let Some(parameters) = options.parameters.as_ref().filter(|p| !p.is_empty()) {
             url = format!("{url}?{}", urlencode(parameters));
         }
-        if config.querystring_auth && config.cloudfront_key.is_some() {
+        if config.urls.querystring_auth && config.urls.cloudfront_key.is_some() {
             return cloudfront::sign(config, &url, expire);
         }
         return Ok(url);
@@ -138,8 +138,8 @@ pub(crate) fn build(
         method: &method,
         expire,
         parameters: &parameters,
-        signature: config.signature_version,
-        signed: config.querystring_auth,
+        signature: config.urls.signature_version,
+        signed: config.urls.querystring_auth,
     })
 }
 

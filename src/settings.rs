@@ -626,16 +626,16 @@ mod tests {
     fn defaults_are_djangos_except_acls() {
         let config = Config::resolve(&with(&[]).unwrap()).unwrap();
         assert!(config.file_overwrite);
-        assert!(config.querystring_auth);
-        assert_eq!(config.querystring_expire, 3600);
+        assert!(config.urls.querystring_auth);
+        assert_eq!(config.urls.querystring_expire, 3600);
         assert_eq!(config.location, "");
         assert_eq!(config.default_acl, None);
         assert_eq!(config.bucket_acl, None);
-        assert_eq!(config.url_protocol, "https:");
-        assert_eq!(config.file_buffer_size, 5 * 1024 * 1024);
+        assert_eq!(config.urls.url_protocol, "https:");
+        assert_eq!(config.transfer.file_buffer_size, 5 * 1024 * 1024);
         assert_eq!(config.gzip_content_types.len(), 5);
         assert!(!config.gzip);
-        assert_eq!(config.verify, Verify::Default);
+        assert_eq!(config.http.verify, Verify::Default);
     }
 
     #[test]
@@ -654,11 +654,11 @@ mod tests {
         ])
         .and_then(|settings| Config::resolve(&settings))
         .unwrap();
-        assert!(!config.file_overwrite && !config.querystring_auth);
-        assert_eq!(config.querystring_expire, 60);
+        assert!(!config.file_overwrite && !config.urls.querystring_auth);
+        assert_eq!(config.urls.querystring_expire, 60);
         assert_eq!(config.gzip_content_types, vec!["text/css", "text/plain"]);
         assert_eq!(config.object_parameters["CacheControl"], "max-age=86400");
-        assert_eq!(config.verify, Verify::Off);
+        assert_eq!(config.http.verify, Verify::Off);
         let config = with(&[("GZIP_CONTENT_TYPES", r#"["a/b"]"#)])
             .and_then(|settings| Config::resolve(&settings))
             .unwrap();
@@ -720,8 +720,8 @@ mod tests {
         .and_then(|settings| Config::resolve(&settings))
         .unwrap();
         assert_eq!(config.object_parameters["CacheControl"], "max-age=86400");
-        assert_eq!(config.region_name.as_deref(), Some("eu-west-1"));
-        assert_eq!(config.addressing_style, AddressingStyle::Virtual);
+        assert_eq!(config.endpoint.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(config.endpoint.addressing, AddressingStyle::Virtual);
         let client_wins = with(&[
             ("AWS_S3_ADDRESSING_STYLE", "virtual"),
             (
@@ -733,13 +733,13 @@ mod tests {
         .and_then(|settings| Config::resolve(&settings))
         .unwrap();
         // AWS_S3_CLIENT_CONFIG wins, as in django-storages (it replaces the client's config).
-        assert_eq!(client_wins.addressing_style, AddressingStyle::Path);
+        assert_eq!(client_wins.endpoint.addressing, AddressingStyle::Path);
         assert_eq!(
-            client_wins.signature_version,
+            client_wins.urls.signature_version,
             crate::settings::SignatureVersion::V2
         );
-        assert_eq!(config.proxies["https"], "127.0.0.1:3128");
-        assert_eq!(config.url_protocol, "http:");
+        assert_eq!(config.http.proxies["https"], "127.0.0.1:3128");
+        assert_eq!(config.urls.url_protocol, "http:");
         let config = with(&[
             ("AWS_S3_HOST", "s3.eu-central-1.amazonaws.com"),
             ("AWS_S3_PORT", "8443"),
@@ -747,10 +747,10 @@ mod tests {
         .and_then(|settings| Config::resolve(&settings))
         .unwrap();
         assert_eq!(
-            config.endpoint_url.as_deref(),
+            config.endpoint.url.as_deref(),
             Some("https://s3.eu-central-1.amazonaws.com:8443")
         );
-        assert_eq!(config.region_name.as_deref(), Some("eu-central-1"));
+        assert_eq!(config.endpoint.region.as_deref(), Some("eu-central-1"));
         assert_eq!(
             region_from_host("s3-us-west-2.amazonaws.com").as_deref(),
             Some("us-west-2")

@@ -129,7 +129,7 @@ pub struct Resolved {
 
 /// The store the settings name: the in-memory one for `memory://NAME`, else S3.
 fn open_store(config: &Config) -> Result<Arc<dyn ObjectStore>> {
-    let memory = (config.endpoint_url.as_deref()).and_then(memory::parse_endpoint);
+    let memory = (config.endpoint.url.as_deref()).and_then(memory::parse_endpoint);
     Ok(match memory.transpose()? {
         Some((name, page)) => Arc::new(memory::MemoryStore::open(config, name, page)),
         None => Arc::new(S3Store::new(config)?),
@@ -144,7 +144,7 @@ impl Storage {
     /// Creates a storage from settings (validated and resolved; nothing is sent yet).
     pub fn new(settings: &Settings) -> Result<Storage> {
         let config = Config::resolve(settings)?;
-        if let Some(pem) = &config.cloudfront_key {
+        if let Some(pem) = &config.urls.cloudfront_key {
             cloudfront::check_key(pem)?;
         }
         let objects = open_store(&config)?;
@@ -393,7 +393,7 @@ impl Storage {
     ) -> Result<String> {
         self.check_save(name, options)?;
         let replayable = !self.config().file_overwrite;
-        let temp_dir = self.config().temp_dir.as_deref();
+        let temp_dir = self.config().transfer.temp_dir.as_deref();
         let content = Content::stream(&mut content, replayable, temp_dir)?;
         self.save_content(name, content, None, options)
     }
@@ -494,7 +494,7 @@ impl Storage {
             true => Box::new(GzEncoder::new(content, flate2::Compression::best())),
             false => Box::new(content),
         };
-        let threshold = self.config().multipart_threshold as usize;
+        let threshold = self.config().transfer.multipart_threshold as usize;
         let mut first = Vec::new();
         read_up_to(&mut reader, threshold, &mut first)?;
         if first.len() < threshold {
@@ -505,10 +505,10 @@ impl Storage {
         }
         let total = if gzip { None } else { size };
         let progress = self.reporter(name, Direction::Upload, total);
-        let concurrency = self.config().max_concurrency;
+        let concurrency = self.config().transfer.max_concurrency;
         let objects = self.inner.objects.clone();
         let upload = Uploader::start(objects, &key, &write, concurrency, progress)?;
-        let chunk = self.config().multipart_chunksize as usize;
+        let chunk = self.config().transfer.multipart_chunksize as usize;
         upload.upload_all(first, &mut reader, chunk, overwrite)
     }
 
@@ -544,8 +544,8 @@ impl Storage {
                 key,
                 write,
                 read: self.inner.read.clone(),
-                part_size: self.config().file_buffer_size,
-                concurrency: self.config().max_concurrency,
+                part_size: self.config().transfer.file_buffer_size,
+                concurrency: self.config().transfer.max_concurrency,
                 progress: self.reporter(&name, Direction::Upload, None),
             };
             return Ok(S3File::for_writing(name, target));

@@ -42,67 +42,19 @@ pub(crate) struct CredentialSource {
     origin: String,
 }
 
-/// Keys and profile from the settings, else from the environment (django-storages reads
-/// both): keys come in pairs, and never together with a profile.
-struct StaticKeys {
-    access: Option<String>,
-    secret: Option<String>,
-    token: Option<String>,
-    profile: Option<String>,
-}
+/// The pair of keys the configuration resolved (settings, else environment), if any.
+struct StaticKeys<'a>(&'a crate::config::KeySpec);
 
-fn setting_or_env(setting: &Option<String>, names: &[&str]) -> Option<String> {
-    setting
-        .clone()
-        .or_else(|| names.iter().find_map(|name| env(name)))
-}
-
-impl StaticKeys {
-    fn resolve(config: &Config) -> Result<StaticKeys> {
-        let keys = StaticKeys {
-            access: setting_or_env(
-                &config.access_key,
-                &["AWS_S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"],
-            ),
-            secret: setting_or_env(
-                &config.secret_key,
-                &["AWS_S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"],
-            ),
-            token: setting_or_env(
-                &config.security_token,
-                &["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"],
-            ),
-            profile: setting_or_env(&config.session_profile, &["AWS_S3_SESSION_PROFILE"]),
-        };
-        if keys.profile.is_some() && (keys.access.is_some() || keys.secret.is_some()) {
-            return Err(Error::Config(
-                "AWS_S3_SESSION_PROFILE/session_profile should not be provided with \
-                 AWS_S3_ACCESS_KEY_ID/access_key and AWS_S3_SECRET_ACCESS_KEY/secret_key"
-                    .into(),
-            ));
-        }
-        if keys.access.is_some() != keys.secret.is_some() {
-            let missing = if keys.access.is_some() {
-                "AWS_S3_SECRET_ACCESS_KEY (or AWS_SECRET_ACCESS_KEY)"
-            } else {
-                "AWS_S3_ACCESS_KEY_ID (or AWS_ACCESS_KEY_ID)"
-            };
-            return Err(Error::Config(format!(
-                "{missing} is missing: keys must be set in pairs"
-            )));
-        }
-        Ok(keys)
-    }
-
+impl StaticKeys<'_> {
     /// The source of a pair of keys, from the settings or the environment, if given.
     fn source(&self, config: &Config) -> Result<Option<CredentialSource>> {
-        let (Some(access), Some(secret)) = (&self.access, &self.secret) else {
+        let (Some(access), Some(secret)) = (&self.0.access_key, &self.0.secret_key) else {
             return Ok(None);
         };
-        let token = self.token.as_deref();
+        let token = self.0.security_token.as_deref();
         let credentials = Credentials::new(Some(access), Some(secret), None, token, None)
             .map_err(|error| Error::Config(format!("credentials: {error}")))?;
-        let origin = match config.access_key.is_some() {
+        let origin = match config.keys.from_settings {
             true => "access keys in the settings",
             false => "access keys in the environment",
         };
@@ -123,12 +75,12 @@ impl CredentialSource {
     /// Finds the credentials for a configuration, walking botocore's chain (see the
     /// module documentation): the first source that has them wins.
     pub fn resolve(config: &Config) -> Result<CredentialSource> {
-        let keys = StaticKeys::resolve(config)?;
-        if let Some(source) = keys.source(config)? {
+        if let Some(source) = StaticKeys(&config.keys).source(config)? {
             return Ok(source);
         }
-        let name = keys.profile.clone().unwrap_or_else(profiles::selected);
-        let explicit = keys.profile.is_some() || env("AWS_PROFILE").is_some();
+        let profile = &config.keys.session_profile;
+        let name = profile.clone().unwrap_or_else(profiles::selected);
+        let explicit = profile.is_some() || env("AWS_PROFILE").is_some();
         if let Some(source) = from_profiles(&name, explicit)? {
             return Ok(source);
         }
@@ -402,42 +354,5 @@ fn credential_source(place: &str, kind: &str) -> Result<CredentialSource> {
             "{place}: credential_source must be Environment, Ec2InstanceMetadata or \
              EcsContainer, not {other:?}"
         ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::settings::Settings;
-
-    fn config(pairs: &[(&str, &str)]) -> Config {
-        let mut settings = Settings::new();
-        settings.set("AWS_STORAGE_BUCKET_NAME", "bucket").unwrap();
-        for (key, value) in pairs {
-            settings.set(key, value).unwrap();
-        }
-        Config::resolve(&settings).unwrap()
-    }
-
-    #[test]
-    fn keys_come_in_pairs_and_not_with_a_profile() {
-        let error = StaticKeys::resolve(&config(&[
-            ("AWS_S3_SESSION_PROFILE", "p"),
-            ("AWS_S3_ACCESS_KEY_ID", "a"),
-            ("AWS_S3_SECRET_ACCESS_KEY", "s"),
-        ]))
-        .err()
-        .unwrap();
-        assert!(
-            error.to_string().contains("AWS_S3_SESSION_PROFILE"),
-            "{error}"
-        );
-        let error = StaticKeys::resolve(&config(&[("AWS_S3_ACCESS_KEY_ID", "a")]))
-            .err()
-            .unwrap();
-        assert!(
-            error.to_string().contains("AWS_S3_SECRET_ACCESS_KEY"),
-            "{error}"
-        );
     }
 }

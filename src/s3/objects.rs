@@ -123,20 +123,21 @@ impl S3Store {
         // botocore's region chain after the settings: AWS_REGION, AWS_DEFAULT_REGION,
         // the profile's region (none: us-east-1).
         let mut config = config.clone();
-        if config.region_name.is_none() {
-            let profile = (config.session_profile.clone()).or_else(|| {
+        if config.endpoint.region.is_none() {
+            let profile = (config.keys.session_profile.clone()).or_else(|| {
                 std::env::var("AWS_S3_SESSION_PROFILE")
                     .ok()
                     .filter(|p| !p.is_empty())
             });
-            config.region_name = crate::aws::profiles::default_region(profile.as_deref());
+            config.endpoint.region = crate::aws::profiles::default_region(profile.as_deref());
         }
         let config = &config;
         Ok(S3Store {
             transport: Transport::new(config, credentials)?,
             bucket_name: config.bucket_name.clone(),
             location_constraint: config
-                .region_name
+                .endpoint
+                .region
                 .clone()
                 .filter(|region| region != "us-east-1"),
             conditional_writes: AtomicBool::new(true),

@@ -62,7 +62,7 @@ enum Attempt {
 impl Transport {
     /// Builds the pooled client and the signing bucket for a configuration.
     pub fn new(config: &Config, credentials: CredentialSource) -> Result<Transport> {
-        let target = config.endpoint(config.region_name.as_deref());
+        let target = config.s3_endpoint(config.endpoint.region.as_deref());
         let endpoint = target.url.clone();
         let region = Region::Custom {
             region: target.region.clone(),
@@ -78,16 +78,16 @@ impl Transport {
         }
         bucket.set_request_timeout(None);
 
-        let tls = tls_config(&config.verify)?;
-        let proxy = choose_proxy(&config.proxies, &endpoint)?;
+        let tls = tls_config(&config.http.verify)?;
+        let proxy = choose_proxy(&config.http.proxies, &endpoint)?;
         let agent = crate::http_client::agent(|builder| {
             let builder = builder
                 .accept("")
-                .timeout_connect(Some(Duration::from_secs_f64(config.connect_timeout)))
-                .timeout_per_read(Some(Duration::from_secs_f64(config.read_timeout)))
-                .timeout_per_write(Some(Duration::from_secs_f64(config.read_timeout)))
-                .max_idle_connections(config.max_pool_connections.max(1))
-                .max_idle_connections_per_host(config.max_pool_connections.max(1))
+                .timeout_connect(Some(Duration::from_secs_f64(config.http.connect_timeout)))
+                .timeout_per_read(Some(Duration::from_secs_f64(config.http.read_timeout)))
+                .timeout_per_write(Some(Duration::from_secs_f64(config.http.read_timeout)))
+                .max_idle_connections(config.http.max_pool_connections.max(1))
+                .max_idle_connections_per_host(config.http.max_pool_connections.max(1))
                 .tls_config(tls);
             match proxy {
                 Some(proxy) => builder.proxy(Some(proxy)),
@@ -99,8 +99,8 @@ impl Transport {
             bucket: std::sync::RwLock::new(*bucket),
             aws_endpoint: target.aws,
             credentials,
-            max_attempts: config.max_attempts,
-            payload_signing: config.payload_signing,
+            max_attempts: config.http.max_attempts,
+            payload_signing: config.http.payload_signing,
             keys: SigningKeys::default(),
             endpoint: endpoint.clone(),
         })

@@ -225,7 +225,7 @@ impl MemoryStore {
             bucket_name: config.bucket_name.clone(),
             name,
             page,
-            max_attempts: config.max_attempts.max(1),
+            max_attempts: config.http.max_attempts.max(1),
         }
     }
 
