@@ -5,6 +5,10 @@
 //! do; they never carry a secret.
 
 use std::fmt;
+use std::sync::Arc;
+
+/// The underlying error of a network or local I/O failure (shared, so that errors clone).
+pub type Cause = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Declares [`ResultCode`] from one table: variant, value and meaning, written once.
 macro_rules! result_codes {
@@ -142,14 +146,26 @@ pub enum Error {
     #[error("access denied: {0} (check the credentials and the bucket policy)")]
     AccessDenied(S3Failure),
     /// Connect, TLS, timeout or reset.
-    #[error("network error: {0}")]
-    Network(String),
+    #[error("network error: {message}")]
+    Network {
+        /// What failed, naming the operation and the endpoint.
+        message: String,
+        /// The transport's or the system's own error, where there is one.
+        #[source]
+        source: Option<Cause>,
+    },
     /// Any other S3 error.
     #[error("S3 error: {0}")]
     Server(S3Failure),
     /// Local I/O failed.
-    #[error("I/O error: {0}")]
-    Io(String),
+    #[error("I/O error: {message}")]
+    Io {
+        /// What failed, with what was being done.
+        message: String,
+        /// The system's error, where there is one.
+        #[source]
+        source: Option<Cause>,
+    },
     /// The operation is not allowed in the current state.
     #[error("bad state: {0}")]
     BadState(String),
@@ -165,9 +181,9 @@ impl Error {
             Error::NotFound(_) => ResultCode::NotFound,
             Error::AlreadyExists(_) => ResultCode::AlreadyExists,
             Error::AccessDenied(_) => ResultCode::AccessDenied,
-            Error::Network(_) => ResultCode::Network,
+            Error::Network { .. } => ResultCode::Network,
             Error::Server(_) => ResultCode::Server,
-            Error::Io(_) => ResultCode::Io,
+            Error::Io { .. } => ResultCode::Io,
             Error::BadState(_) => ResultCode::BadState,
         }
     }
@@ -200,9 +216,40 @@ impl Error {
             .filter(|id| !id.is_empty())
     }
 
-    /// An I/O error with what was being done.
+    /// An I/O error with what was being done (the `io::Error` kept as the source).
     pub(crate) fn io(context: &str, error: std::io::Error) -> Error {
-        Error::Io(format!("{context}: {error}"))
+        Error::Io {
+            message: format!("{context}: {error}"),
+            source: Some(Arc::new(error)),
+        }
+    }
+
+    /// A local failure that no system error stands behind.
+    pub fn io_message(message: impl Into<String>) -> Error {
+        Error::Io {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A network failure described by `message`.
+    pub fn network(message: impl Into<String>) -> Error {
+        Error::Network {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A network failure described by `message`, caused by `source` (ureq's or the
+    /// system's error), which `std::error::Error::source` gives back.
+    pub fn network_because(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::Network {
+            message: message.into(),
+            source: Some(Arc::new(source)),
+        }
     }
 }
 
@@ -251,6 +298,30 @@ mod tests {
     }
 
     #[test]
+    fn network_and_io_errors_keep_their_source() {
+        use std::error::Error as _;
+        let local = Error::io("opening a.txt", std::io::Error::other("disk on fire"));
+        assert_eq!(local.source().unwrap().to_string(), "disk on fire");
+        let mut settings = crate::Settings::new();
+        settings.set("AWS_STORAGE_BUCKET_NAME", "b").unwrap();
+        settings
+            .set("AWS_S3_ENDPOINT_URL", "http://127.0.0.1:9")
+            .unwrap();
+        settings.set("AWS_S3_ACCESS_KEY_ID", "a").unwrap();
+        settings.set("AWS_S3_SECRET_ACCESS_KEY", "s").unwrap();
+        let refused = crate::Storage::new(&settings)
+            .unwrap()
+            .exists("x")
+            .unwrap_err();
+        assert_eq!(refused.code(), ResultCode::Network, "{refused}");
+        let cause = refused
+            .source()
+            .expect("the transport's error is the source");
+        assert!(!cause.to_string().is_empty());
+        assert_eq!(Error::network("no cause").source().map(|_| ()), None);
+    }
+
+    #[test]
     fn io_error_carries_our_error_back() {
         let error = Error::NotFound("File does not exist: a".into());
         let io: std::io::Error = error.into();
@@ -274,7 +345,7 @@ mod tests {
             (error.http_status(), error.s3_code(), error.request_id()),
             (Some(403), Some("AccessDenied"), Some("R1"))
         );
-        let network = Error::Network("reset".into());
+        let network = Error::network("reset");
         assert_eq!(
             (
                 network.http_status(),

@@ -169,7 +169,7 @@ impl fmt::Debug for S3File {
 fn gzip_error(key: &str, error: io::Error) -> Error {
     match error.kind() {
         io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
-            Error::Io(format!(
+            Error::io_message(format!(
                 "{key}: the gzip content could not be decoded: {error}"
             ))
         }

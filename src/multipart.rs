@@ -162,7 +162,7 @@ impl Uploader {
         self.next_part += 1;
         let sender = self.sender.as_ref().expect("made above");
         sender.send((number, data)).map_err(|_| {
-            Error::Network(format!(
+            Error::network(format!(
                 "UploadPart {}: the upload workers stopped",
                 self.key
             ))
@@ -187,7 +187,7 @@ impl Uploader {
         for worker in self.workers.drain(..) {
             if worker.join().is_err() {
                 let key = &self.key;
-                self.shared.fail(Error::Network(format!(
+                self.shared.fail(Error::network(format!(
                     "UploadPart {key}: an upload worker stopped unexpectedly"
                 )));
             }
@@ -232,7 +232,7 @@ impl Uploader {
         let complete = parts.len() == self.part_count() as usize
             && (parts.iter().enumerate()).all(|(index, part)| part.number as usize == index + 1);
         if !complete {
-            return Err(Error::Network(format!(
+            return Err(Error::network(format!(
                 "UploadPart {}: {} of {} parts were uploaded",
                 self.key,
                 parts.len(),

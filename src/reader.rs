@@ -84,7 +84,7 @@ impl ObjectRef {
 }
 
 fn body_error(key: &str, error: io::Error) -> Error {
-    Error::Network(format!("GET {key}: reading the body: {error}"))
+    Error::network_because(format!("GET {key}: reading the body: {error}"), error)
 }
 
 impl RangedReader {
@@ -148,7 +148,7 @@ impl RangedReader {
                 .map_err(|e| body_error(&self.object.key, e))?;
             body.finish();
             if data.len() as u64 != end - self.pos {
-                return Err(Error::Network(format!(
+                return Err(Error::network(format!(
                     "GET {}: got {} bytes instead of {}",
                     self.object.key,
                     data.len(),
@@ -169,7 +169,7 @@ impl RangedReader {
                 let body = prefetch
                     .handle
                     .join()
-                    .map_err(|_| Error::Network("the prefetch thread failed".into()))??;
+                    .map_err(|_| Error::network("the prefetch thread failed"))??;
                 self.window_size = prefetch.end - prefetch.start;
                 (body, prefetch.end)
             }
@@ -203,7 +203,7 @@ impl RangedReader {
         let mut attempt = 1;
         loop {
             match self.read_once(out) {
-                Err(Error::Network(message)) if attempt < attempts => {
+                Err(Error::Network { message, .. }) if attempt < attempts => {
                     crate::log::warn(&format!("{message}; asking again from byte {}", self.pos));
                     self.window = Window::Empty;
                     self.prefetch = None;
@@ -242,7 +242,7 @@ impl RangedReader {
                     .read(&mut out[..want])
                     .map_err(|e| body_error(key, e))?;
                 if n == 0 {
-                    return Err(Error::Network(format!(
+                    return Err(Error::network(format!(
                         "GET {key}: the body ended {} bytes early",
                         *end - self.pos
                     )));

@@ -178,5 +178,5 @@ fn copy(from: &mut impl Read, to: &mut impl Write, bar: &indicatif::ProgressBar)
 
 /// A local I/O failure.
 fn local(what: &str, error: io::Error) -> Error {
-    Error::Io(format!("{what}: {error}"))
+    Error::io_message(format!("{what}: {error}"))
 }

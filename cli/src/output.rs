@@ -25,9 +25,9 @@ impl Output {
             return Ok(());
         }
         match writeln!(std::io::stdout().lock(), "{line}") {
-            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-                Err(Error::Io(format!("writing to standard output: {error}")))
-            }
+            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io_message(
+                format!("writing to standard output: {error}"),
+            )),
             _ => Ok(()),
         }
     }

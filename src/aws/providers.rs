@@ -288,14 +288,14 @@ fn agent() -> ureq::Agent {
 fn get_text(agent: &ureq::Agent, request: http::Request<()>, what: &str) -> Result<String> {
     let response = agent
         .run(request)
-        .map_err(|error| Error::Network(format!("{what}: {error}")))?;
+        .map_err(|error| Error::network(format!("{what}: {error}")))?;
     let status = response.status().as_u16();
     let text = response
         .into_body()
         .with_config()
         .limit(1024 * 1024)
         .read_to_string()
-        .map_err(|error| Error::Network(format!("{what}: {error}")))?;
+        .map_err(|error| Error::network(format!("{what}: {error}")))?;
     if !(200..300).contains(&status) {
         return Err(S3Failure::refused(what, status, "", ""));
     }

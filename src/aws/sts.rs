@@ -23,7 +23,7 @@ pub(crate) fn token_call<B: ureq::AsSendBody>(
     request: http::Request<B>,
     what: &str,
 ) -> Result<(u16, String)> {
-    let network = |error: ureq::Error| Error::Network(format!("{what}: {error}"));
+    let network = |error: ureq::Error| Error::network(format!("{what}: {error}"));
     let response = token_agent().run(request).map_err(network)?;
     let status = response.status().as_u16();
     let mut body = response.into_body();

@@ -111,7 +111,7 @@ fn check_content_range(reply: &Reply, operation: &str, start: u64, end: u64) -> 
     if range == Some((start, end - 1)) {
         return Ok(());
     }
-    Err(Error::Network(format!(
+    Err(Error::network(format!(
         "{operation}: the reply's Content-Range {header:?} is not the range asked for"
     )))
 }
@@ -315,7 +315,7 @@ impl S3Store {
                         .pause_before_retry(&operation, &reason, attempt);
                     attempt += 1;
                 }
-                Err(First::BodyFailed(reason)) => return Err(Error::Network(reason)),
+                Err(First::BodyFailed(reason)) => return Err(Error::network(reason)),
                 Err(First::Failed(error)) => return Err(error),
                 Ok(first) => return Ok(first),
             }

@@ -106,7 +106,7 @@ impl Reply {
             .limit(64 * 1024 * 1024)
             .reader()
             .read_to_string(&mut text)
-            .map_err(|error| Error::Network(format!("{operation}: reading the reply: {error}")))?;
+            .map_err(|error| Error::network(format!("{operation}: reading the reply: {error}")))?;
         Ok(text)
     }
 }

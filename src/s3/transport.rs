@@ -55,7 +55,8 @@ pub(crate) struct Outgoing<'a> {
 /// What a failed attempt means for the next one.
 enum Attempt {
     Done(Reply),
-    Retry(String, Option<Reply>),
+    /// Worth another attempt: why, and the reply or the transport error it came with.
+    Retry(String, Result<Reply, ureq::Error>),
     Fail(Error),
 }
 
@@ -185,7 +186,9 @@ impl Transport {
         loop {
             let reply = self.send_request(request.clone())?.check(operation)?;
             match reply.text(operation) {
-                Err(Error::Network(reason)) if attempt < self.max_attempts => {
+                Err(Error::Network {
+                    message: reason, ..
+                }) if attempt < self.max_attempts => {
                     self.pause_before_retry(operation, &reason, attempt);
                     attempt += 1;
                 }
@@ -251,14 +254,10 @@ impl Transport {
             match outcome {
                 Attempt::Done(reply) => return Ok(reply),
                 Attempt::Fail(error) => return Err(error),
-                Attempt::Retry(reason, reply) => {
+                Attempt::Retry(reason, outcome) => {
                     if attempt >= self.max_attempts {
-                        return match reply {
-                            Some(reply) => Ok(reply),
-                            None => Err(Error::Network(format!(
-                                "{operation}: {reason} (after {attempt} attempts)"
-                            ))),
-                        };
+                        let message = format!("{operation}: {reason} (after {attempt} attempts)");
+                        return outcome.map_err(|cause| Error::network_because(message, cause));
                     }
                     self.pause_before_retry(&operation, &reason, attempt);
                     attempt += 1;
@@ -336,16 +335,16 @@ impl Transport {
                     Some(code) => format!("HTTP {} {code}", reply.status),
                     None => format!("HTTP {}", reply.status),
                 };
-                Attempt::Retry(reason, Some(reply))
+                Attempt::Retry(reason, Ok(reply))
             }
             Ok(reply) => Attempt::Done(reply),
             Err(SendError::Transport(error)) if repeatable && retryable_transport(&error) => {
-                Attempt::Retry(self.network_failure(&error), None)
+                Attempt::Retry(self.network_failure(&error), Err(error))
             }
-            Err(SendError::Transport(error)) => Attempt::Fail(Error::Network(format!(
-                "{operation}: {}",
-                self.network_failure(&error)
-            ))),
+            Err(SendError::Transport(error)) => {
+                let message = format!("{operation}: {}", self.network_failure(&error));
+                Attempt::Fail(Error::network_because(message, error))
+            }
             Err(SendError::Build(message)) => {
                 Attempt::Fail(Error::InvalidArgument(format!("{operation}: {message}")))
             }
@@ -446,7 +445,7 @@ fn plain_http_answered_tls(error: &ureq::Error) -> bool {
     let text = format!("{error:?}").to_ascii_lowercase();
     matches!(
         error,
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Io(_)
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Io { .. }
     ) && (text.contains("invalidcontenttype")
         || text.contains("corrupt message")
         || text.contains("wrong version"))

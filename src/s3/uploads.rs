@@ -41,7 +41,7 @@ const LOST_UPLOAD_WINDOW: std::time::Duration = std::time::Duration::from_secs(6
 /// was lost or unreadable).
 fn outcome_unknown(error: &Error) -> bool {
     match error {
-        Error::Network(_) => true,
+        Error::Network { .. } => true,
         Error::Server(failure) => failure.status == 200 || failure.status >= 500,
         _ => false,
     }
@@ -214,7 +214,7 @@ impl S3Store {
         write: &WriteParameters,
         error: Error,
     ) -> Result<()> {
-        let (Error::Network(_), Some(expected)) = (&error, multipart_etag(parts)) else {
+        let (Error::Network { .. }, Some(expected)) = (&error, multipart_etag(parts)) else {
             return Err(error);
         };
         match self.head(key, write.access()) {

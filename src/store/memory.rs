@@ -257,18 +257,18 @@ impl MemoryStore {
                     )))
                 }
                 Some(Fault::ConnectionLost) if !idempotent => {
-                    return Err(Error::Network(format!(
+                    return Err(Error::network(format!(
                         "{operation}: the connection was lost (injected)"
                     )))
                 }
                 Some(Fault::ConnectionLost) => {
-                    Error::Network(format!("{operation}: the connection was lost (injected)"))
+                    Error::network(format!("{operation}: the connection was lost (injected)"))
                 }
             };
             if attempt >= self.max_attempts {
                 return Err(match error {
-                    Error::Network(message) => {
-                        Error::Network(format!("{message} (after {attempt} attempts)"))
+                    Error::Network { message, .. } => {
+                        Error::network(format!("{message} (after {attempt} attempts)"))
                     }
                     other => other,
                 });
