@@ -31,7 +31,7 @@ export AWS_EC2_METADATA_DISABLED=true
 unset AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_PROFILE
 work=$(mktemp -d /tmp/s3storage-test.XXXXXX)
 cleanup() {
-  [ -f "$work/moto.pid" ] && kill "$(cat "$work/moto.pid")" 2>/dev/null || true
+  [ -f "$work/sts.pid" ] && kill "$(cat "$work/sts.pid")" 2>/dev/null || true
   scripts/seaweedfs.sh stop "$work/single" 2>/dev/null || true
   scripts/seaweedfs-cluster.sh stop "$work/cluster" 2>/dev/null || true
   for server in moto s3s-fs; do scripts/matrix-server.sh stop "$work/$server" 2>/dev/null || true; done
@@ -43,8 +43,8 @@ summary=()
 
 # moto's STS on loopback, for the credential-chain tests of every target.
 sts_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-moto_server -H 127.0.0.1 -p "$sts_port" > "$work/moto.log" 2>&1 &
-echo $! > "$work/moto.pid"
+moto_server -H 127.0.0.1 -p "$sts_port" > "$work/sts.log" 2>&1 &
+echo $! > "$work/sts.pid"
 for _ in $(seq 1 100); do
   curl -s -o /dev/null "http://127.0.0.1:$sts_port/" && break
   sleep 0.1

@@ -465,7 +465,10 @@ fn errinfo() -> (i32, String, String) {
 
 #[test]
 fn errinfo_gives_the_status_code_and_request_id() {
-    if common::lacks(&["auth"], "errinfo_gives_the_status_code_and_request_id") {
+    if common::lacks(
+        &["auth", "request-ids"],
+        "errinfo_gives_the_status_code_and_request_id",
+    ) {
         return;
     }
     let storage = c_storage(&[("AWS_S3_SECRET_ACCESS_KEY", "wrong-secret")]);
