@@ -17,7 +17,7 @@ source scripts/check-lib.sh
 
 # cargo-c builds the library (examples-c/Makefile runs `cargo cbuild`).
 check "build the library (cargo cinstall --debug) and the examples" make --quiet -C examples-c PROFILE=debug all
-check "include/s3storage.h is what cargo-c generates" scripts/update-header.sh --check
+check "include/s3storage.h is what build.rs generates (cbindgen)" scripts/update-header.sh --check
 soname() {
   readelf -d "$libdir/libs3storage.so" | grep -F "Library soname: [libs3storage.so.0.1]" &&
     [ "$(readlink "$libdir/libs3storage.so")" = libs3storage.so.0.1.0 ] &&
