@@ -1,7 +1,7 @@
 //! Generates the C header, `include/s3storage.h`'s source of truth, with cbindgen from
 //! `src/ffi` and `cbindgen.toml`, when the `capi` feature builds the C library (cargo-c's
-//! `cargo cbuild`/`cinstall` turn it on and install this header; the Python wheel's
-//! build too). A Rust dependent builds neither cbindgen nor the C layer. The header is
+//! `cargo cbuild`/`cinstall` turn it on and install the committed copy, which the test
+//! command keeps equal to this output; the Python wheel's build turns it on too). A Rust dependent builds neither cbindgen nor the C layer. The header is
 //! written to `OUT_DIR/s3storage.h`; `scripts/update-header.sh` copies it into the tree
 //! (and `--check` fails the test command while the committed copy differs).
 
