@@ -16,7 +16,8 @@
 # It ends with one line per server: passed / failed / skipped-by-capability.
 #
 #   scripts/test.sh           everything (what CI runs)
-#   scripts/test.sh --quick   the Rust tests on the single SeaweedFS only, for day-to-day work
+#   scripts/test.sh --quick   the Rust tests on the in-memory store and the single SeaweedFS
+#                             only, for day-to-day work
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false
