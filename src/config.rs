@@ -346,9 +346,12 @@ pub(crate) struct KeySpec {
 
 /// A setting, else the first of these environment variables that is set and not empty.
 fn setting_or_env(setting: Option<String>, names: &[&str]) -> Option<String> {
-    setting.or_else(|| {
-        (names.iter()).find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
-    })
+    setting.or_else(|| names.iter().find_map(|name| env(name)))
+}
+
+/// An environment variable that is set and not empty (botocore ignores empty ones).
+pub(crate) fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 /// The settings' keys and profile, with the environment's fallback, checked.

@@ -16,7 +16,4 @@ mod sts;
 
 pub(crate) use credentials::CredentialSource;
 
-/// An environment variable that is set and not empty (botocore ignores empty ones).
-pub(crate) fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.is_empty())
-}
+pub(crate) use crate::config::env;
