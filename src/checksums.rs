@@ -1,7 +1,8 @@
-//! Flexible checksums (`x-amz-checksum-*`), the AWS SDKs' integrity check of uploads:
-//! the server recomputes the checksum of what it received and refuses a body that was
-//! damaged on the way. CRC32C by default (hardware-accelerated); `ChecksumAlgorithm` in
-//! the object parameters picks another.
+//! Flexible checksums (`x-amz-checksum-*`), the AWS SDKs' integrity check of uploads
+//! and downloads: the server recomputes the checksum of what it received and refuses a
+//! body that was damaged on the way, and keeps the object's full checksum, which every
+//! full read checks again ([`Hasher`], [`ObjectChecksum`]). CRC32C by default
+//! (hardware-accelerated); `ChecksumAlgorithm` in the object parameters picks another.
 
 use base64::Engine as _;
 use sha1::Digest as _;
@@ -74,13 +75,130 @@ impl ChecksumAlgorithm {
         }
     }
 
-    /// The algorithm of a multipart upload's parts: CRC64NVME is a whole-object
-    /// checksum, so its parts are checked with CRC32C.
+    /// The algorithm of a multipart upload's parts when the upload cannot declare a
+    /// full-object checksum: CRC64NVME has no composite form, so its parts are checked
+    /// with CRC32C.
     pub fn for_parts(self) -> ChecksumAlgorithm {
         match self {
             ChecksumAlgorithm::Crc64Nvme => ChecksumAlgorithm::Crc32c,
             other => other,
         }
+    }
+
+    /// Whether S3 keeps a full-object value of this algorithm for a multipart upload
+    /// (`x-amz-checksum-type: FULL_OBJECT`): the CRCs, not the SHAs.
+    pub fn has_full_object_form(self) -> bool {
+        !matches!(self, ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256)
+    }
+
+    /// Every algorithm, in the order of the table.
+    pub fn all() -> [ChecksumAlgorithm; 5] {
+        use ChecksumAlgorithm::*;
+        [Crc32, Crc32c, Sha1, Sha256, Crc64Nvme]
+    }
+}
+
+/// botocore's `request_checksum_calculation` / `response_checksum_validation`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum ChecksumWhen {
+    /// `when_supported` (the default since botocore 1.36): every upload carries a
+    /// checksum, every full read asks for the object's and checks it.
+    #[default]
+    Supported,
+    /// `when_required`: only where the call requires one, or the object parameters name
+    /// a `ChecksumAlgorithm` (for servers that reject checksum headers).
+    Required,
+}
+
+impl ChecksumWhen {
+    /// By its botocore name (case-insensitive).
+    pub fn parse(name: &str) -> Option<ChecksumWhen> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "when_supported" => Some(ChecksumWhen::Supported),
+            "when_required" => Some(ChecksumWhen::Required),
+            _ => None,
+        }
+    }
+}
+
+/// A checksum computed as bytes arrive, in order.
+#[derive(Clone)]
+pub(crate) enum Hasher {
+    Crc32(crc32fast::Hasher),
+    Crc32c(u32),
+    Sha1(sha1::Sha1),
+    Sha256(sha2::Sha256),
+    Crc64Nvme(crc64fast_nvme::Digest),
+}
+
+impl Hasher {
+    /// A hasher of `algorithm` over no bytes yet.
+    pub fn new(algorithm: ChecksumAlgorithm) -> Hasher {
+        match algorithm {
+            ChecksumAlgorithm::Crc32 => Hasher::Crc32(crc32fast::Hasher::new()),
+            ChecksumAlgorithm::Crc32c => Hasher::Crc32c(0),
+            ChecksumAlgorithm::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
+            ChecksumAlgorithm::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+            ChecksumAlgorithm::Crc64Nvme => Hasher::Crc64Nvme(crc64fast_nvme::Digest::new()),
+        }
+    }
+
+    /// Adds the next bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Crc32(hasher) => hasher.update(data),
+            Hasher::Crc32c(crc) => *crc = crc32c::crc32c_append(*crc, data),
+            Hasher::Sha1(hasher) => hasher.update(data),
+            Hasher::Sha256(hasher) => hasher.update(data),
+            Hasher::Crc64Nvme(digest) => digest.write(data),
+        }
+    }
+
+    /// The value over every byte added, base64 as S3 writes it.
+    pub fn value(&self) -> String {
+        let engine = base64::engine::general_purpose::STANDARD;
+        match self {
+            Hasher::Crc32(hasher) => engine.encode(hasher.clone().finalize().to_be_bytes()),
+            Hasher::Crc32c(crc) => engine.encode(crc.to_be_bytes()),
+            Hasher::Sha1(hasher) => engine.encode(hasher.clone().finalize()),
+            Hasher::Sha256(hasher) => engine.encode(hasher.clone().finalize()),
+            Hasher::Crc64Nvme(digest) => engine.encode(digest.sum64().to_be_bytes()),
+        }
+    }
+}
+
+/// The checksum a server sent with an object (`x-amz-checksum-*` with
+/// `x-amz-checksum-mode: ENABLED`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ObjectChecksum {
+    /// Its algorithm.
+    pub algorithm: ChecksumAlgorithm,
+    /// The value as sent (base64; a composite one ends in `-N`).
+    pub value: String,
+    /// Whether it is the checksum of the whole object's bytes (a single PUT, or a
+    /// multipart upload of type FULL_OBJECT), rather than a checksum of the parts'
+    /// checksums (COMPOSITE, `…-N`), which a plain read cannot check.
+    pub full_object: bool,
+}
+
+impl ObjectChecksum {
+    /// From a reply's headers: the first `x-amz-checksum-<algorithm>` present, with
+    /// `x-amz-checksum-type` (absent: full unless the value ends in `-N`).
+    pub fn from_headers<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<ObjectChecksum> {
+        let (algorithm, value) = ChecksumAlgorithm::all()
+            .into_iter()
+            .find_map(|algorithm| Some((algorithm, header(algorithm.header())?.trim())))?;
+        let composite = header("x-amz-checksum-type")
+            .map(|kind| kind.trim().eq_ignore_ascii_case("COMPOSITE"))
+            .unwrap_or(false)
+            || value.rsplit_once('-').is_some_and(|(_, n)| {
+                !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+            });
+        Some(ObjectChecksum {
+            algorithm,
+            value: value.to_string(),
+            full_object: !composite,
+        })
     }
 }
 
@@ -120,5 +238,44 @@ mod tests {
             "M3eFcAZSQlc="
         );
         assert_eq!(ChecksumAlgorithm::Crc64Nvme.compute(b""), "AAAAAAAAAAA=");
+    }
+
+    #[test]
+    fn hashing_in_pieces_equals_hashing_at_once() {
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for algorithm in ChecksumAlgorithm::all() {
+            let mut hasher = Hasher::new(algorithm);
+            for piece in data.chunks(4093) {
+                hasher.update(piece);
+            }
+            assert_eq!(hasher.value(), algorithm.compute(&data), "{algorithm:?}");
+            assert_eq!(Hasher::new(algorithm).value(), algorithm.compute(b""));
+        }
+    }
+
+    #[test]
+    fn object_checksums_from_headers() {
+        let headers = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        };
+        let full = ObjectChecksum::from_headers(headers(&[("x-amz-checksum-crc32c", "mnG7TA==")]));
+        assert_eq!(
+            full,
+            Some(ObjectChecksum {
+                algorithm: ChecksumAlgorithm::Crc32c,
+                value: "mnG7TA==".into(),
+                full_object: true
+            })
+        );
+        let composite =
+            ObjectChecksum::from_headers(headers(&[("x-amz-checksum-sha256", "abc=-3")])).unwrap();
+        assert!(!composite.full_object);
+        let typed = ObjectChecksum::from_headers(headers(&[
+            ("x-amz-checksum-crc32", "NhCmhg=="),
+            ("x-amz-checksum-type", "COMPOSITE"),
+        ]))
+        .unwrap();
+        assert!(!typed.full_object);
+        assert_eq!(ObjectChecksum::from_headers(headers(&[("etag", "x")])), None);
     }
 }

@@ -3,6 +3,7 @@
 //! checks made. [`Config::resolve`] builds it from [`Settings`] (whose values were each
 //! checked when set); the rest of the library reads only this.
 
+pub(crate) use crate::checksums::ChecksumWhen;
 use crate::error::{Error, Result};
 use crate::object_parameters as params;
 use crate::settings::{redacted_json, Settings, Value, DEFAULT_GZIP_CONTENT_TYPES};
@@ -38,17 +39,87 @@ impl ClientConfig {
         self.0.get("s3")?.get("payload_signing_enabled")?.as_bool()
     }
 
-    fn max_attempts(&self) -> u32 {
-        self.0
-            .get("retries")
-            .and_then(|retries| {
-                retries
-                    .get("max_attempts")
-                    .or_else(|| retries.get("total_max_attempts"))
-            })
-            .and_then(Json::as_u64)
-            .unwrap_or(3)
-            .max(1) as u32
+    /// `retries`: `total_max_attempts` (attempts) or `max_attempts` (retries after the
+    /// first, as botocore counts them), else `AWS_MAX_ATTEMPTS` (attempts); the mode's
+    /// default otherwise (legacy 5, standard and adaptive 3).
+    fn max_attempts(&self, mode: RetryMode) -> Result<u32> {
+        let retries = self.0.get("retries");
+        let configured = match retries {
+            Some(retries) => (retries.get("total_max_attempts").and_then(Json::as_u64))
+                .or_else(|| Some(retries.get("max_attempts")?.as_u64()? + 1)),
+            None => None,
+        };
+        let attempts = match configured {
+            Some(attempts) => attempts,
+            None => match env("AWS_MAX_ATTEMPTS") {
+                Some(value) => value.trim().parse::<u64>().map_err(|_| {
+                    Error::Config(format!(
+                        "AWS_MAX_ATTEMPTS: {value:?} is not a number of attempts"
+                    ))
+                })?,
+                None if mode == RetryMode::Legacy => 5,
+                None => 3,
+            },
+        };
+        Ok(attempts.clamp(1, 100) as u32)
+    }
+
+    /// `retries.mode`, else `AWS_RETRY_MODE`, else standard.
+    fn retry_mode(&self) -> Result<RetryMode> {
+        let configured = (self.0.get("retries"))
+            .and_then(|retries| retries.get("mode")?.as_str())
+            .map(|mode| (mode.to_string(), "AWS_S3_CLIENT_CONFIG retries.mode"));
+        let Some((mode, origin)) = configured.or_else(|| {
+            env("AWS_RETRY_MODE").map(|mode| (mode, "AWS_RETRY_MODE"))
+        }) else {
+            return Ok(RetryMode::Standard);
+        };
+        RetryMode::parse(&mode).ok_or_else(|| {
+            Error::Config(format!(
+                "{origin}: {mode:?} is not a retry mode (standard, legacy or adaptive)"
+            ))
+        })
+    }
+
+    /// A checksum switch: the option, else its environment variable (the profile's key
+    /// is read later, by the protocol layer, when both say nothing).
+    fn checksum_when(&self, option: &str, variable: &str) -> Result<Option<ChecksumWhen>> {
+        let (value, origin) = match self.str(option) {
+            Some(value) => (value, format!("AWS_S3_CLIENT_CONFIG {option}")),
+            None => match env(variable) {
+                Some(value) => (value, variable.to_string()),
+                None => return Ok(None),
+            },
+        };
+        ChecksumWhen::parse(&value).map(Some).ok_or_else(|| {
+            Error::Config(format!(
+                "{origin}: {value:?} is not when_supported or when_required"
+            ))
+        })
+    }
+}
+
+/// botocore's retry modes (`retries.mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum RetryMode {
+    /// No retry quota; 5 attempts by default.
+    Legacy,
+    /// The SDKs' standard mode: a retry quota per storage, 3 attempts by default.
+    #[default]
+    Standard,
+    /// Accepted as botocore does; here the same as standard (no client-side rate
+    /// limiter).
+    Adaptive,
+}
+
+impl RetryMode {
+    fn parse(name: &str) -> Option<RetryMode> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "legacy" => Some(RetryMode::Legacy),
+            "standard" => Some(RetryMode::Standard),
+            "adaptive" => Some(RetryMode::Adaptive),
+            _ => None,
+        }
     }
 }
 
@@ -263,8 +334,17 @@ impl Config {
                 max_pool_connections: (client.0.get("max_pool_connections"))
                     .and_then(Json::as_u64)
                     .unwrap_or(10) as usize,
-                max_attempts: client.max_attempts(),
+                max_attempts: client.max_attempts(client.retry_mode()?)?,
+                retry_mode: client.retry_mode()?,
                 payload_signing: client.payload_signing(),
+                request_checksums: client.checksum_when(
+                    "request_checksum_calculation",
+                    "AWS_REQUEST_CHECKSUM_CALCULATION",
+                )?,
+                response_checksums: client.checksum_when(
+                    "response_checksum_validation",
+                    "AWS_RESPONSE_CHECKSUM_VALIDATION",
+                )?,
             },
             transfer: TransferSpec {
                 // S3's smallest part (but the last) is 5 MiB.
@@ -412,7 +492,13 @@ pub(crate) struct HttpSpec {
     pub(crate) read_timeout: f64,
     pub(crate) max_pool_connections: usize,
     pub(crate) max_attempts: u32,
+    pub(crate) retry_mode: RetryMode,
     pub(crate) payload_signing: Option<bool>,
+    /// `request_checksum_calculation` (`None`: not said by the settings or the
+    /// environment; the profile's key, else when_supported).
+    pub(crate) request_checksums: Option<ChecksumWhen>,
+    /// `response_checksum_validation`, likewise.
+    pub(crate) response_checksums: Option<ChecksumWhen>,
 }
 
 /// Uploads: `AWS_S3_FILE_BUFFER_SIZE`, `AWS_S3_TRANSFER_CONFIG`, `FILE_UPLOAD_TEMP_DIR`.

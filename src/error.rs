@@ -60,6 +60,8 @@ result_codes! {
     Io = 9,
     /// Operation not allowed in the file's current state.
     BadState = 10,
+    /// The bytes received do not match the checksum the server sent with them.
+    Checksum = 11,
     /// A panic was caught at the C boundary.
     Panic = 255,
 }
@@ -169,6 +171,11 @@ pub enum Error {
     /// The operation is not allowed in the current state.
     #[error("bad state: {0}")]
     BadState(String),
+    /// The bytes received do not match the full-object checksum the server sent with
+    /// them (checked again with a fresh request where that could help); the message
+    /// names both values.
+    #[error("checksum mismatch: {0}")]
+    Checksum(String),
 }
 
 impl Error {
@@ -185,6 +192,7 @@ impl Error {
             Error::Server(_) => ResultCode::Server,
             Error::Io { .. } => ResultCode::Io,
             Error::BadState(_) => ResultCode::BadState,
+            Error::Checksum(_) => ResultCode::Checksum,
         }
     }
 
@@ -293,8 +301,8 @@ mod tests {
         for code in ResultCode::ALL {
             assert_eq!(ResultCode::from_i32(*code as i32), Some(*code));
         }
-        assert_eq!(ResultCode::ALL.len(), 12);
-        assert_eq!(ResultCode::from_i32(11), None);
+        assert_eq!(ResultCode::ALL.len(), 13);
+        assert_eq!(ResultCode::from_i32(12), None);
     }
 
     #[test]

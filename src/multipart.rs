@@ -8,11 +8,12 @@
 //! returned from `finish` (or from the next `submit`). An `Uploader` dropped before it
 //! finished (an early return, a panic) aborts its upload too.
 
+use crate::checksums::Hasher;
 use crate::content::read_up_to;
 use crate::error::{Error, Result};
 use crate::object_parameters::WriteParameters;
 use crate::progress::Reporter;
-use crate::store::{ObjectStore, Overwrite, UploadedPart};
+use crate::store::{ObjectStore, Overwrite, Upload, UploadedPart};
 use std::io::Read;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -48,7 +49,7 @@ impl Shared {
 struct Worker {
     objects: Arc<dyn ObjectStore>,
     key: String,
-    upload_id: String,
+    upload: Upload,
     write: Arc<WriteParameters>,
     progress: Reporter,
     shared: Arc<Shared>,
@@ -65,7 +66,7 @@ impl Worker {
                 continue;
             }
             let part = (number, data.as_slice());
-            match (self.objects).upload_part(&self.key, &self.upload_id, part, &self.write) {
+            match (self.objects).upload_part(&self.key, &self.upload, part, &self.write) {
                 Ok(part) => {
                     lock(&self.shared.parts).push(part);
                     let mut done = lock(&self.shared.done);
@@ -85,7 +86,10 @@ impl Worker {
 pub(crate) struct Uploader {
     objects: Arc<dyn ObjectStore>,
     key: String,
-    upload_id: String,
+    upload: Upload,
+    /// The checksum of the whole object, computed as the parts are handed over (in
+    /// order), for an upload of checksum type FULL_OBJECT.
+    whole: Option<Hasher>,
     write: Arc<WriteParameters>,
     concurrency: usize,
     progress: Reporter,
@@ -107,11 +111,15 @@ impl Uploader {
         concurrency: usize,
         progress: Reporter,
     ) -> Result<Uploader> {
-        let upload_id = objects.create_multipart(key, write)?;
+        let upload = objects.create_multipart(key, write)?;
+        let whole = (upload.checksum)
+            .filter(|checksum| checksum.full_object)
+            .map(|checksum| Hasher::new(checksum.algorithm));
         Ok(Uploader {
             objects,
             key: key.to_string(),
-            upload_id,
+            upload,
+            whole,
             write: Arc::new(write.clone()),
             concurrency: concurrency.max(1),
             progress,
@@ -130,7 +138,7 @@ impl Uploader {
             let worker = Worker {
                 objects: self.objects.clone(),
                 key: self.key.clone(),
-                upload_id: self.upload_id.clone(),
+                upload: self.upload.clone(),
                 write: self.write.clone(),
                 progress: self.progress.clone(),
                 shared: self.shared.clone(),
@@ -160,6 +168,9 @@ impl Uploader {
         }
         let number = self.next_part;
         self.next_part += 1;
+        if let Some(whole) = &mut self.whole {
+            whole.update(&data);
+        }
         let sender = self.sender.as_ref().expect("made above");
         sender.send((number, data)).map_err(|_| {
             Error::network(format!(
@@ -250,8 +261,10 @@ impl Uploader {
             Some(error) => Err(error),
             None => self.uploaded_parts(),
         };
+        let whole = self.whole.as_ref().map(Hasher::value);
         let completed = parts.and_then(|parts| {
-            (self.objects).complete(&self.key, &self.upload_id, parts, (&self.write, overwrite))
+            let write = (&*self.write, overwrite, whole);
+            (self.objects).complete(&self.key, &self.upload, parts, write)
         });
         match completed {
             Ok(()) => {
@@ -273,7 +286,7 @@ impl Uploader {
     fn abort_now(&mut self) -> Result<()> {
         self.join();
         self.open = false;
-        self.objects.abort(&self.key, &self.upload_id, &self.write)
+        self.objects.abort(&self.key, &self.upload.id, &self.write)
     }
 
     /// Aborts the upload after a failure the caller is told of; an abort that fails too
@@ -289,7 +302,7 @@ impl Uploader {
                 &format!(
                     "AbortMultipartUpload {} (upload id {}): could not abort, the upload may \
                      be left on the server (Storage::incomplete_uploads lists it): {error}",
-                    self.key, self.upload_id
+                    self.key, self.upload.id
                 ),
             );
         }

@@ -6,7 +6,7 @@
 //! boto3 names; [`WriteParameters`] and [`AccessParameters`] carry the headers they become
 //! for each kind of request.
 
-use crate::checksums::ChecksumAlgorithm;
+use crate::checksums::{ChecksumAlgorithm, ChecksumWhen};
 use crate::error::{Error, Result};
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -246,8 +246,8 @@ pub(crate) struct WriteParameters {
     complete: Vec<(String, String)>,
     /// AbortMultipartUpload: RequestPayer, ExpectedBucketOwner.
     abort: Vec<(String, String)>,
-    /// The checksum every upload carries (CRC32C unless `ChecksumAlgorithm` says).
-    checksum: ChecksumAlgorithm,
+    /// The checksum `ChecksumAlgorithm` asks for, if it does.
+    checksum: Option<ChecksumAlgorithm>,
 }
 
 fn config_error(why: String) -> Error {
@@ -263,8 +263,8 @@ impl WriteParameters {
             None => "application/octet-stream".to_string(),
         };
         let checksum = match rest.get("ChecksumAlgorithm") {
-            Some(value) => checksum_algorithm(value).map_err(config_error)?,
-            None => ChecksumAlgorithm::default(),
+            Some(value) => Some(checksum_algorithm(value).map_err(config_error)?),
+            None => None,
         };
         Ok(WriteParameters {
             checksum,
@@ -296,9 +296,15 @@ impl WriteParameters {
         &self.abort
     }
 
-    /// The checksum algorithm of the upload.
-    pub(crate) fn checksum(&self) -> ChecksumAlgorithm {
-        self.checksum
+    /// The checksum algorithm of the upload, under botocore's
+    /// `request_checksum_calculation`: the one `ChecksumAlgorithm` names, else CRC32C
+    /// when supported, none when only required.
+    pub(crate) fn checksum(&self, when: ChecksumWhen) -> Option<ChecksumAlgorithm> {
+        match (self.checksum, when) {
+            (Some(named), _) => Some(named),
+            (None, ChecksumWhen::Supported) => Some(ChecksumAlgorithm::default()),
+            (None, ChecksumWhen::Required) => None,
+        }
     }
 }
 
@@ -408,7 +414,15 @@ mod tests {
     fn checksum_algorithm_picks_the_checksum_and_is_no_header() {
         let params = map(json!({"ChecksumAlgorithm": "SHA256"}));
         let write = WriteParameters::from_parameters(&params).unwrap();
-        assert_eq!(write.checksum(), ChecksumAlgorithm::Sha256);
+        let named = Some(ChecksumAlgorithm::Sha256);
+        assert_eq!(write.checksum(ChecksumWhen::Required), named);
+        assert_eq!(write.checksum(ChecksumWhen::Supported), named);
+        let plain = WriteParameters::from_parameters(&Map::new()).unwrap();
+        assert_eq!(plain.checksum(ChecksumWhen::Required), None);
+        assert_eq!(
+            plain.checksum(ChecksumWhen::Supported),
+            Some(ChecksumAlgorithm::Crc32c)
+        );
         assert!(write.create_headers().is_empty());
         let error = validate(&map(json!({"ChecksumAlgorithm": "MD5"}))).unwrap_err();
         assert!(error.to_string().contains("ChecksumAlgorithm"), "{error}");

@@ -1,14 +1,21 @@
-//! Lazy, ranged reading of one object.
+//! Lazy, verified reading of one object.
 //!
-//! The GET that opened the object brought its first 64 KiB (all of a small object). A
-//! read elsewhere, after a seek, fetches one small range (`MIN_WINDOW`, 256 KiB) into
-//! memory, so reading 1 KiB from the middle of a large object transfers 64 + 256 KiB.
-//! Reads that continue where the last range ended switch to streaming: each next range is a ranged GET whose body is read straight into the
-//! caller's buffer; the window doubles up to 64 MiB, and the request for the range after
-//! it is sent ahead on a worker thread so the next bytes are already on their way when
-//! the current range ends. Every GET carries `If-Match` with the ETag seen at open, so an
-//! object replaced mid-read is reported, never mixed.
+//! The GET that opened the object asked for all of it and brought its first 64 KiB
+//! (all of a small object); a read that goes on from there streams the rest of that
+//! same body into the caller's buffer. A read elsewhere, after a seek, fetches one small
+//! range (`MIN_WINDOW`, 256 KiB) into memory, so reading 1 KiB from the middle of a
+//! large object transfers little more. Reads that continue where the last range ended
+//! switch to streaming: each next range is a ranged GET whose body is read straight into
+//! the caller's buffer; the window doubles up to 64 MiB, and the request for the range
+//! after it is sent ahead on a worker thread. Every ranged GET carries `If-Match` with
+//! the ETag seen at open, so an object replaced mid-read is reported, never mixed.
+//!
+//! Bytes delivered in order from the first one are hashed as they go ([`Verifier`]):
+//! the read that delivers the last byte fails with [`Error::Checksum`] if the whole does
+//! not match the object's full-object checksum, and every read after it fails too. Bytes
+//! read after a seek elsewhere are not checked (they are not a whole).
 
+use crate::checksums::{Hasher, ObjectChecksum};
 use crate::error::{Error, Result};
 use crate::object_parameters::AccessParameters;
 use crate::progress::Reporter;
@@ -61,6 +68,62 @@ pub(crate) struct RangedReader {
     fetched: u64,
     reported: u64,
     progress: Reporter,
+    /// The rest of the opening GET's body, from `window_end` on.
+    rest: Option<ObjectBody>,
+    /// Checks the bytes delivered in order against the object's checksum.
+    verifier: Option<Verifier>,
+    /// A checksum mismatch, reported again by every later read.
+    failed: Option<Error>,
+}
+
+/// Hashes the bytes a reader delivers in order from byte 0; at the last byte, compares.
+pub(crate) struct Verifier {
+    expected: ObjectChecksum,
+    hasher: Hasher,
+    /// Bytes `[0, upto)` went into the hasher.
+    upto: u64,
+}
+
+impl Verifier {
+    /// A verifier of a full-object checksum (`None` for a composite one: it cannot be
+    /// checked against the bytes of a plain read).
+    pub fn new(expected: Option<ObjectChecksum>) -> Option<Verifier> {
+        let expected = expected.filter(|checksum| checksum.full_object)?;
+        Some(Verifier {
+            hasher: Hasher::new(expected.algorithm),
+            expected,
+            upto: 0,
+        })
+    }
+
+    /// Takes in `bytes` delivered at `at`; at the object's end (`size`), an error if
+    /// the whole does not match.
+    pub fn observe(&mut self, at: u64, bytes: &[u8], size: u64, key: &str) -> Result<()> {
+        let end = at + bytes.len() as u64;
+        if at > self.upto || end <= self.upto {
+            return Ok(());
+        }
+        self.hasher.update(&bytes[(self.upto - at) as usize..]);
+        self.upto = end;
+        if self.upto < size {
+            return Ok(());
+        }
+        let got = self.hasher.value();
+        match got == self.expected.value {
+            true => Ok(()),
+            false => Err(mismatch(key, &self.expected, &got)),
+        }
+    }
+}
+
+/// The error of bytes whose checksum is `got` where the server said `expected`.
+pub(crate) fn mismatch(key: &str, expected: &ObjectChecksum, got: &str) -> Error {
+    Error::Checksum(format!(
+        "GET {key}: the bytes received have {} {got}, but the server's checksum of the \
+         object is {}: they were damaged on the way (or the object's checksum is wrong)",
+        expected.algorithm.name(),
+        expected.value
+    ))
 }
 
 /// The object a reader reads: shared with its prefetch threads.
@@ -89,8 +152,14 @@ fn body_error(key: &str, error: io::Error) -> Error {
 
 impl RangedReader {
     /// A reader of an object of `size` bytes whose `first` bytes came with the GET that
-    /// opened it.
-    pub fn new(object: ObjectRef, size: u64, progress: Reporter, first: Vec<u8>) -> RangedReader {
+    /// opened it, with the `rest` of that GET's body, checking what it delivers with
+    /// `verifier`.
+    pub fn new(
+        object: ObjectRef,
+        (size, progress): (u64, Reporter),
+        (first, rest): (Vec<u8>, Option<ObjectBody>),
+        verifier: Option<Verifier>,
+    ) -> RangedReader {
         let fetched = first.len() as u64;
         let (window, window_end) = match first.is_empty() {
             true => (Window::Empty, 0),
@@ -113,6 +182,9 @@ impl RangedReader {
             fetched,
             reported: 0,
             progress,
+            rest,
+            verifier,
+            failed: None,
         }
     }
 
@@ -135,9 +207,22 @@ impl RangedReader {
     fn open_window(&mut self) -> Result<()> {
         let sequential = !matches!(self.window, Window::Empty) && self.pos == self.window_end;
         self.window = Window::Empty;
+        if sequential && self.pos == self.window_end {
+            if let Some(body) = self.rest.take() {
+                // The opening GET's body goes on: no new request.
+                self.window = Window::Streaming {
+                    at: self.pos,
+                    end: self.size,
+                    body,
+                };
+                self.window_end = self.size;
+                return Ok(());
+            }
+        }
         if !sequential {
             // Random access: one small range, in memory.
             self.prefetch = None;
+            self.rest = None;
             self.window_size = MIN_WINDOW;
             let end = (self.pos + MIN_WINDOW).min(self.size);
             let mut body = self.object.request(self.pos, end)?;
@@ -207,6 +292,7 @@ impl RangedReader {
                     crate::log::warn(&format!("{message}; asking again from byte {}", self.pos));
                     self.window = Window::Empty;
                     self.prefetch = None;
+                    self.rest = None;
                     attempt += 1;
                 }
                 other => return other,
@@ -215,6 +301,9 @@ impl RangedReader {
     }
 
     fn read_once(&mut self, out: &mut [u8]) -> Result<usize> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
         if self.pos >= self.size || out.is_empty() {
             return Ok(0);
         }
@@ -256,6 +345,13 @@ impl RangedReader {
             }
             Window::Empty => unreachable!("open_window() fills the window"),
         };
+        if let Some(verifier) = &mut self.verifier {
+            let checked = verifier.observe(self.pos, &out[..n], self.size, &self.object.key);
+            if let Err(error) = checked {
+                self.failed = Some(error.clone());
+                return Err(error);
+            }
+        }
         self.pos += n as u64;
         self.report();
         Ok(n)

@@ -430,11 +430,42 @@ fn check_client_config(map: &Map<String, Json>) -> Result<()> {
             return fail(format!("signature_version {why}"));
         }
     }
+    for option in ["request_checksum_calculation", "response_checksum_validation"] {
+        let value = map.get(option).map(|value| value.as_str().unwrap_or_default());
+        if value.is_some_and(|value| crate::checksums::ChecksumWhen::parse(value).is_none()) {
+            return fail(format!("{option} must be \"when_supported\" or \"when_required\""));
+        }
+    }
+    check_retries(map.get("retries")).or_else(|why| fail(why))?;
     match map.get("proxies") {
         Some(Json::Object(proxies)) if proxies.values().all(Json::is_string) => Ok(()),
         Some(_) => fail("proxies must map schemes to proxy URLs (strings)".into()),
         None => Ok(()),
     }
+}
+
+/// botocore's `retries`: `mode` one of its three, attempts whole numbers.
+fn check_retries(retries: Option<&Json>) -> std::result::Result<(), String> {
+    let Some(retries) = retries else {
+        return Ok(());
+    };
+    let Some(retries) = retries.as_object() else {
+        return Err("retries must be a dict (mode, max_attempts, total_max_attempts)".into());
+    };
+    for (option, value) in retries {
+        let fits = match option.as_str() {
+            "mode" => matches!(value.as_str(), Some("standard" | "legacy" | "adaptive")),
+            "max_attempts" | "total_max_attempts" => value.as_u64().is_some(),
+            _ => return Err(format!("retries: unknown option '{option}' (known: mode, max_attempts, total_max_attempts)")),
+        };
+        if !fits {
+            return Err(match option.as_str() {
+                "mode" => "retries.mode must be \"standard\", \"legacy\" or \"adaptive\"".into(),
+                _ => format!("retries.{option} must be a whole number"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// boto3 `TransferConfig` arguments we honour.
@@ -457,6 +488,8 @@ const CLIENT_KEYS: &[&str] = &[
     "proxies",
     "s3",
     "retries",
+    "request_checksum_calculation",
+    "response_checksum_validation",
 ];
 
 fn check_known(name: &str, map: &Map<String, Json>, known: &[&str]) -> Result<()> {

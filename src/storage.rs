@@ -15,10 +15,10 @@ use crate::names;
 use crate::object_parameters::{self, AccessParameters, WriteParameters};
 use crate::object_urls::{self, UrlOptions};
 use crate::progress::{Direction, ProgressFn, ProgressSlot, Reporter};
-use crate::reader::{ObjectRef, RangedReader};
+use crate::reader::{ObjectRef, RangedReader, Verifier};
 use crate::s3::S3Store;
 use crate::settings::{redacted_json, Settings};
-use crate::store::{memory, ObjectInfo, ObjectStore, Overwrite};
+use crate::store::{memory, FirstWindow, ObjectInfo, ObjectStore, Overwrite};
 use flate2::read::GzEncoder;
 use serde_json::{Map, Value as Json};
 use std::fmt;
@@ -551,10 +551,8 @@ impl Storage {
             return Ok(S3File::for_writing(name, target));
         }
         self.ensure_bucket()?;
-        let first = (self.objects())
-            .get_first(&key, FIRST_WINDOW, &self.inner.read)?
-            .ok_or_else(|| not_found(&key))?;
-        let info = &first.info;
+        let (first, verifier) = self.open_verified(&key)?;
+        let info = first.info;
         let object = ObjectRef {
             objects: self.inner.objects.clone(),
             key: key.clone(),
@@ -562,9 +560,38 @@ impl Storage {
             read: self.inner.read.clone(),
         };
         let progress = self.reporter(&name, Direction::Download, Some(info.size));
-        let reader = RangedReader::new(object, info.size, progress, first.data);
+        let reader = RangedReader::new(
+            object,
+            (info.size, progress),
+            (first.data, first.rest),
+            verifier,
+        );
         let gzip = self.config().gzip && info.content_encoding.as_deref() == Some("gzip");
         S3File::for_reading(name, key, info.size, reader, gzip)
+    }
+
+    /// The GET that opens `key` for reading. An object that came whole is checked
+    /// against its full-object checksum now, and fetched once more if it does not match
+    /// (then the mismatch is the error); a larger one is checked as it is read, by the
+    /// verifier given back.
+    fn open_verified(&self, key: &str) -> Result<(FirstWindow, Option<Verifier>)> {
+        let mut attempt = 1;
+        loop {
+            let first = (self.objects())
+                .get_first(key, FIRST_WINDOW, &self.inner.read)?
+                .ok_or_else(|| not_found(key))?;
+            let mut verifier = Verifier::new(first.info.checksum.clone());
+            let whole = first.rest.is_none() && first.data.len() as u64 == first.info.size;
+            let Some(check) = verifier.as_mut().filter(|_| whole) else {
+                return Ok((first, verifier));
+            };
+            match check.observe(0, &first.data, first.info.size, key) {
+                Ok(()) => return Ok((first, None)),
+                Err(error) if attempt >= 2 => return Err(error),
+                Err(error) => crate::log::warn(&format!("{error}; reading it again")),
+            }
+            attempt += 1;
+        }
     }
 
     /// The URL of `name`, as `url(name)` in django-storages. Presigning sends nothing,

@@ -75,7 +75,7 @@ fn through_proxy(pairs: &[(&str, &str)]) -> (FaultProxy, *mut s3storage, Storage
         ("AWS_LOCATION", location.as_str()),
         (
             "AWS_S3_CLIENT_CONFIG",
-            r#"{"connect_timeout": 1, "read_timeout": 1, "retries": {"max_attempts": 3}}"#,
+            r#"{"connect_timeout": 1, "read_timeout": 1, "retries": {"total_max_attempts": 3}}"#,
         ),
     ];
     all.extend_from_slice(pairs);

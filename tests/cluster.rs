@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 const MIB: usize = 1024 * 1024;
 const CLIENT: &str =
-    r#"{"connect_timeout": 2, "read_timeout": 10, "retries": {"max_attempts": 3}}"#;
+    r#"{"connect_timeout": 2, "read_timeout": 10, "retries": {"total_max_attempts": 3}}"#;
 /// A generous ceiling for one failing operation: attempts × (connect + read timeouts),
 /// per part in flight, plus backoff. A hang shows as a failure, not as a stuck run.
 const FAILS_WITHIN: Duration = Duration::from_secs(3 * 12 * 4 + 30);

@@ -98,7 +98,7 @@ fn secrets_never_appear_in_messages_logs_or_debug() {
         ("AWS_AUTO_CREATE_BUCKET", "False"),
         (
             "AWS_S3_CLIENT_CONFIG",
-            r#"{"retries": {"max_attempts": 2}}"#,
+            r#"{"retries": {"total_max_attempts": 2}}"#,
         ),
     ]);
     produced.push(format!("{settings:?}"));

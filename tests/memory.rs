@@ -8,7 +8,7 @@ mod common;
 use common::proxy::read_all as read;
 use s3storage::memory::{self, Call, Fault};
 use s3storage::{ResultCode, Settings, Storage};
-use std::io::Write;
+use std::io::{Seek, Write};
 
 const MIB: usize = 1024 * 1024;
 
@@ -236,20 +236,28 @@ fn reads_of_a_replaced_object_fail_never_mix() {
     let storage = on("replaced", &[]);
     let old = bytes(3 * MIB, 7);
     storage.save("moving.bin", old.as_slice()).unwrap();
-    let mut file = storage.open("moving.bin", "rb").unwrap();
+    let mut sequential = storage.open("moving.bin", "rb").unwrap();
+    let mut seeking = storage.open("moving.bin", "rb").unwrap();
     let mut start = vec![0u8; 64 * 1024];
-    file.read_bytes(&mut start).unwrap();
+    sequential.read_bytes(&mut start).unwrap();
     storage
         .save("moving.bin", bytes(3 * MIB, 8).as_slice())
         .unwrap();
+    // The opening GET's body is one version: reading on from it gives the old bytes,
+    // whole.
+    let mut got = start;
     let mut rest = vec![0u8; MIB];
-    let error = loop {
-        match file.read_bytes(&mut rest) {
-            Ok(0) => panic!("read to the end across a replacement"),
-            Ok(_) => continue,
-            Err(error) => break error,
+    loop {
+        match sequential.read_bytes(&mut rest) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&rest[..n]),
+            Err(error) => panic!("{error}"),
         }
-    };
+    }
+    assert!(got == old, "a sequential read mixed two versions");
+    // A range asked for after a seek carries If-Match: the replacement is reported.
+    seeking.seek(std::io::SeekFrom::Start(2 * MIB as u64)).unwrap();
+    let error = seeking.read_bytes(&mut rest).unwrap_err();
     assert_eq!(error.code(), ResultCode::BadState, "{error}");
 }
 
@@ -268,4 +276,89 @@ fn listings_page_as_s3_does() {
         3,
         "7 entries, 3 a page"
     );
+}
+
+/// Reads `name` to its end in pieces of `piece` bytes: the bytes, or the first error
+/// (never an end of file after it).
+fn read_through(storage: &Storage, name: &str, piece: usize) -> s3storage::Result<Vec<u8>> {
+    let mut file = storage.open(name, "rb")?;
+    let (mut got, mut buffer) = (Vec::new(), vec![0u8; piece]);
+    loop {
+        match file.read_bytes(&mut buffer) {
+            Ok(0) => return Ok(got),
+            Ok(n) => got.extend_from_slice(&buffer[..n]),
+            Err(error) => {
+                // Every later read reports it too: no end of file over damaged bytes.
+                let again = file.read_bytes(&mut buffer).unwrap_err();
+                assert_eq!(again.code(), error.code(), "{again}");
+                return Err(error);
+            }
+        }
+    }
+}
+
+#[test]
+fn damaged_reads_are_caught_never_delivered() {
+    let storage = on("damaged", &[]);
+    let small = bytes(10_000, 1);
+    storage.save("small.bin", small.as_slice()).unwrap();
+    // Once: the fresh GET brings the true bytes.
+    memory::inject_fault("damaged", Call::Get, Fault::CorruptBody, 1).unwrap();
+    assert!(read(&storage, "small.bin").unwrap() == small);
+    assert_eq!(memory::clear_faults("damaged"), 0, "the fault did not fire");
+    // Twice: the mismatch is the error, naming both checksums.
+    memory::inject_fault("damaged", Call::Get, Fault::CorruptBody, 2).unwrap();
+    let error = read(&storage, "small.bin").unwrap_err();
+    assert_eq!(memory::clear_faults("damaged"), 0, "the fault did not fire");
+    assert_eq!(error.code(), ResultCode::Checksum, "{error}");
+    let message = error.to_string();
+    assert!(message.contains("CRC32C") && message.matches("==").count() >= 2, "{message}");
+    // Larger objects, read in order through the opening GET's body, through ranges,
+    // and written by a multipart upload: an error at the end, never the damaged bytes.
+    let large = bytes(3 * MIB, 2);
+    storage.save("large.bin", large.as_slice()).unwrap();
+    let mut file = storage.open("multipart.bin", "wb").unwrap();
+    let multipart = bytes(12 * MIB, 3);
+    file.write_all(&multipart).unwrap();
+    file.close().unwrap();
+    for (name, content) in [("large.bin", &large), ("multipart.bin", &multipart)] {
+        assert!(read_through(&storage, name, 64 * 1024).unwrap() == *content);
+        memory::inject_fault("damaged", Call::Get, Fault::CorruptBody, 1).unwrap();
+        let error = read_through(&storage, name, 64 * 1024).unwrap_err();
+        assert_eq!(memory::clear_faults("damaged"), 0, "the fault did not fire");
+        assert_eq!(error.code(), ResultCode::Checksum, "{name}: {error}");
+    }
+    // A range after a seek, then reading on to the end from there: the bytes from 0
+    // were not all seen in order, so nothing is claimed (and nothing fails).
+    let mut file = storage.open("large.bin", "rb").unwrap();
+    file.seek(std::io::SeekFrom::Start(MIB as u64)).unwrap();
+    let mut tail = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut tail).unwrap();
+    assert!(tail == large[MIB..]);
+}
+
+#[test]
+fn when_required_stores_and_checks_no_checksum() {
+    let client = r#"{"request_checksum_calculation": "when_required"}"#;
+    let storage = on("unchecked", &[("AWS_S3_CLIENT_CONFIG", client)]);
+    let small = bytes(10_000, 4);
+    storage.save("small.bin", small.as_slice()).unwrap();
+    memory::inject_fault("unchecked", Call::Get, Fault::CorruptBody, 1).unwrap();
+    // Nothing to check against: the damage goes through (what the default prevents).
+    let got = read(&storage, "small.bin").unwrap();
+    assert_eq!(memory::clear_faults("unchecked"), 0, "the fault did not fire");
+    assert!(got != small && got.len() == small.len());
+    // Asking for a checksum by name stores one even so.
+    let named = on(
+        "unchecked",
+        &[
+            ("AWS_S3_CLIENT_CONFIG", client),
+            ("AWS_S3_OBJECT_PARAMETERS", r#"{"ChecksumAlgorithm": "CRC64NVME"}"#),
+        ],
+    );
+    named.save("named.bin", small.as_slice()).unwrap();
+    memory::inject_fault("unchecked", Call::Get, Fault::CorruptBody, 2).unwrap();
+    let error = read(&named, "named.bin").unwrap_err();
+    assert_eq!(error.code(), ResultCode::Checksum, "{error}");
+    assert!(error.to_string().contains("CRC64NVME"), "{error}");
 }

@@ -127,11 +127,14 @@ pub(crate) fn selected() -> String {
 pub(crate) fn default_region(profile: Option<&str>) -> Option<String> {
     env("AWS_REGION")
         .or_else(|| env("AWS_DEFAULT_REGION"))
-        .or_else(|| {
-            let name = profile.map(str::to_string).unwrap_or_else(selected);
-            let profile = load(&name).ok()??;
-            profile.get("region").map(str::to_string)
-        })
+        .or_else(|| value(profile, "region"))
+}
+
+/// A key of the profile (`profile`, else the selected one), if the profile has it.
+pub(crate) fn value(profile: Option<&str>, key: &str) -> Option<String> {
+    let name = profile.map(str::to_string).unwrap_or_else(selected);
+    let profile = load(&name).ok()??;
+    profile.get(key).map(str::to_string)
 }
 
 #[cfg(test)]

@@ -28,6 +28,8 @@ pub const S3STORAGE_ERR_SERVER: c_int = 8;
 pub const S3STORAGE_ERR_IO: c_int = 9;
 /// Not allowed now: a closed or failed file, a read on a write-mode file, a write on a read-mode file.
 pub const S3STORAGE_ERR_BAD_STATE: c_int = 10;
+/// The bytes received do not match the full-object checksum the server sent (after one fresh attempt).
+pub const S3STORAGE_ERR_CHECKSUM: c_int = 11;
 /// An internal panic was caught at the boundary; the library stays usable.
 pub const S3STORAGE_ERR_PANIC: c_int = 255;
 
@@ -57,6 +59,7 @@ pub(crate) const CODE_NAMES: &[(ResultCode, &CStr)] = &[
     (ResultCode::Server, c"S3STORAGE_ERR_SERVER"),
     (ResultCode::Io, c"S3STORAGE_ERR_IO"),
     (ResultCode::BadState, c"S3STORAGE_ERR_BAD_STATE"),
+    (ResultCode::Checksum, c"S3STORAGE_ERR_CHECKSUM"),
     (ResultCode::Panic, c"S3STORAGE_ERR_PANIC"),
 ];
 

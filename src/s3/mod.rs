@@ -22,7 +22,7 @@ pub(crate) use objects::S3Store;
 use crate::error::Result;
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
-    Destination, FirstWindow, ListPage, ObjectBody, ObjectInfo, ObjectStore, Overwrite,
+    Destination, FirstWindow, ListPage, ObjectBody, ObjectInfo, ObjectStore, Overwrite, Upload,
     UploadedPart, UploadsPage, UrlRequest,
 };
 
@@ -89,28 +89,28 @@ impl ObjectStore for S3Store {
         S3Store::list_uploads_page(self, prefix, key_marker, upload_id_marker)
     }
 
-    fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<String> {
+    fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<Upload> {
         S3Store::create_multipart(self, key, write)
     }
 
     fn upload_part(
         &self,
         key: &str,
-        upload_id: &str,
+        upload: &Upload,
         part: (u32, &[u8]),
         write: &WriteParameters,
     ) -> Result<UploadedPart> {
-        S3Store::upload_part(self, key, upload_id, part, write)
+        S3Store::upload_part(self, key, upload, part, write)
     }
 
     fn complete(
         &self,
         key: &str,
-        upload_id: &str,
+        upload: &Upload,
         parts: Vec<UploadedPart>,
-        write: (&WriteParameters, Overwrite),
+        write: (&WriteParameters, Overwrite, Option<String>),
     ) -> Result<()> {
-        S3Store::complete(self, key, upload_id, parts, write)
+        S3Store::complete(self, key, upload, parts, write)
     }
 
     fn abort(&self, key: &str, upload_id: &str, write: &WriteParameters) -> Result<()> {

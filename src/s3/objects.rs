@@ -3,6 +3,7 @@
 
 use super::transport::{Reply, Transport};
 use crate::aws::CredentialSource;
+use crate::checksums::{ChecksumWhen, ObjectChecksum};
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
@@ -20,6 +21,38 @@ pub(crate) struct S3Store {
     /// False once the server refused `If-None-Match` (501, or 400 naming it): create-only
     /// writes then check with HEAD first, as django-storages does.
     conditional_writes: AtomicBool,
+    /// botocore's checksum switches, resolved.
+    pub(super) checksums: Checksums,
+    /// False once the server refused a multipart upload of checksum type FULL_OBJECT:
+    /// uploads are then COMPOSITE.
+    pub(super) full_object_uploads: AtomicBool,
+}
+
+/// `request_checksum_calculation` and `response_checksum_validation`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Checksums {
+    pub request: ChecksumWhen,
+    pub response: ChecksumWhen,
+}
+
+/// A checksum switch: from the settings or the environment, else the profile's key
+/// (botocore's order), else when_supported.
+fn checksum_switch(
+    configured: Option<ChecksumWhen>,
+    profile: Option<&str>,
+    key: &str,
+) -> Result<ChecksumWhen> {
+    if let Some(when) = configured {
+        return Ok(when);
+    }
+    match crate::aws::profiles::value(profile, key) {
+        None => Ok(ChecksumWhen::default()),
+        Some(value) => ChecksumWhen::parse(&value).ok_or_else(|| {
+            Error::Config(format!(
+                "the AWS profile's {key}: {value:?} is not when_supported or when_required"
+            ))
+        }),
+    }
 }
 
 /// The body of a ranged GET, positioned at the first byte asked for.
@@ -123,14 +156,24 @@ impl S3Store {
         // botocore's region chain after the settings: AWS_REGION, AWS_DEFAULT_REGION,
         // the profile's region (none: us-east-1).
         let mut config = config.clone();
+        let profile = (config.keys.session_profile.clone())
+            .or_else(|| crate::config::env("AWS_S3_SESSION_PROFILE"));
+        let profile = profile.as_deref();
         if config.endpoint.region.is_none() {
-            let profile = (config.keys.session_profile.clone()).or_else(|| {
-                std::env::var("AWS_S3_SESSION_PROFILE")
-                    .ok()
-                    .filter(|p| !p.is_empty())
-            });
-            config.endpoint.region = crate::aws::profiles::default_region(profile.as_deref());
+            config.endpoint.region = crate::aws::profiles::default_region(profile);
         }
+        let checksums = Checksums {
+            request: checksum_switch(
+                config.http.request_checksums,
+                profile,
+                "request_checksum_calculation",
+            )?,
+            response: checksum_switch(
+                config.http.response_checksums,
+                profile,
+                "response_checksum_validation",
+            )?,
+        };
         let config = &config;
         Ok(S3Store {
             transport: Transport::new(config, credentials)?,
@@ -141,6 +184,8 @@ impl S3Store {
                 .clone()
                 .filter(|region| region != "us-east-1"),
             conditional_writes: AtomicBool::new(true),
+            checksums,
+            full_object_uploads: AtomicBool::new(true),
         })
     }
 
@@ -162,9 +207,8 @@ impl S3Store {
 
     /// HEAD: `None` for 404, the object's info for 2xx, an error otherwise.
     pub fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectInfo>> {
-        let reply = self
-            .transport
-            .send(Command::HeadObject, key, read.headers())?;
+        let headers = self.checked_read_headers(read);
+        let reply = self.transport.send(Command::HeadObject, key, &headers)?;
         if reply.status == 404 {
             return Ok(None);
         }
@@ -176,14 +220,7 @@ impl S3Store {
             .ok_or_else(|| {
                 S3Failure::malformed(&operation, "the reply has no valid Content-Length")
             })?;
-        Ok(Some(ObjectInfo {
-            size,
-            content_encoding: reply.header("content-encoding").map(str::to_string),
-            modified: reply
-                .header("last-modified")
-                .and_then(|v| httpdate::parse_http_date(v).ok()),
-            etag: reply.header("etag").map(str::to_string),
-        }))
+        Ok(Some(self.object_info(size, &reply)))
     }
 
     /// One PUT of a whole body; with `Overwrite::Refused`, `AlreadyExists` if the key
@@ -203,8 +240,9 @@ impl S3Store {
             multipart: None,
         };
         let mut headers = with_condition(write.create_headers(), overwrite);
-        let algorithm = write.checksum();
-        headers.push((algorithm.header().into(), algorithm.compute(body)));
+        if let Some(algorithm) = write.checksum(self.checksums.request) {
+            headers.push((algorithm.header().into(), algorithm.compute(body)));
+        }
         let reply = self.transport.send(command, key, &headers)?;
         if overwrite == Overwrite::Refused && refuses_condition(&reply) {
             self.conditional_writes_refused();
@@ -294,10 +332,10 @@ impl S3Store {
         }))
     }
 
-    /// Opens an object for reading with one request: the ranged GET of its first `len`
-    /// bytes is also the existence check (404: `None`) and gives its size (from
-    /// `Content-Range`), ETag and encoding. An empty object (416, or a 200 without a
-    /// body) opens as empty.
+    /// Opens an object for reading with one GET of the whole object: it is also the
+    /// existence check (404: `None`), gives the size, ETag, encoding and checksum, and
+    /// brings the first `len` bytes; the rest of its body is kept for a sequential read
+    /// to go on with. A body cut short or stalled in its first bytes is asked for again.
     pub fn get_first(
         &self,
         key: &str,
@@ -322,51 +360,48 @@ impl S3Store {
         }
     }
 
+    /// The headers of a read that may check the object's checksum: the access
+    /// parameters, and `x-amz-checksum-mode: ENABLED` unless validation is only
+    /// `when_required`.
+    fn checked_read_headers(&self, read: &AccessParameters) -> Vec<(String, String)> {
+        let mut headers = read.headers().to_vec();
+        if self.checksums.response == ChecksumWhen::Supported {
+            headers.push(("x-amz-checksum-mode".into(), "ENABLED".into()));
+        }
+        headers
+    }
+
+    /// What a HEAD or GET reply says of its object of `size` bytes.
+    fn object_info(&self, size: u64, reply: &Reply) -> ObjectInfo {
+        let checksum = match self.checksums.response {
+            ChecksumWhen::Supported => ObjectChecksum::from_headers(|name| reply.header(name)),
+            ChecksumWhen::Required => None,
+        };
+        ObjectInfo {
+            size,
+            content_encoding: reply.header("content-encoding").map(str::to_string),
+            modified: (reply.header("last-modified"))
+                .and_then(|v| httpdate::parse_http_date(v).ok()),
+            etag: reply.header("etag").map(str::to_string),
+            checksum,
+        }
+    }
+
     fn get_first_once(
         &self,
         key: &str,
         len: u64,
         read: &AccessParameters,
     ) -> std::result::Result<Option<FirstWindow>, First> {
-        let operation = format!("GET {key} bytes 0-{}", len - 1);
-        let command = Command::GetObjectRange {
-            start: 0,
-            end: Some(len - 1),
-        };
-        let reply = self.transport.send(command, key, read.headers())?;
-        let info = |size: u64, reply: &Reply| ObjectInfo {
-            size,
-            content_encoding: reply.header("content-encoding").map(str::to_string),
-            modified: (reply.header("last-modified"))
-                .and_then(|v| httpdate::parse_http_date(v).ok()),
-            etag: reply.header("etag").map(str::to_string),
-        };
-        let range_total = (reply.header("content-range"))
-            .and_then(|range| range.rsplit('/').next()?.parse::<u64>().ok());
-        let size = match (reply.status, range_total) {
+        let operation = format!("GET {key}");
+        let headers = self.checked_read_headers(read);
+        let reply = self.transport.send(Command::GetObject, key, &headers)?;
+        let length = reply.header("content-length").and_then(|v| v.parse().ok());
+        let size = match (reply.status, length) {
             (404, _) => return Ok(None),
-            // An empty object: there is no byte 0 to send.
-            (416, Some(0)) => {
-                let info = info(0, &reply);
-                return Ok(Some(FirstWindow {
-                    info,
-                    data: Vec::new(),
-                }));
-            }
-            (206, Some(0)) => 0,
-            (206, Some(total)) => {
-                // A reply for another range was damaged on the way: ask again, as
-                // for a range read later (`RangedReader::read_bytes`).
-                check_content_range(&reply, &operation, 0, len.min(total))
-                    .map_err(|error| First::BodyFailed(error.to_string()))?;
-                total
-            }
-            (200, _) => match reply.header("content-length").and_then(|v| v.parse().ok()) {
-                Some(length) => length,
-                None => return self.first_by_head(key, read),
-            },
-            // A 416 or 206 this code cannot read the size from: ask with HEAD.
-            (416 | 206, _) => return self.first_by_head(key, read),
+            (200, Some(length)) => length,
+            // A body of unknown length: the size from HEAD, the bytes by ranges.
+            (200, None) => return self.first_by_head(key, read),
             _ => {
                 return Err(reply.check(&operation).err().map_or_else(
                     || First::Failed(S3Failure::malformed(&operation, "unexpected status")),
@@ -374,7 +409,7 @@ impl S3Store {
                 ))
             }
         };
-        let info = info(size, &reply);
+        let info = self.object_info(size, &reply);
         let want = len.min(size);
         let mut data = Vec::with_capacity(want as usize);
         let mut body = reply.body.into_with_config().limit(u64::MAX).reader();
@@ -386,11 +421,15 @@ impl S3Store {
                 "{operation}: the body ended after {got} bytes"
             )));
         }
-        if want == size {
-            // Seeing the end lets the connection go back to the pool.
-            let _ = body.read(&mut [0u8; 1]);
-        }
-        Ok(Some(FirstWindow { info, data }))
+        let rest = match want == size {
+            true => {
+                // Seeing the end lets the connection go back to the pool.
+                let _ = body.read(&mut [0u8; 1]);
+                None
+            }
+            false => Some(ObjectBody::new(S3Body { body, skip: 0 })),
+        };
+        Ok(Some(FirstWindow { info, data, rest }))
     }
 
     /// The object's size and ETag from a HEAD, when the GET that opened it did not say;
@@ -404,6 +443,7 @@ impl S3Store {
         Ok(info.map(|info| FirstWindow {
             info,
             data: Vec::new(),
+            rest: None,
         }))
     }
 

@@ -7,7 +7,8 @@ use super::objects::{refuses_condition, with_condition, S3Store};
 use super::transport::{xml_field, Outgoing, Reply};
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::WriteParameters;
-use crate::store::{Overwrite, UploadedPart};
+use crate::store::{Overwrite, Upload, UploadChecksum, UploadedPart};
+use std::sync::atomic::Ordering;
 use rust_s3::command::{Command, Multipart};
 use rust_s3::serde_types::CompleteMultipartUploadData;
 use std::time::SystemTime;
@@ -67,9 +68,9 @@ impl S3Store {
     /// CreateMultipartUpload with the object's parameters; gives the upload id. If the
     /// reply was lost after the request went out, the upload it may have begun is found
     /// (this key, begun since just before the request) and aborted, so none is left.
-    pub fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<String> {
+    pub fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<Upload> {
         let asked = SystemTime::now() - LOST_UPLOAD_WINDOW;
-        let outcome = self.initiate(key, write);
+        let outcome = self.initiate_checked(key, write);
         if let Err(error) = &outcome {
             if outcome_unknown(error) {
                 self.abort_lost_uploads(key, asked, write);
@@ -99,28 +100,72 @@ impl S3Store {
         }
     }
 
-    fn initiate(&self, key: &str, write: &WriteParameters) -> Result<String> {
+    /// The checksum a new upload declares: a full-object CRC unless the server refused
+    /// one before (or the algorithm has none), else the composite form.
+    fn upload_checksum(&self, write: &WriteParameters) -> Option<UploadChecksum> {
+        let algorithm = write.checksum(self.checksums.request)?;
+        let full = algorithm.has_full_object_form()
+            && self.full_object_uploads.load(Ordering::Relaxed);
+        Some(UploadChecksum {
+            algorithm: if full { algorithm } else { algorithm.for_parts() },
+            full_object: full,
+        })
+    }
+
+    /// CreateMultipartUpload, once more in the composite form if the server refuses a
+    /// full-object checksum (said once per storage).
+    fn initiate_checked(&self, key: &str, write: &WriteParameters) -> Result<Upload> {
+        let checksum = self.upload_checksum(write);
+        match self.initiate(key, write, checksum) {
+            Err(Error::Server(failure))
+                if checksum.is_some_and(|c| c.full_object) && refuses_full_object(&failure) =>
+            {
+                if self.full_object_uploads.swap(false, Ordering::Relaxed) {
+                    crate::log::warn(&format!(
+                        "the server of bucket {} refuses full-object checksums of multipart \
+                         uploads ({failure}): uploads use the composite form from now on, \
+                         which a full read of the object cannot check",
+                        self.bucket_name
+                    ));
+                }
+                self.initiate(key, write, self.upload_checksum(write))
+            }
+            outcome => outcome,
+        }
+    }
+
+    fn initiate(
+        &self,
+        key: &str,
+        write: &WriteParameters,
+        checksum: Option<UploadChecksum>,
+    ) -> Result<Upload> {
         let operation = format!("CreateMultipartUpload {key}");
         let command = Command::InitiateMultipartUpload {
             content_type: &write.content_type,
         };
         let mut headers = write.create_headers().to_vec();
-        let algorithm = write.checksum().for_parts();
-        headers.push(("x-amz-checksum-algorithm".into(), algorithm.name().into()));
+        if let Some(checksum) = checksum {
+            let algorithm = checksum.algorithm.name();
+            headers.push(("x-amz-checksum-algorithm".into(), algorithm.into()));
+            let kind = if checksum.full_object { "FULL_OBJECT" } else { "COMPOSITE" };
+            headers.push(("x-amz-checksum-type".into(), kind.into()));
+        }
         let text = self
             .transport
             .send(command, key, &headers)?
             .check(&operation)?
             .text(&operation)?;
-        xml_field(&text, "UploadId")
-            .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no UploadId"))
+        let id = xml_field(&text, "UploadId")
+            .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no UploadId"))?;
+        Ok(Upload { id, checksum })
     }
 
     /// UploadPart: sends one part and gives its ETag.
     pub fn upload_part(
         &self,
         key: &str,
-        upload_id: &str,
+        upload: &Upload,
         (number, data): (u32, &[u8]),
         write: &WriteParameters,
     ) -> Result<UploadedPart> {
@@ -129,12 +174,14 @@ impl S3Store {
             content: data,
             content_type: "application/octet-stream",
             custom_headers: None,
-            multipart: Some(Multipart::new(number, upload_id)),
+            multipart: Some(Multipart::new(number, &upload.id)),
         };
-        let algorithm = write.checksum().for_parts();
-        let checksum = algorithm.compute(data);
+        let checksum = (upload.checksum)
+            .map(|checksum| (checksum.algorithm, checksum.algorithm.compute(data)));
         let mut headers = write.access().headers().to_vec();
-        headers.push((algorithm.header().into(), checksum.clone()));
+        if let Some((algorithm, value)) = &checksum {
+            headers.push((algorithm.header().into(), value.clone()));
+        }
         let reply = self
             .transport
             .send(command, key, &headers)?
@@ -147,7 +194,7 @@ impl S3Store {
         Ok(UploadedPart {
             number,
             etag,
-            checksum: Some((algorithm, checksum)),
+            checksum,
         })
     }
 
@@ -157,15 +204,20 @@ impl S3Store {
     pub fn complete(
         &self,
         key: &str,
-        upload_id: &str,
+        upload: &Upload,
         mut parts: Vec<UploadedPart>,
-        (write, overwrite): (&WriteParameters, Overwrite),
+        (write, overwrite, whole): (&WriteParameters, Overwrite, Option<String>),
     ) -> Result<()> {
         let overwrite = self.check_first(key, write, overwrite)?;
+        let upload_id = upload.id.as_str();
         parts.sort_by_key(|part| part.number);
         let body = completion_xml(&parts);
         let operation = format!("CompleteMultipartUpload {key}");
-        let headers = with_condition(write.complete_headers(), overwrite);
+        let mut headers = with_condition(write.complete_headers(), overwrite);
+        if let (Some(checksum), Some(whole)) = (upload.checksum, &whole) {
+            headers.push((checksum.algorithm.header().into(), whole.clone()));
+            headers.push(("x-amz-checksum-type".into(), "FULL_OBJECT".into()));
+        }
         let mut attempt = 1;
         loop {
             let command = Command::CompleteMultipartUpload {
@@ -185,7 +237,7 @@ impl S3Store {
             };
             if overwrite == Overwrite::Refused && refuses_condition(&reply) {
                 self.conditional_writes_refused();
-                return self.complete(key, upload_id, parts, (write, Overwrite::Refused));
+                return self.complete(key, upload, parts, (write, Overwrite::Refused, whole));
             }
             let text = match reply.check(&operation).and_then(|r| r.text(&operation)) {
                 Ok(text) => text,
@@ -238,6 +290,14 @@ impl S3Store {
             .check(&operation)
             .map(Reply::finish)
     }
+}
+
+/// Whether a refused CreateMultipartUpload is about the full-object checksum type (a
+/// 400 or 501 naming the checksum type, or NotImplemented).
+fn refuses_full_object(failure: &S3Failure) -> bool {
+    let text = format!("{} {}", failure.code, failure.message).to_ascii_lowercase();
+    matches!(failure.status, 400 | 501)
+        && (text.contains("checksum") || failure.code == "NotImplemented")
 }
 
 /// The ETag S3 gives a multipart object: the MD5 of the parts' MD5s, and their count.

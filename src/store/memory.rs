@@ -11,12 +11,13 @@
 //! injected into any call kind ([`inject_fault`]), transient (retried like the S3
 //! store's requests) or persistent.
 
+use crate::checksums::{ChecksumWhen, ObjectChecksum};
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
     BodyStream, Destination, FirstWindow, ListPage, ObjectBody, ObjectInfo, ObjectStore, Overwrite,
-    PendingUpload, UploadedPart, UploadsPage, UrlRequest,
+    PendingUpload, Upload as StartedUpload, UploadChecksum, UploadedPart, UploadsPage, UrlRequest,
 };
 use once_cell::sync::Lazy;
 use std::collections::{BTreeMap, HashMap};
@@ -65,6 +66,9 @@ pub enum Fault {
     InternalError,
     /// The store refuses the call with 403 AccessDenied (never retried).
     AccessDenied,
+    /// A GET's body arrives with one byte flipped, its length and the object's checksum
+    /// intact (what a full read's checksum check must catch). Other calls ignore it.
+    CorruptBody,
 }
 
 /// A stored object.
@@ -74,6 +78,8 @@ struct Object {
     etag: String,
     modified: SystemTime,
     content_encoding: Option<String>,
+    /// The checksum the write carried, full-object or composite, as S3 keeps it.
+    checksum: Option<ObjectChecksum>,
 }
 
 /// A multipart upload in progress.
@@ -82,6 +88,7 @@ struct Upload {
     initiated: SystemTime,
     parts: BTreeMap<u32, (String, Arc<Vec<u8>>)>,
     content_encoding: Option<String>,
+    checksum: Option<UploadChecksum>,
 }
 
 #[derive(Default)]
@@ -189,6 +196,8 @@ pub(crate) struct MemoryStore {
     bucket: Arc<Bucket>,
     page: usize,
     max_attempts: u32,
+    /// `request_checksum_calculation` (the profile is not read: no AWS here).
+    checksums: ChecksumWhen,
 }
 
 fn failure(operation: &str, status: u16, code: &str, message: &str) -> S3Failure {
@@ -226,6 +235,7 @@ impl MemoryStore {
             name,
             page,
             max_attempts: config.http.max_attempts.max(1),
+            checksums: config.http.request_checksums.unwrap_or_default(),
         }
     }
 
@@ -264,6 +274,7 @@ impl MemoryStore {
                 Some(Fault::ConnectionLost) => {
                     Error::network(format!("{operation}: the connection was lost (injected)"))
                 }
+                Some(Fault::CorruptBody) => unreachable!("take_fault leaves CorruptBody"),
             };
             if attempt >= self.max_attempts {
                 return Err(match error {
@@ -278,12 +289,31 @@ impl MemoryStore {
     }
 
     fn take_fault(&self, call: Call) -> Option<Fault> {
+        self.take_rule(|rule| rule.call == call && rule.fault != Fault::CorruptBody)
+    }
+
+    fn take_rule(&self, matches: impl Fn(&Rule) -> bool) -> Option<Fault> {
         let mut faults = lock(&self.bucket.faults);
         let rule = faults
             .iter_mut()
-            .find(|rule| rule.call == call && rule.remaining > 0)?;
+            .find(|rule| rule.remaining > 0 && matches(rule))?;
         rule.remaining -= 1;
         Some(rule.fault)
+    }
+
+    /// The object's bytes as this GET delivers them: with one byte flipped in the middle
+    /// when a `CorruptBody` fault is waiting.
+    fn delivered(&self, data: &Arc<Vec<u8>>) -> Arc<Vec<u8>> {
+        let intact = data.is_empty()
+            || (self.take_rule(|rule| rule.call == Call::Get && rule.fault == Fault::CorruptBody))
+                .is_none();
+        if intact {
+            return data.clone();
+        }
+        let mut damaged = data.as_ref().clone();
+        let middle = damaged.len() / 2;
+        damaged[middle] ^= 0x01;
+        Arc::new(damaged)
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -296,6 +326,7 @@ impl MemoryStore {
             content_encoding: object.content_encoding.clone(),
             modified: Some(object.modified),
             etag: Some(object.etag.clone()),
+            checksum: object.checksum.clone(),
         }
     }
 
@@ -383,12 +414,18 @@ impl ObjectStore for MemoryStore {
     ) -> Result<()> {
         let operation = format!("PUT {key}");
         self.call(Call::Put, &operation, || {
+            let checksum = write.checksum(self.checksums).map(|algorithm| ObjectChecksum {
+                algorithm,
+                value: algorithm.compute(body),
+                full_object: true,
+            });
             let object = Object {
                 data: Arc::new(body.to_vec()),
                 etag: quoted_md5(body),
                 modified: SystemTime::now(),
                 content_encoding: header(write.create_headers(), "content-encoding")
                     .map(str::to_string),
+                checksum,
             };
             self.store(key, object, overwrite, &operation)
         })
@@ -421,7 +458,7 @@ impl ObjectStore for MemoryStore {
             let size = object.data.len();
             let end = (end as usize).min(size);
             Ok(ObjectBody::new(MemoryBody {
-                data: object.data.clone(),
+                data: self.delivered(&object.data),
                 at: (start as usize).min(end),
                 end,
             }))
@@ -439,9 +476,22 @@ impl ObjectStore for MemoryStore {
             &format!("GET {key} bytes 0-{}", len.saturating_sub(1)),
             || {
                 let state = self.state();
-                Ok(state.objects.get(key).map(|object| FirstWindow {
+                let Some(object) = state.objects.get(key) else {
+                    return Ok(None);
+                };
+                let data = self.delivered(&object.data);
+                let first = data.len().min(len as usize);
+                let rest = (first < data.len()).then(|| {
+                    ObjectBody::new(MemoryBody {
+                        data: data.clone(),
+                        at: first,
+                        end: data.len(),
+                    })
+                });
+                Ok(Some(FirstWindow {
                     info: MemoryStore::info(object),
-                    data: object.data[..object.data.len().min(len as usize)].to_vec(),
+                    data: data[..first].to_vec(),
+                    rest,
                 }))
             },
         )
@@ -491,7 +541,7 @@ impl ObjectStore for MemoryStore {
         })
     }
 
-    fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<String> {
+    fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<StartedUpload> {
         self.call(Call::Start, &format!("CreateMultipartUpload {key}"), || {
             let mut state = self.state();
             state.next_upload += 1;
@@ -502,32 +552,38 @@ impl ObjectStore for MemoryStore {
                 parts: BTreeMap::new(),
                 content_encoding: header(write.create_headers(), "content-encoding")
                     .map(str::to_string),
+                checksum: write.checksum(self.checksums).map(|algorithm| UploadChecksum {
+                    algorithm,
+                    full_object: algorithm.has_full_object_form(),
+                }),
             };
+            let checksum = upload.checksum;
             state.uploads.insert(id.clone(), upload);
-            Ok(id)
+            Ok(StartedUpload { id, checksum })
         })
     }
 
     fn upload_part(
         &self,
         key: &str,
-        upload_id: &str,
+        started: &StartedUpload,
         (number, data): (u32, &[u8]),
-        write: &WriteParameters,
+        _write: &WriteParameters,
     ) -> Result<UploadedPart> {
         let operation = format!("UploadPart {key} #{number}");
         self.call(Call::Part, &operation, || {
             let mut state = self.state();
-            let upload = MemoryStore::upload_of(&mut state, upload_id, &operation)?;
+            let upload = MemoryStore::upload_of(&mut state, &started.id, &operation)?;
             let etag = quoted_md5(data);
             upload
                 .parts
                 .insert(number, (etag.clone(), Arc::new(data.to_vec())));
-            let algorithm = write.checksum().for_parts();
+            let checksum = (started.checksum)
+                .map(|checksum| (checksum.algorithm, checksum.algorithm.compute(data)));
             Ok(UploadedPart {
                 number,
                 etag,
-                checksum: Some((algorithm, algorithm.compute(data))),
+                checksum,
             })
         })
     }
@@ -535,16 +591,17 @@ impl ObjectStore for MemoryStore {
     fn complete(
         &self,
         key: &str,
-        upload_id: &str,
+        started: &StartedUpload,
         mut parts: Vec<UploadedPart>,
-        (_write, overwrite): (&WriteParameters, Overwrite),
+        (_write, overwrite, whole): (&WriteParameters, Overwrite, Option<String>),
     ) -> Result<()> {
         let operation = format!("CompleteMultipartUpload {key}");
+        let upload_id = started.id.as_str();
         self.call(Call::Complete, &operation, || {
             parts.sort_by_key(|part| part.number);
             let mut state = self.state();
             let upload = MemoryStore::upload_of(&mut state, upload_id, &operation)?;
-            let object = assemble(upload, &parts, &operation)?;
+            let object = assemble(upload, &parts, (&operation, whole))?;
             if overwrite == Overwrite::Refused && state.objects.contains_key(key) {
                 return Err(precondition_failed(&operation));
             }
@@ -571,7 +628,11 @@ impl ObjectStore for MemoryStore {
 }
 
 /// The object the listed parts of `upload` make, checked as S3 checks a completion.
-fn assemble(upload: &Upload, parts: &[UploadedPart], operation: &str) -> Result<Object> {
+fn assemble(
+    upload: &Upload,
+    parts: &[UploadedPart],
+    (operation, whole): (&str, Option<String>),
+) -> Result<Object> {
     if parts.is_empty() {
         return Err(Error::Server(failure(
             operation,
@@ -605,11 +666,54 @@ fn assemble(upload: &Upload, parts: &[UploadedPart], operation: &str) -> Result<
         digests.extend_from_slice(&md5::compute(bytes.as_slice()).0);
         data.extend_from_slice(bytes);
     }
+    let checksum = match upload.checksum {
+        Some(checksum) => Some(upload_checksum(checksum, &data, parts, (operation, whole))?),
+        None => None,
+    };
     Ok(Object {
         etag: format!("\"{:x}-{}\"", md5::compute(&digests), parts.len()),
         data: Arc::new(data),
         modified: SystemTime::now(),
         content_encoding: upload.content_encoding.clone(),
+        checksum,
+    })
+}
+
+/// The checksum S3 keeps for a completed upload: the whole's, checked against the one
+/// the completion declared (BadDigest if they differ), or the composite of the parts'.
+fn upload_checksum(
+    checksum: UploadChecksum,
+    data: &[u8],
+    parts: &[UploadedPart],
+    (operation, whole): (&str, Option<String>),
+) -> Result<ObjectChecksum> {
+    let algorithm = checksum.algorithm;
+    if checksum.full_object {
+        let value = algorithm.compute(data);
+        if whole.as_ref().is_some_and(|declared| *declared != value) {
+            return Err(Error::Server(failure(
+                operation,
+                400,
+                "BadDigest",
+                "The full-object checksum you specified did not match the parts.",
+            )));
+        }
+        return Ok(ObjectChecksum {
+            algorithm,
+            value,
+            full_object: true,
+        });
+    }
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut joined = Vec::new();
+    for (_, value) in parts.iter().filter_map(|part| part.checksum.as_ref()) {
+        joined.extend(engine.decode(value).unwrap_or_default());
+    }
+    Ok(ObjectChecksum {
+        algorithm,
+        value: format!("{}-{}", algorithm.compute(&joined), parts.len()),
+        full_object: false,
     })
 }
 
@@ -667,6 +771,7 @@ mod tests {
                     etag: quoted_md5(b""),
                     modified: SystemTime::now(),
                     content_encoding: None,
+                    checksum: None,
                 };
                 (key.to_string(), object)
             })

@@ -6,7 +6,7 @@
 
 pub(crate) mod memory;
 
-use crate::checksums::ChecksumAlgorithm;
+use crate::checksums::{ChecksumAlgorithm, ObjectChecksum};
 use crate::config::SignatureVersion;
 use crate::error::Result;
 use crate::object_parameters::{AccessParameters, WriteParameters};
@@ -33,14 +33,41 @@ pub(crate) struct ObjectInfo {
     pub modified: Option<SystemTime>,
     /// ETag, to read consistent ranges.
     pub etag: Option<String>,
+    /// The checksum the server keeps for the object, when it sent one (asked for with
+    /// `x-amz-checksum-mode`).
+    pub checksum: Option<ObjectChecksum>,
 }
 
 /// The first bytes of an object, from the GET that opened it.
 pub(crate) struct FirstWindow {
-    /// The object's size, ETag and encoding.
+    /// The object's size, ETag, encoding and checksum.
     pub info: ObjectInfo,
     /// Its first bytes (all of them for a small object).
     pub data: Vec<u8>,
+    /// The rest of the same GET's body, positioned after `data`, when the object is
+    /// larger: a sequential read goes on with it, so the whole object comes in one
+    /// request whose checksum covers every byte.
+    pub rest: Option<ObjectBody>,
+}
+
+/// How a multipart upload's parts and whole are checksummed, as its creation declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct UploadChecksum {
+    /// The algorithm of every part (and of the whole, for a full-object checksum).
+    pub algorithm: ChecksumAlgorithm,
+    /// `x-amz-checksum-type: FULL_OBJECT`: the completion carries the checksum of the
+    /// whole object's bytes; else COMPOSITE (a checksum of the parts' checksums).
+    pub full_object: bool,
+}
+
+/// A multipart upload begun: its id and how it is checksummed.
+#[derive(Clone, Debug)]
+pub(crate) struct Upload {
+    /// The upload id.
+    pub id: String,
+    /// `None`: the parts carry no checksum (`request_checksum_calculation =
+    /// when_required`, no `ChecksumAlgorithm` asked for).
+    pub checksum: Option<UploadChecksum>,
 }
 
 /// The body of a ranged GET as a store delivers it.
@@ -189,24 +216,26 @@ pub(crate) trait ObjectStore: Send + Sync {
         key_marker: Option<String>,
         upload_id_marker: Option<String>,
     ) -> Result<UploadsPage>;
-    /// CreateMultipartUpload: gives the upload id; never leaves an upload it cannot name.
-    fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<String>;
+    /// CreateMultipartUpload: gives the upload's id and checksum type; never leaves an
+    /// upload it cannot name.
+    fn create_multipart(&self, key: &str, write: &WriteParameters) -> Result<Upload>;
     /// UploadPart: sends part `number` and gives its ETag and checksum.
     fn upload_part(
         &self,
         key: &str,
-        upload_id: &str,
+        upload: &Upload,
         part: (u32, &[u8]),
         write: &WriteParameters,
     ) -> Result<UploadedPart>;
-    /// CompleteMultipartUpload of `parts` (in any order); with `Overwrite::Refused`,
-    /// `AlreadyExists` if the key is taken.
+    /// CompleteMultipartUpload of `parts` (in any order), with the whole object's
+    /// checksum for a FULL_OBJECT upload; with `Overwrite::Refused`, `AlreadyExists` if
+    /// the key is taken.
     fn complete(
         &self,
         key: &str,
-        upload_id: &str,
+        upload: &Upload,
         parts: Vec<UploadedPart>,
-        write: (&WriteParameters, Overwrite),
+        write: (&WriteParameters, Overwrite, Option<String>),
     ) -> Result<()>;
     /// AbortMultipartUpload.
     fn abort(&self, key: &str, upload_id: &str, write: &WriteParameters) -> Result<()>;

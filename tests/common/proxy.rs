@@ -471,7 +471,7 @@ pub fn storages(proxy: &FaultProxy) -> (Storage, Storage) {
         ("AWS_S3_FILE_BUFFER_SIZE", "5242880"),
         (
             "AWS_S3_CLIENT_CONFIG",
-            r#"{"connect_timeout": 1, "read_timeout": 1, "retries": {"max_attempts": 3}, "s3": {"payload_signing_enabled": false}}"#,
+            r#"{"connect_timeout": 1, "read_timeout": 1, "retries": {"total_max_attempts": 3}, "s3": {"payload_signing_enabled": false}}"#,
         ),
     ]))
     .unwrap();

@@ -16,6 +16,7 @@ NETWORK = 7
 SERVER = 8
 IO = 9
 BAD_STATE = 10
+CHECKSUM = 11
 PANIC = 255
 
 
@@ -110,6 +111,13 @@ class BadState(S3StorageError):
     code_name = "S3STORAGE_ERR_BAD_STATE"
 
 
+class ChecksumMismatch(S3StorageError, OSError):
+    """S3STORAGE_ERR_CHECKSUM: the bytes received do not match the object's checksum
+    (botocore raises FlexibleChecksumError); the message names both values."""
+
+    code_name = "S3STORAGE_ERR_CHECKSUM"
+
+
 class InternalError(S3StorageError):
     """S3STORAGE_ERR_PANIC: an internal failure; the library stays usable."""
 
@@ -128,6 +136,7 @@ _BY_CODE = {
     SERVER: ServerError,
     IO: LocalIOError,
     BAD_STATE: BadState,
+    CHECKSUM: ChecksumMismatch,
     PANIC: InternalError,
 }
 
