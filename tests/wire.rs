@@ -142,13 +142,10 @@ fn every_checksum_algorithm_is_accepted_by_the_server() {
                 read_all(&storage, &name).unwrap() == content,
                 "{algorithm} {size}"
             );
-            // The algorithm asked for is the one sent: on the PUT, or on the parts (CRC32C
-            // for a CRC64NVME upload, whose parts S3 cannot combine otherwise).
+            // The algorithm asked for is the one sent: on the PUT, or on the parts (of a
+            // FULL_OBJECT upload for the CRCs, a COMPOSITE one for the SHAs).
             let header = format!("x-amz-checksum-{}", algorithm.to_ascii_lowercase());
-            let part_header = match algorithm {
-                "CRC64NVME" => "x-amz-checksum-crc32c".to_string(),
-                _ => header.clone(),
-            };
+            let part_header = header.clone();
             let seen = proxy.seen();
             let uploads: Vec<_> = (seen.iter())
                 .filter(|s| s.head[0].starts_with("PUT ") && s.head[0].contains(&name))
@@ -301,4 +298,78 @@ fn a_wrong_region_heals_itself_once() {
         message.contains("sa-east-1") && message.contains("ap-southeast-2"),
         "{message}"
     );
+}
+
+#[test]
+fn multipart_saves_declare_a_full_object_checksum_that_head_reports() {
+    if common::lacks(
+        &["http", "full-object-checksums"],
+        "multipart_saves_declare_a_full_object_checksum_that_head_reports",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let storage = through(&proxy, &[]);
+    let content = pattern(11 * MIB, 9);
+    let name = storage.save("whole.bin", content.as_slice()).unwrap();
+    let seen = proxy.seen();
+    let create = (seen.iter())
+        .find(|s| s.head[0].starts_with("POST ") && s.head[0].contains("uploads"))
+        .expect("a CreateMultipartUpload");
+    assert_eq!(create.header("x-amz-checksum-type").as_deref(), Some("FULL_OBJECT"));
+    assert_eq!(create.header("x-amz-checksum-algorithm").as_deref(), Some("CRC32C"));
+    let complete = (seen.iter())
+        .find(|s| s.head[0].starts_with("POST ") && s.head[0].contains("uploadId="))
+        .expect("a CompleteMultipartUpload");
+    let whole = base64::engine::general_purpose::STANDARD
+        .encode(crc32c::crc32c(&content).to_be_bytes());
+    assert_eq!(complete.header("x-amz-checksum-crc32c"), Some(whole.clone()));
+    // HEAD asks for the checksum, and the server keeps the whole object's.
+    proxy.clear();
+    assert_eq!(storage.size(&name).unwrap(), content.len() as u64);
+    let seen = proxy.seen();
+    let head = (seen.iter())
+        .find(|s| s.head[0].starts_with("HEAD "))
+        .expect("a HEAD");
+    assert_eq!(head.header("x-amz-checksum-mode").as_deref(), Some("ENABLED"));
+    assert_eq!(head.reply_header("x-amz-checksum-crc32c"), Some(whole));
+    assert_eq!(
+        head.reply_header("x-amz-checksum-type").as_deref(),
+        Some("FULL_OBJECT")
+    );
+}
+
+#[test]
+fn when_required_sends_no_checksum_and_the_default_does() {
+    if common::lacks(&["http"], "when_required_sends_no_checksum_and_the_default_does") {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let client = r#"{"request_checksum_calculation": "when_required", "response_checksum_validation": "when_required"}"#;
+    let required = through(&proxy, &[("AWS_S3_CLIENT_CONFIG", client)]);
+    let default = through(&proxy, &[]);
+    for (storage, sends) in [(&required, false), (&default, true)] {
+        let (small, large) = (format!("small-{sends}.bin"), format!("large-{sends}.bin"));
+        let small = storage.save(&small, &b"checked?"[..]).unwrap();
+        let large = storage.save(&large, pattern(11 * MIB, 1).as_slice()).unwrap();
+        assert_eq!(read_all(storage, &small).unwrap(), b"checked?");
+        assert_eq!(read_all(storage, &large).unwrap().len(), 11 * MIB);
+        let seen = proxy.seen();
+        let mut uploads = 0;
+        for request in &seen {
+            let line = &request.head[0];
+            let checksum = (request.head.iter())
+                .find(|h| h.to_ascii_lowercase().starts_with("x-amz-checksum-"));
+            let ours = line.contains(&small) || line.contains(&large);
+            if ours && (line.starts_with("PUT ") || line.starts_with("POST ")) {
+                uploads += 1;
+                assert_eq!(checksum.is_some(), sends, "{line}: {checksum:?}");
+            }
+            if ours && line.starts_with("GET ") {
+                let mode = request.header("x-amz-checksum-mode");
+                assert_eq!(mode.is_some(), sends, "{line}");
+            }
+        }
+        assert!(uploads >= 5, "{uploads} uploads seen");
+    }
 }

@@ -36,6 +36,9 @@ pub enum Fault {
     ShiftContentRange,
     /// Forward, then drop this reply header.
     DropHeader(&'static str),
+    /// Forward, then flip one byte in the middle of the reply's body (its length and
+    /// headers, checksums included, intact).
+    CorruptReply,
     /// Run the hook, then forward.
     Hook(Arc<dyn Fn() + Send + Sync>),
     /// Answer as S3 does for a bucket in another region: 301 PermanentRedirect with
@@ -56,6 +59,7 @@ impl fmt::Debug for Fault {
             Fault::Respond(status, _) => write!(f, "Respond({status})"),
             Fault::ShiftContentRange => f.write_str("ShiftContentRange"),
             Fault::DropHeader(name) => write!(f, "DropHeader({name})"),
+            Fault::CorruptReply => f.write_str("CorruptReply"),
             Fault::Hook(_) => f.write_str("Hook"),
             Fault::WrongRegion(status, region) => write!(f, "WrongRegion({status}, {region})"),
         }
@@ -112,12 +116,19 @@ pub struct Seen {
     /// The first 64 KiB of the reply's body that the upstream sent (before any damage);
     /// empty when the proxy answered itself.
     pub reply: Vec<u8>,
+    /// The upstream reply's status line and header lines (before any damage).
+    pub reply_head: Vec<String>,
 }
 
 impl Seen {
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<String> {
         header(&self.head, name)
+    }
+
+    /// A header's value in the upstream's reply.
+    pub fn reply_header(&self, name: &str) -> Option<String> {
+        header(&self.reply_head, name)
     }
 }
 
@@ -306,6 +317,7 @@ impl FaultProxy {
                 fault: fault.as_ref().map(|f| format!("{f:?}")),
                 body: Vec::new(),
                 reply: Vec::new(),
+                reply_head: Vec::new(),
             });
             if !self.exchange(&mut reader, &mut client, (index, head), fault) {
                 return;
@@ -367,10 +379,11 @@ impl FaultProxy {
         let Some(reply) = forward(&self.upstream, &head, &body) else {
             return false;
         };
-        let (_, reply_body) = split_reply(&reply);
+        let (reply_head, reply_body) = split_reply(&reply);
         let mut seen = self.seen.lock().unwrap();
         if let Some(seen) = seen.iter_mut().rev().find(|seen| seen.index == index) {
             seen.reply = reply_body[..reply_body.len().min(64 * 1024)].to_vec();
+            seen.reply_head = reply_head;
         }
         drop(seen);
         let reply = damage_reply(reply, fault.as_ref());
@@ -424,6 +437,12 @@ fn damage_reply(reply: Vec<u8>, fault: Option<&Fault>) -> Vec<u8> {
             line.split_once(':')
                 .is_none_or(|(name, _)| !name.eq_ignore_ascii_case(dropped))
         }),
+        Some(Fault::CorruptReply) if !body.is_empty() => {
+            let mut body = body;
+            let middle = body.len() / 2;
+            body[middle] ^= 0x01;
+            return join_reply(&lines, &body);
+        }
         _ => return reply,
     }
     join_reply(&lines, &body)
