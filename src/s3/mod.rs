@@ -13,6 +13,7 @@ mod listing;
 mod objects;
 mod presign;
 mod reply;
+mod retries;
 mod signed;
 mod transport;
 mod uploads;

@@ -347,10 +347,10 @@ impl S3Store {
             match self.get_first_once(key, len, read) {
                 // The reply came but its body was cut short or stalled: ask again, as
                 // for any range (a failed request was retried by the transport already).
-                Err(First::BodyFailed(reason)) if attempt < self.max_attempts() => {
-                    let operation = format!("GET {key}");
-                    self.transport
-                        .pause_before_retry(&operation, &reason, attempt);
+                Err(First::BodyFailed(reason))
+                    if attempt < self.max_attempts()
+                        && (self.transport).pause_before_retry(&format!("GET {key}"), &reason, attempt) =>
+                {
                     attempt += 1;
                 }
                 Err(First::BodyFailed(reason)) => return Err(Error::network(reason)),

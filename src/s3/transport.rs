@@ -7,14 +7,14 @@
 //! status into our [`Error`], with the S3 error `Code` parsed from the XML body.
 
 pub(crate) use super::reply::{xml_field, Reply};
+use super::retries::{self, RetryQuota};
 use super::signed::{SendError, Signed};
 use crate::aws::sigv4::SigningKeys;
 use crate::aws::CredentialSource;
-use crate::config::{Config, Verify};
+use crate::config::{Config, RetryMode, Verify};
 use crate::error::{Error, Result};
 use crate::log;
 use http::HeaderMap;
-use rand::Rng;
 use rust_s3::command::Command;
 use rust_s3::{Bucket, Region};
 use std::sync::Arc;
@@ -30,6 +30,8 @@ pub(crate) struct Transport {
     aws_endpoint: bool,
     credentials: CredentialSource,
     max_attempts: u32,
+    /// The retry quota shared by this storage's requests.
+    quota: RetryQuota,
     /// botocore's `s3.payload_signing_enabled` (`None`: sign over http, not over https).
     payload_signing: Option<bool>,
     /// The endpoint, for messages.
@@ -101,6 +103,7 @@ impl Transport {
             aws_endpoint: target.aws,
             credentials,
             max_attempts: config.http.max_attempts,
+            quota: RetryQuota::new(config.http.retry_mode != RetryMode::Legacy),
             payload_signing: config.http.payload_signing,
             keys: SigningKeys::default(),
             endpoint: endpoint.clone(),
@@ -188,8 +191,9 @@ impl Transport {
             match reply.text(operation) {
                 Err(Error::Network {
                     message: reason, ..
-                }) if attempt < self.max_attempts => {
-                    self.pause_before_retry(operation, &reason, attempt);
+                }) if attempt < self.max_attempts
+                    && self.pause_before_retry(operation, &reason, attempt) =>
+                {
                     attempt += 1;
                 }
                 outcome => return outcome,
@@ -240,35 +244,68 @@ impl Transport {
         Ok(old.to_string())
     }
 
-    /// Sends a request, retrying what is safe to retry; see `send`.
+    /// Sends a request, retrying what is safe to retry while the retry quota lasts;
+    /// see `send`.
     fn send_with_retries(&self, request: Outgoing<'_>) -> Result<Reply> {
         let operation = describe(&request.command, request.key);
         let repeatable = !matches!(
             request.command,
             Command::InitiateMultipartUpload { .. } | Command::CompleteMultipartUpload { .. }
         );
-        let mut attempt = 1;
+        let (mut attempt, mut retry_cost) = (1, None);
         let payload_hash = std::cell::OnceCell::new();
         loop {
             let outcome = self.attempt(request.clone(), &operation, (repeatable, &payload_hash));
-            match outcome {
-                Attempt::Done(reply) => return Ok(reply),
-                Attempt::Fail(error) => return Err(error),
-                Attempt::Retry(reason, outcome) => {
-                    if attempt >= self.max_attempts {
-                        let message = format!("{operation}: {reason} (after {attempt} attempts)");
-                        return outcome.map_err(|cause| Error::network_because(message, cause));
-                    }
-                    self.pause_before_retry(&operation, &reason, attempt);
-                    attempt += 1;
+            let (reason, outcome) = match outcome {
+                Attempt::Done(reply) => {
+                    self.quota.succeeded(retry_cost);
+                    return Ok(reply);
                 }
-            }
+                Attempt::Fail(error) => return Err(error),
+                Attempt::Retry(reason, outcome) => (reason, outcome),
+            };
+            let timeout = matches!(outcome, Err(ureq::Error::Timeout(_)));
+            let asked = (outcome.as_ref().ok())
+                .and_then(|reply| retries::retry_after(|name| reply.header(name).map(Into::into)));
+            let taken = (attempt < self.max_attempts)
+                .then(|| self.retry_after_pause(&operation, &reason, attempt, (timeout, asked)))
+                .flatten();
+            let Some(cost) = taken else {
+                let why = match attempt < self.max_attempts {
+                    true => "; no retry: the storage's retry quota is spent",
+                    false => "",
+                };
+                let message = format!("{operation}: {reason} (after {attempt} attempts{why})");
+                return outcome.map_err(|cause| Error::network_because(message, cause));
+            };
+            retry_cost = Some(cost);
+            attempt += 1;
         }
     }
 
-    /// Waits before attempt `attempt + 1` (exponential backoff with jitter) and says why.
-    pub fn pause_before_retry(&self, operation: &str, reason: &str, attempt: u32) {
-        let delay = backoff(attempt);
+    /// Whether attempt `attempt + 1` of a request that failed for `reason` may go: if
+    /// the retry quota allows, waits (exponential backoff with jitter) and says why.
+    pub fn pause_before_retry(&self, operation: &str, reason: &str, attempt: u32) -> bool {
+        (self.retry_after_pause(operation, reason, attempt, (false, None))).is_some()
+    }
+
+    /// Takes a retry's cost from the quota (more after a timeout) and waits, as long as
+    /// the server asked (`x-amz-retry-after`) or the backoff says; `None`: no retry.
+    fn retry_after_pause(
+        &self,
+        operation: &str,
+        reason: &str,
+        attempt: u32,
+        (after_timeout, asked): (bool, Option<Duration>),
+    ) -> Option<u32> {
+        let Some(cost) = self.quota.acquire(after_timeout) else {
+            log::warn(&format!(
+                "{operation}: {reason}; not retried: this storage's retry quota is spent \
+                 (too many failures lately; successes refill it)"
+            ));
+            return None;
+        };
+        let delay = asked.unwrap_or_else(|| retries::backoff(attempt));
         log::warn(&format!(
             "{operation}: {reason}; retrying in {} ms (attempt {} of {})",
             delay.as_millis(),
@@ -276,6 +313,7 @@ impl Transport {
             self.max_attempts
         ));
         std::thread::sleep(delay);
+        Some(cost)
     }
 
     fn attempt(
@@ -467,12 +505,6 @@ fn retryable_transport(error: &ureq::Error) -> bool {
         )
 }
 
-/// Exponential backoff with full jitter, as the AWS SDKs' standard mode.
-fn backoff(attempt: u32) -> Duration {
-    let cap = 100u64 * (1u64 << attempt.min(8));
-    Duration::from_millis(rand::thread_rng().gen_range(cap / 2..=cap).min(20_000))
-}
-
 /// A short description of a request for messages: `"PUT media/a.txt"`.
 fn describe(command: &Command<'_>, key: &str) -> String {
     let what = match command {
@@ -561,18 +593,5 @@ mod tests {
             .unwrap();
         assert_eq!(chosen.port(), 1);
         assert!(choose_proxy(&proxies, "https://other").unwrap().is_none());
-    }
-
-    #[test]
-    fn backoff_grows_and_is_bounded() {
-        for attempt in 1..20 {
-            let delay = backoff(attempt);
-            assert!(delay <= Duration::from_secs(20));
-            assert!(
-                delay
-                    >= Duration::from_millis(100 * (1 << attempt.min(8)) / 2)
-                        .min(Duration::from_secs(20))
-            );
-        }
     }
 }

@@ -248,8 +248,9 @@ impl S3Store {
                 Some(error) if attempt >= self.max_attempts() => return Err(error),
                 Some(error) => {
                     let reason = format!("HTTP 200 carrying an error ({error})");
-                    self.transport
-                        .pause_before_retry(&operation, &reason, attempt);
+                    if !self.transport.pause_before_retry(&operation, &reason, attempt) {
+                        return Err(error);
+                    }
                     attempt += 1;
                 }
             }

@@ -18,6 +18,8 @@ use std::time::Duration;
 pub enum Fault {
     /// Answer 503 SlowDown without forwarding.
     Status503,
+    /// Answer 503 SlowDown with `x-amz-retry-after` (milliseconds), without forwarding.
+    RetryAfter(u64),
     /// Close the connection before reading the request body.
     ResetBeforeBody,
     /// Close the connection halfway through the request body.
@@ -50,6 +52,7 @@ impl fmt::Debug for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Fault::Status503 => f.write_str("Status503"),
+            Fault::RetryAfter(ms) => write!(f, "RetryAfter({ms})"),
             Fault::ResetBeforeBody => f.write_str("ResetBeforeBody"),
             Fault::ResetDuringBody => f.write_str("ResetDuringBody"),
             Fault::TruncateResponse => f.write_str("TruncateResponse"),
@@ -359,6 +362,15 @@ impl FaultProxy {
                 return answer(client, 503, "Slow Down", xml);
             }
             Some(Fault::Respond(status, text)) => return answer(client, *status, "Canned", text),
+            Some(Fault::RetryAfter(ms)) => {
+                let xml = "<Error><Code>SlowDown</Code><Message>Wait.</Message></Error>";
+                let reply = format!(
+                    "HTTP/1.1 503 Slow Down\r\ncontent-type: application/xml\r\n\
+                     x-amz-retry-after: {ms}\r\ncontent-length: {}\r\n\r\n{xml}",
+                    xml.len()
+                );
+                return client.write_all(reply.as_bytes()).is_ok();
+            }
             Some(Fault::WrongRegion(status, region)) => {
                 return wrong_region(client, *status, region)
             }
