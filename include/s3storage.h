@@ -111,6 +111,11 @@
 #define S3STORAGE_ERR_BAD_STATE 10
 
 /**
+ * The bytes received do not match the full-object checksum the server sent (after one fresh attempt).
+ */
+#define S3STORAGE_ERR_CHECKSUM 11
+
+/**
  * An internal panic was caught at the boundary; the library stays usable.
  */
 #define S3STORAGE_ERR_PANIC 255
@@ -203,6 +208,27 @@ typedef void (*s3storage_progress_callback)(const char *name,
                                             uint64_t done,
                                             uint64_t total,
                                             void *userdata);
+
+/**
+ * The request callback's type: one call per HTTP request a storage makes, retries
+ * included, on the thread that made it.
+ *
+ * @param operation   the S3 API operation ("GetObject", "UploadPart", ...), static.
+ * @param name        the object's name without AWS_LOCATION ("" if none), borrowed for
+ *                    the call.
+ * @param http_status the reply's status; 0 when no reply came (a network error).
+ * @param bytes       body bytes sent, plus the reply's Content-Length.
+ * @param seconds     from sending the request to the reply's head.
+ * @param attempt     1 for the first try, 2 for the first retry, ...
+ * @param userdata    the pointer given to s3storage_set_request_callback().
+ */
+typedef void (*s3storage_request_callback)(const char *operation,
+                                           const char *name,
+                                           int http_status,
+                                           uint64_t bytes,
+                                           double seconds,
+                                           int attempt,
+                                           void *userdata);
 
 #ifdef __cplusplus
 extern "C" {
@@ -574,6 +600,22 @@ int s3storage_save_reader_ex(const s3storage *storage,
 int s3storage_set_progress_callback(const s3storage *storage,
                                     s3storage_progress_callback callback,
                                     void *userdata);
+
+/**
+ * Sets the request callback of a storage, or with NULL removes it: one call per HTTP
+ * request the storage (and every file opened from it) makes, retries included, on the
+ * thread that made it (possibly one of the library's worker threads, so it must be
+ * thread-safe). It names the operation and the object, never a header or a secret. A
+ * storage on the in-memory store (memory://) makes no requests and reports none.
+ *
+ * @param storage  the storage.
+ * @param callback the function to call, or NULL.
+ * @param userdata passed back unchanged; kept valid by the caller while the callback is set.
+ * @return S3STORAGE_OK, or S3STORAGE_ERR_INVALID_ARGUMENT if storage is NULL.
+ */
+int s3storage_set_request_callback(const s3storage *storage,
+                                   s3storage_request_callback callback,
+                                   void *userdata);
 
 /**
  * Opens `name`. Read modes send one ranged GET of the first 64 KiB, which is also the

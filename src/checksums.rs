@@ -191,9 +191,9 @@ impl ObjectChecksum {
         let composite = header("x-amz-checksum-type")
             .map(|kind| kind.trim().eq_ignore_ascii_case("COMPOSITE"))
             .unwrap_or(false)
-            || value.rsplit_once('-').is_some_and(|(_, n)| {
-                !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
-            });
+            || value
+                .rsplit_once('-')
+                .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
         Some(ObjectChecksum {
             algorithm,
             value: value.to_string(),
@@ -276,6 +276,9 @@ mod tests {
         ]))
         .unwrap();
         assert!(!typed.full_object);
-        assert_eq!(ObjectChecksum::from_headers(headers(&[("etag", "x")])), None);
+        assert_eq!(
+            ObjectChecksum::from_headers(headers(&[("etag", "x")])),
+            None
+        );
     }
 }

@@ -69,9 +69,9 @@ impl ClientConfig {
         let configured = (self.0.get("retries"))
             .and_then(|retries| retries.get("mode")?.as_str())
             .map(|mode| (mode.to_string(), "AWS_S3_CLIENT_CONFIG retries.mode"));
-        let Some((mode, origin)) = configured.or_else(|| {
-            env("AWS_RETRY_MODE").map(|mode| (mode, "AWS_RETRY_MODE"))
-        }) else {
+        let Some((mode, origin)) =
+            configured.or_else(|| env("AWS_RETRY_MODE").map(|mode| (mode, "AWS_RETRY_MODE")))
+        else {
             return Ok(RetryMode::Standard);
         };
         RetryMode::parse(&mode).ok_or_else(|| {

@@ -430,10 +430,17 @@ fn check_client_config(map: &Map<String, Json>) -> Result<()> {
             return fail(format!("signature_version {why}"));
         }
     }
-    for option in ["request_checksum_calculation", "response_checksum_validation"] {
-        let value = map.get(option).map(|value| value.as_str().unwrap_or_default());
+    for option in [
+        "request_checksum_calculation",
+        "response_checksum_validation",
+    ] {
+        let value = map
+            .get(option)
+            .map(|value| value.as_str().unwrap_or_default());
         if value.is_some_and(|value| crate::checksums::ChecksumWhen::parse(value).is_none()) {
-            return fail(format!("{option} must be \"when_supported\" or \"when_required\""));
+            return fail(format!(
+                "{option} must be \"when_supported\" or \"when_required\""
+            ));
         }
     }
     check_retries(map.get("retries")).or_else(|why| fail(why))?;

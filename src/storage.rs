@@ -16,6 +16,7 @@ use crate::object_parameters::{self, AccessParameters, WriteParameters};
 use crate::object_urls::{self, UrlOptions};
 use crate::progress::{Direction, ProgressFn, ProgressSlot, Reporter};
 use crate::reader::{ObjectRef, RangedReader, Verifier};
+use crate::requests::{RequestFn, RequestSlot};
 use crate::s3::S3Store;
 use crate::settings::{redacted_json, Settings};
 use crate::store::{memory, FirstWindow, ObjectInfo, ObjectStore, Overwrite};
@@ -95,6 +96,8 @@ struct Inner {
     bucket_ready: Mutex<bool>,
     /// The progress callback, shared with every transfer.
     progress: ProgressSlot,
+    /// The request callback, shared with the store.
+    requests: RequestSlot,
 }
 
 impl fmt::Debug for Storage {
@@ -128,11 +131,12 @@ pub struct Resolved {
 }
 
 /// The store the settings name: the in-memory one for `memory://NAME`, else S3.
-fn open_store(config: &Config) -> Result<Arc<dyn ObjectStore>> {
+/// Its requests are reported to `requests` (the in-memory store makes none).
+fn open_store(config: &Config, requests: &RequestSlot) -> Result<Arc<dyn ObjectStore>> {
     let memory = (config.endpoint.url.as_deref()).and_then(memory::parse_endpoint);
     Ok(match memory.transpose()? {
         Some((name, page)) => Arc::new(memory::MemoryStore::open(config, name, page)),
-        None => Arc::new(S3Store::new(config)?),
+        None => Arc::new(S3Store::new(config, requests.clone())?),
     })
 }
 
@@ -147,7 +151,8 @@ impl Storage {
         if let Some(pem) = &config.urls.cloudfront_key {
             cloudfront::check_key(pem)?;
         }
-        let objects = open_store(&config)?;
+        let requests = RequestSlot::default();
+        let objects = open_store(&config, &requests)?;
         let read = AccessParameters::from_parameters(&config.object_parameters)?;
         Ok(Storage {
             inner: Arc::new(Inner {
@@ -156,6 +161,7 @@ impl Storage {
                 read,
                 bucket_ready: Mutex::new(false),
                 progress: ProgressSlot::default(),
+                requests,
             }),
         })
     }
@@ -225,6 +231,14 @@ impl Storage {
     /// and reads on this storage and all its clones. It may be called from worker threads.
     pub fn set_progress(&self, callback: Option<ProgressFn>) {
         self.inner.progress.set(callback);
+    }
+
+    /// Sets (or with `None` removes) the callback told of every HTTP request this
+    /// storage makes, retries included, on the thread that made it: operation, name,
+    /// status, bytes, seconds and attempt, never a secret. The in-memory store makes no
+    /// requests and reports none.
+    pub fn set_request_callback(&self, callback: Option<RequestFn>) {
+        self.inner.requests.set(callback);
     }
 
     /// True if the object exists (HEAD: 404 → false; 403 → `AccessDenied`).

@@ -256,7 +256,9 @@ fn reads_of_a_replaced_object_fail_never_mix() {
     }
     assert!(got == old, "a sequential read mixed two versions");
     // A range asked for after a seek carries If-Match: the replacement is reported.
-    seeking.seek(std::io::SeekFrom::Start(2 * MIB as u64)).unwrap();
+    seeking
+        .seek(std::io::SeekFrom::Start(2 * MIB as u64))
+        .unwrap();
     let error = seeking.read_bytes(&mut rest).unwrap_err();
     assert_eq!(error.code(), ResultCode::BadState, "{error}");
 }
@@ -312,7 +314,10 @@ fn damaged_reads_are_caught_never_delivered() {
     assert_eq!(memory::clear_faults("damaged"), 0, "the fault did not fire");
     assert_eq!(error.code(), ResultCode::Checksum, "{error}");
     let message = error.to_string();
-    assert!(message.contains("CRC32C") && message.matches("==").count() >= 2, "{message}");
+    assert!(
+        message.contains("CRC32C") && message.matches("==").count() >= 2,
+        "{message}"
+    );
     // Larger objects, read in order through the opening GET's body, through ranges,
     // and written by a multipart upload: an error at the end, never the damaged bytes.
     let large = bytes(3 * MIB, 2);
@@ -346,14 +351,21 @@ fn when_required_stores_and_checks_no_checksum() {
     memory::inject_fault("unchecked", Call::Get, Fault::CorruptBody, 1).unwrap();
     // Nothing to check against: the damage goes through (what the default prevents).
     let got = read(&storage, "small.bin").unwrap();
-    assert_eq!(memory::clear_faults("unchecked"), 0, "the fault did not fire");
+    assert_eq!(
+        memory::clear_faults("unchecked"),
+        0,
+        "the fault did not fire"
+    );
     assert!(got != small && got.len() == small.len());
     // Asking for a checksum by name stores one even so.
     let named = on(
         "unchecked",
         &[
             ("AWS_S3_CLIENT_CONFIG", client),
-            ("AWS_S3_OBJECT_PARAMETERS", r#"{"ChecksumAlgorithm": "CRC64NVME"}"#),
+            (
+                "AWS_S3_OBJECT_PARAMETERS",
+                r#"{"ChecksumAlgorithm": "CRC64NVME"}"#,
+            ),
         ],
     );
     named.save("named.bin", small.as_slice()).unwrap();

@@ -21,8 +21,17 @@ fn through(proxy: &FaultProxy, retries: &str) -> Storage {
 
 /// `threads` × `calls` existence checks against a proxy that answers 503 to everything:
 /// the requests the proxy saw; every call must have failed with SERVER.
-fn calls_against_an_outage(storage: &Storage, proxy: &FaultProxy, threads: usize, calls: usize) -> usize {
-    proxy.add(Matcher::Containing(String::new()), Fault::Status503, usize::MAX);
+fn calls_against_an_outage(
+    storage: &Storage,
+    proxy: &FaultProxy,
+    threads: usize,
+    calls: usize,
+) -> usize {
+    proxy.add(
+        Matcher::Containing(String::new()),
+        Fault::Status503,
+        usize::MAX,
+    );
     let before = proxy.requests();
     std::thread::scope(|scope| {
         for thread in 0..threads {
@@ -39,7 +48,10 @@ fn calls_against_an_outage(storage: &Storage, proxy: &FaultProxy, threads: usize
 
 #[test]
 fn a_storage_facing_an_outage_stops_multiplying_requests() {
-    if common::lacks(&["http"], "a_storage_facing_an_outage_stops_multiplying_requests") {
+    if common::lacks(
+        &["http"],
+        "a_storage_facing_an_outage_stops_multiplying_requests",
+    ) {
         return;
     }
     let proxy = FaultProxy::start();
@@ -61,7 +73,11 @@ fn legacy_mode_has_no_quota() {
     let storage = through(&proxy, r#"{"mode": "legacy", "total_max_attempts": 2}"#);
     // 150 calls with one retry each take 750 tokens: more than a quota would give.
     let requests = calls_against_an_outage(&storage, &proxy, 16, 10);
-    assert_eq!(requests, 2 * 160, "legacy mode: every call makes all its attempts");
+    assert_eq!(
+        requests,
+        2 * 160,
+        "legacy mode: every call makes all its attempts"
+    );
 }
 
 #[test]
@@ -72,11 +88,66 @@ fn the_servers_retry_after_is_waited_for() {
     let proxy = FaultProxy::start();
     let storage = through(&proxy, r#"{"total_max_attempts": 3}"#);
     storage.exists("warm-up").unwrap();
-    proxy.add(Matcher::Request("HEAD", "waited".into()), Fault::RetryAfter(1500), 1);
+    proxy.add(
+        Matcher::Request("HEAD", "waited".into()),
+        Fault::RetryAfter(1500),
+        1,
+    );
     let started = Instant::now();
     assert!(!storage.exists("waited").unwrap());
     let waited = started.elapsed();
     assert_eq!(proxy.clear_fired("RetryAfter"), 1);
     // The backoff alone would wait 50 to 100 ms before the second attempt.
-    assert!(waited >= Duration::from_millis(1450), "retried after {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(1450),
+        "retried after {waited:?}"
+    );
+}
+
+#[test]
+fn the_request_callback_sees_exactly_the_requests_sent() {
+    if common::lacks(
+        &["http"],
+        "the_request_callback_sees_exactly_the_requests_sent",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let storage = through(&proxy, r#"{"total_max_attempts": 3}"#);
+    storage.exists("warm-up").unwrap();
+    let records = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = records.clone();
+    storage.set_request_callback(Some(std::sync::Arc::new(move |record| {
+        let line = format!(
+            "{} {} {} {}",
+            record.operation, record.name, record.http_status, record.attempt
+        );
+        // The 12 bytes sent, plus what the reply said it carries.
+        assert!(record.bytes >= 12 && record.seconds >= 0.0, "{record:?}");
+        sink.lock().unwrap().push(line);
+    })));
+    proxy.add(
+        Matcher::Request("PUT", "observed.txt".into()),
+        Fault::Status503,
+        1,
+    );
+    let before = proxy.requests();
+    storage
+        .save("dir/observed.txt", &b"twelve bytes"[..])
+        .unwrap();
+    assert_eq!(proxy.clear_fired("Status503"), 1);
+    let sent = proxy.requests() - before;
+    let records = records.lock().unwrap().clone();
+    assert_eq!(records.len(), sent, "{records:?}");
+    assert_eq!(
+        records,
+        [
+            "PutObject dir/observed.txt 503 1",
+            "PutObject dir/observed.txt 200 2"
+        ]
+    );
+    let (access, secret) = common::keys();
+    assert!(!format!("{records:?}").contains(&access) && !format!("{records:?}").contains(&secret));
+    storage.set_request_callback(None);
+    storage.exists("dir/observed.txt").unwrap();
 }

@@ -316,14 +316,23 @@ fn multipart_saves_declare_a_full_object_checksum_that_head_reports() {
     let create = (seen.iter())
         .find(|s| s.head[0].starts_with("POST ") && s.head[0].contains("uploads"))
         .expect("a CreateMultipartUpload");
-    assert_eq!(create.header("x-amz-checksum-type").as_deref(), Some("FULL_OBJECT"));
-    assert_eq!(create.header("x-amz-checksum-algorithm").as_deref(), Some("CRC32C"));
+    assert_eq!(
+        create.header("x-amz-checksum-type").as_deref(),
+        Some("FULL_OBJECT")
+    );
+    assert_eq!(
+        create.header("x-amz-checksum-algorithm").as_deref(),
+        Some("CRC32C")
+    );
     let complete = (seen.iter())
         .find(|s| s.head[0].starts_with("POST ") && s.head[0].contains("uploadId="))
         .expect("a CompleteMultipartUpload");
-    let whole = base64::engine::general_purpose::STANDARD
-        .encode(crc32c::crc32c(&content).to_be_bytes());
-    assert_eq!(complete.header("x-amz-checksum-crc32c"), Some(whole.clone()));
+    let whole =
+        base64::engine::general_purpose::STANDARD.encode(crc32c::crc32c(&content).to_be_bytes());
+    assert_eq!(
+        complete.header("x-amz-checksum-crc32c"),
+        Some(whole.clone())
+    );
     // HEAD asks for the checksum, and the server keeps the whole object's.
     proxy.clear();
     assert_eq!(storage.size(&name).unwrap(), content.len() as u64);
@@ -331,7 +340,10 @@ fn multipart_saves_declare_a_full_object_checksum_that_head_reports() {
     let head = (seen.iter())
         .find(|s| s.head[0].starts_with("HEAD "))
         .expect("a HEAD");
-    assert_eq!(head.header("x-amz-checksum-mode").as_deref(), Some("ENABLED"));
+    assert_eq!(
+        head.header("x-amz-checksum-mode").as_deref(),
+        Some("ENABLED")
+    );
     assert_eq!(head.reply_header("x-amz-checksum-crc32c"), Some(whole));
     assert_eq!(
         head.reply_header("x-amz-checksum-type").as_deref(),
@@ -341,7 +353,10 @@ fn multipart_saves_declare_a_full_object_checksum_that_head_reports() {
 
 #[test]
 fn when_required_sends_no_checksum_and_the_default_does() {
-    if common::lacks(&["http"], "when_required_sends_no_checksum_and_the_default_does") {
+    if common::lacks(
+        &["http"],
+        "when_required_sends_no_checksum_and_the_default_does",
+    ) {
         return;
     }
     let proxy = FaultProxy::start();
@@ -351,7 +366,9 @@ fn when_required_sends_no_checksum_and_the_default_does() {
     for (storage, sends) in [(&required, false), (&default, true)] {
         let (small, large) = (format!("small-{sends}.bin"), format!("large-{sends}.bin"));
         let small = storage.save(&small, &b"checked?"[..]).unwrap();
-        let large = storage.save(&large, pattern(11 * MIB, 1).as_slice()).unwrap();
+        let large = storage
+            .save(&large, pattern(11 * MIB, 1).as_slice())
+            .unwrap();
         assert_eq!(read_all(storage, &small).unwrap(), b"checked?");
         assert_eq!(read_all(storage, &large).unwrap().len(), 11 * MIB);
         let seen = proxy.seen();

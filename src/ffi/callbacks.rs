@@ -6,6 +6,7 @@ use super::panic::boundary;
 use super::Userdata;
 use crate::log::{self, Level};
 use crate::progress::{Direction, ProgressFn, Transfer};
+use crate::requests::{RequestFn, RequestRecord};
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::sync::Arc;
 
@@ -37,6 +38,29 @@ pub type s3storage_progress_callback = Option<
         direction: c_int,
         done: u64,
         total: u64,
+        userdata: *mut c_void,
+    ),
+>;
+
+/// The request callback's type: one call per HTTP request a storage makes, retries
+/// included, on the thread that made it.
+///
+/// @param operation   the S3 API operation ("GetObject", "UploadPart", ...), static.
+/// @param name        the object's name without AWS_LOCATION ("" if none), borrowed for
+///                    the call.
+/// @param http_status the reply's status; 0 when no reply came (a network error).
+/// @param bytes       body bytes sent, plus the reply's Content-Length.
+/// @param seconds     from sending the request to the reply's head.
+/// @param attempt     1 for the first try, 2 for the first retry, ...
+/// @param userdata    the pointer given to s3storage_set_request_callback().
+pub type s3storage_request_callback = Option<
+    unsafe extern "C" fn(
+        operation: *const c_char,
+        name: *const c_char,
+        http_status: c_int,
+        bytes: u64,
+        seconds: f64,
+        attempt: c_int,
         userdata: *mut c_void,
     ),
 >;
@@ -131,6 +155,30 @@ pub(crate) fn progress(callback: ProgressCFn, userdata: Userdata) -> ProgressFn 
         let userdata = userdata;
         // SAFETY: the callback and userdata were given for exactly this use.
         unsafe { callback(name.as_ptr(), direction, transfer.done, total, userdata.0) }
+    })
+}
+
+pub(crate) type RequestCFn =
+    unsafe extern "C" fn(*const c_char, *const c_char, c_int, u64, f64, c_int, *mut c_void);
+
+/// A request callback of the safe API that calls a C request callback.
+pub(crate) fn requests(callback: RequestCFn, userdata: Userdata) -> RequestFn {
+    Arc::new(move |record: &RequestRecord<'_>| {
+        let (operation, name) = (c_text(record.operation), c_text(record.name));
+        let (status, attempt) = (c_int::from(record.http_status), record.attempt as c_int);
+        let userdata = userdata;
+        // SAFETY: the callback and userdata were given for exactly this use.
+        unsafe {
+            callback(
+                operation.as_ptr(),
+                name.as_ptr(),
+                status,
+                record.bytes,
+                record.seconds,
+                attempt,
+                userdata.0,
+            )
+        }
     })
 }
 

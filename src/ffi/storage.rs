@@ -5,7 +5,8 @@
 //! called from any number of threads on the same storage at once.
 
 use super::callbacks::{
-    progress, s3storage_progress_callback, s3storage_read_callback, CallbackReader,
+    progress, requests, s3storage_progress_callback, s3storage_read_callback,
+    s3storage_request_callback, CallbackReader,
 };
 use super::panic::boundary;
 use super::settings::s3storage_settings;
@@ -443,6 +444,30 @@ pub extern "C" fn s3storage_set_progress_callback(
         let storage = try_ref!(storage, "storage");
         let progress = callback.map(|callback| progress(callback, Userdata(userdata)));
         storage.0.set_progress(progress);
+        S3STORAGE_OK
+    })
+}
+
+/// Sets the request callback of a storage, or with NULL removes it: one call per HTTP
+/// request the storage (and every file opened from it) makes, retries included, on the
+/// thread that made it (possibly one of the library's worker threads, so it must be
+/// thread-safe). It names the operation and the object, never a header or a secret. A
+/// storage on the in-memory store (memory://) makes no requests and reports none.
+///
+/// @param storage  the storage.
+/// @param callback the function to call, or NULL.
+/// @param userdata passed back unchanged; kept valid by the caller while the callback is set.
+/// @return S3STORAGE_OK, or S3STORAGE_ERR_INVALID_ARGUMENT if storage is NULL.
+#[no_mangle]
+pub extern "C" fn s3storage_set_request_callback(
+    storage: *const s3storage,
+    callback: s3storage_request_callback,
+    userdata: *mut c_void,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let callback = callback.map(|callback| requests(callback, Userdata(userdata)));
+        storage.0.set_request_callback(callback);
         S3STORAGE_OK
     })
 }

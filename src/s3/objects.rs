@@ -7,6 +7,7 @@ use crate::checksums::{ChecksumWhen, ObjectChecksum};
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
+use crate::requests::RequestSlot;
 use crate::store::{BodyStream, Destination, FirstWindow, ObjectBody, ObjectInfo, Overwrite};
 use rust_s3::command::Command;
 use std::io::{self, Read};
@@ -151,7 +152,7 @@ fn check_content_range(reply: &Reply, operation: &str, start: u64, end: u64) -> 
 
 impl S3Store {
     /// Finds the credentials and builds the transport for a configuration.
-    pub fn new(config: &Config) -> Result<S3Store> {
+    pub fn new(config: &Config, requests: RequestSlot) -> Result<S3Store> {
         let credentials = CredentialSource::resolve(config)?;
         // botocore's region chain after the settings: AWS_REGION, AWS_DEFAULT_REGION,
         // the profile's region (none: us-east-1).
@@ -176,7 +177,7 @@ impl S3Store {
         };
         let config = &config;
         Ok(S3Store {
-            transport: Transport::new(config, credentials)?,
+            transport: Transport::new(config, credentials, requests)?,
             bucket_name: config.bucket_name.clone(),
             location_constraint: config
                 .endpoint
@@ -349,7 +350,11 @@ impl S3Store {
                 // for any range (a failed request was retried by the transport already).
                 Err(First::BodyFailed(reason))
                     if attempt < self.max_attempts()
-                        && (self.transport).pause_before_retry(&format!("GET {key}"), &reason, attempt) =>
+                        && (self.transport).pause_before_retry(
+                            &format!("GET {key}"),
+                            &reason,
+                            attempt,
+                        ) =>
                 {
                     attempt += 1;
                 }

@@ -39,7 +39,11 @@ impl RetryQuota {
         let Some(tokens) = &self.tokens else {
             return Some(0);
         };
-        let cost = if after_timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
+        let cost = if after_timeout {
+            TIMEOUT_RETRY_COST
+        } else {
+            RETRY_COST
+        };
         let mut tokens = tokens.lock().unwrap_or_else(|p| p.into_inner());
         if *tokens < cost {
             return None;
@@ -127,7 +131,10 @@ mod tests {
             retry_after(one("x-amz-retry-after", "1500")),
             Some(Duration::from_millis(1500))
         );
-        assert_eq!(retry_after(one("retry-after", "2")), Some(Duration::from_secs(2)));
+        assert_eq!(
+            retry_after(one("retry-after", "2")),
+            Some(Duration::from_secs(2))
+        );
         assert_eq!(retry_after(one("retry-after", "99999")), Some(MAX_DELAY));
         assert_eq!(retry_after(one("retry-after", "soon")), None);
         assert_eq!(retry_after(one("etag", "1")), None);

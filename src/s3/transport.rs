@@ -14,6 +14,7 @@ use crate::aws::CredentialSource;
 use crate::config::{Config, RetryMode, Verify};
 use crate::error::{Error, Result};
 use crate::log;
+use crate::requests::{RequestRecord, RequestSlot};
 use http::HeaderMap;
 use rust_s3::command::Command;
 use rust_s3::{Bucket, Region};
@@ -36,6 +37,10 @@ pub(crate) struct Transport {
     payload_signing: Option<bool>,
     /// The endpoint, for messages.
     endpoint: String,
+    /// Where each request is reported.
+    requests: RequestSlot,
+    /// `AWS_LOCATION`, taken off keys in request records.
+    location: String,
     keys: SigningKeys,
 }
 
@@ -64,7 +69,11 @@ enum Attempt {
 
 impl Transport {
     /// Builds the pooled client and the signing bucket for a configuration.
-    pub fn new(config: &Config, credentials: CredentialSource) -> Result<Transport> {
+    pub fn new(
+        config: &Config,
+        credentials: CredentialSource,
+        requests: RequestSlot,
+    ) -> Result<Transport> {
         let target = config.s3_endpoint(config.endpoint.region.as_deref());
         let endpoint = target.url.clone();
         let region = Region::Custom {
@@ -107,6 +116,8 @@ impl Transport {
             payload_signing: config.http.payload_signing,
             keys: SigningKeys::default(),
             endpoint: endpoint.clone(),
+            requests,
+            location: config.location.trim_matches('/').to_string(),
         })
     }
 
@@ -255,7 +266,11 @@ impl Transport {
         let (mut attempt, mut retry_cost) = (1, None);
         let payload_hash = std::cell::OnceCell::new();
         loop {
-            let outcome = self.attempt(request.clone(), &operation, (repeatable, &payload_hash));
+            let outcome = self.attempt(
+                request.clone(),
+                &operation,
+                (attempt, repeatable, &payload_hash),
+            );
             let (reason, outcome) = match outcome {
                 Attempt::Done(reply) => {
                     self.quota.succeeded(retry_cost);
@@ -320,7 +335,7 @@ impl Transport {
         &self,
         request: Outgoing<'_>,
         operation: &str,
-        (repeatable, payload_hash): (bool, &std::cell::OnceCell<String>),
+        (attempt, repeatable, payload_hash): (u32, bool, &std::cell::OnceCell<String>),
     ) -> Attempt {
         let mut bucket = match self.signing_bucket() {
             Ok(bucket) => bucket,
@@ -342,6 +357,7 @@ impl Transport {
         bucket.extra_query = (request.query.iter())
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
+        let (api, sent_bytes) = (api_name(&request.command), body_len(&request));
         let signed = Signed {
             agent: &self.agent,
             bucket: &bucket,
@@ -355,6 +371,20 @@ impl Transport {
         };
         let started = std::time::Instant::now();
         let sent = signed.send();
+        if self.requests.wanted() {
+            let reply = sent.as_ref().ok();
+            let received = reply
+                .and_then(|reply| reply.header("content-length")?.parse::<u64>().ok())
+                .unwrap_or(0);
+            self.requests.record(&RequestRecord {
+                operation: api,
+                name: self.name_of(request.key),
+                http_status: reply.map_or(0, |reply| reply.status),
+                bytes: sent_bytes + received,
+                seconds: started.elapsed().as_secs_f64(),
+                attempt,
+            });
+        }
         log::debug(|| {
             let outcome = match &sent {
                 Ok(reply) => format!("HTTP {}", reply.status),
@@ -503,6 +533,50 @@ fn retryable_transport(error: &ureq::Error) -> bool {
                 | ureq::Error::HostNotFound
                 | ureq::Error::RequireHttpsOnly(_)
         )
+}
+
+impl Transport {
+    /// A key as the caller named it: without `AWS_LOCATION`.
+    fn name_of<'k>(&self, key: &'k str) -> &'k str {
+        let key = key.trim_start_matches('/');
+        match self.location.is_empty() {
+            true => key,
+            false => (key.strip_prefix(self.location.as_str()))
+                .and_then(|rest| rest.strip_prefix('/'))
+                .unwrap_or(key),
+        }
+    }
+}
+
+/// The body bytes a request sends.
+fn body_len(request: &Outgoing<'_>) -> u64 {
+    let content = match (&request.body, &request.command) {
+        (Some(body), _) => body.len(),
+        (None, Command::PutObject { content, .. }) => content.len(),
+        _ => 0,
+    };
+    content as u64
+}
+
+/// The S3 API name of a request, for request records.
+fn api_name(command: &Command<'_>) -> &'static str {
+    match command {
+        Command::HeadObject => "HeadObject",
+        Command::GetObject | Command::GetObjectRange { .. } => "GetObject",
+        Command::PutObject {
+            multipart: Some(_), ..
+        } => "UploadPart",
+        Command::PutObject { .. } => "PutObject",
+        Command::DeleteObject => "DeleteObject",
+        Command::ListObjects { .. } => "ListObjects",
+        Command::ListObjectsV2 { .. } => "ListObjectsV2",
+        Command::ListMultipartUploads { .. } => "ListMultipartUploads",
+        Command::InitiateMultipartUpload { .. } => "CreateMultipartUpload",
+        Command::CompleteMultipartUpload { .. } => "CompleteMultipartUpload",
+        Command::AbortMultipartUpload { .. } => "AbortMultipartUpload",
+        Command::CreateBucket { .. } => "CreateBucket",
+        _ => "Other",
+    }
 }
 
 /// A short description of a request for messages: `"PUT media/a.txt"`.

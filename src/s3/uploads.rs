@@ -8,9 +8,9 @@ use super::transport::{xml_field, Outgoing, Reply};
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::WriteParameters;
 use crate::store::{Overwrite, Upload, UploadChecksum, UploadedPart};
-use std::sync::atomic::Ordering;
 use rust_s3::command::{Command, Multipart};
 use rust_s3::serde_types::CompleteMultipartUploadData;
+use std::sync::atomic::Ordering;
 use std::time::SystemTime;
 
 /// The body of CompleteMultipartUpload: each part's number, ETag and checksum (which
@@ -104,10 +104,14 @@ impl S3Store {
     /// one before (or the algorithm has none), else the composite form.
     fn upload_checksum(&self, write: &WriteParameters) -> Option<UploadChecksum> {
         let algorithm = write.checksum(self.checksums.request)?;
-        let full = algorithm.has_full_object_form()
-            && self.full_object_uploads.load(Ordering::Relaxed);
+        let full =
+            algorithm.has_full_object_form() && self.full_object_uploads.load(Ordering::Relaxed);
         Some(UploadChecksum {
-            algorithm: if full { algorithm } else { algorithm.for_parts() },
+            algorithm: if full {
+                algorithm
+            } else {
+                algorithm.for_parts()
+            },
             full_object: full,
         })
     }
@@ -148,7 +152,11 @@ impl S3Store {
         if let Some(checksum) = checksum {
             let algorithm = checksum.algorithm.name();
             headers.push(("x-amz-checksum-algorithm".into(), algorithm.into()));
-            let kind = if checksum.full_object { "FULL_OBJECT" } else { "COMPOSITE" };
+            let kind = if checksum.full_object {
+                "FULL_OBJECT"
+            } else {
+                "COMPOSITE"
+            };
             headers.push(("x-amz-checksum-type".into(), kind.into()));
         }
         let text = self
@@ -248,7 +256,10 @@ impl S3Store {
                 Some(error) if attempt >= self.max_attempts() => return Err(error),
                 Some(error) => {
                     let reason = format!("HTTP 200 carrying an error ({error})");
-                    if !self.transport.pause_before_retry(&operation, &reason, attempt) {
+                    if !self
+                        .transport
+                        .pause_before_retry(&operation, &reason, attempt)
+                    {
                         return Err(error);
                     }
                     attempt += 1;

@@ -414,11 +414,13 @@ impl ObjectStore for MemoryStore {
     ) -> Result<()> {
         let operation = format!("PUT {key}");
         self.call(Call::Put, &operation, || {
-            let checksum = write.checksum(self.checksums).map(|algorithm| ObjectChecksum {
-                algorithm,
-                value: algorithm.compute(body),
-                full_object: true,
-            });
+            let checksum = write
+                .checksum(self.checksums)
+                .map(|algorithm| ObjectChecksum {
+                    algorithm,
+                    value: algorithm.compute(body),
+                    full_object: true,
+                });
             let object = Object {
                 data: Arc::new(body.to_vec()),
                 etag: quoted_md5(body),
@@ -552,10 +554,12 @@ impl ObjectStore for MemoryStore {
                 parts: BTreeMap::new(),
                 content_encoding: header(write.create_headers(), "content-encoding")
                     .map(str::to_string),
-                checksum: write.checksum(self.checksums).map(|algorithm| UploadChecksum {
-                    algorithm,
-                    full_object: algorithm.has_full_object_form(),
-                }),
+                checksum: write
+                    .checksum(self.checksums)
+                    .map(|algorithm| UploadChecksum {
+                        algorithm,
+                        full_object: algorithm.has_full_object_form(),
+                    }),
             };
             let checksum = upload.checksum;
             state.uploads.insert(id.clone(), upload);
