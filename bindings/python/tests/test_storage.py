@@ -374,3 +374,27 @@ def test_the_result_codes_match_the_library():
     for code in list(range(0, 64)) + [255]:
         known = _native.lib.s3storage_code_name(code).decode()
         assert (known == "S3STORAGE_UNKNOWN") == (code not in errors.all_codes()), code
+
+
+def test_the_request_hook_sees_every_request(storage):
+    storage.exists("warm-up")  # the bucket is made (or found) first
+    seen = []
+    storage.set_request_hook(seen.append)
+    storage.save("hooked.txt", b"hello")
+    assert storage.exists("hooked.txt")
+    with storage.open("hooked.txt") as f:
+        assert f.read() == b"hello"
+    storage.set_request_hook(None)
+    storage.exists("hooked.txt")
+    assert [(r.operation, r.name, r.http_status, r.attempt) for r in seen] == [
+        ("PutObject", "hooked.txt", 200, 1),
+        ("HeadObject", "hooked.txt", 200, 1),
+        ("GetObject", "hooked.txt", 200, 1),
+    ]
+    assert seen[0].bytes >= 5 and all(r.seconds >= 0 for r in seen)
+    assert not any(os.environ.get("S3STORAGE_TEST_SECRET_KEY", "?") in repr(r) for r in seen)
+
+
+def test_checksum_mismatches_have_their_own_exception():
+    assert issubclass(s3storage.ChecksumMismatch, s3storage.S3StorageError)
+    assert s3storage.ChecksumMismatch.code_name == "S3STORAGE_ERR_CHECKSUM"

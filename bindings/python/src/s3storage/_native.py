@@ -20,6 +20,8 @@ from . import errors
 _STRV = POINTER(c_char_p)
 READ_CALLBACK = ctypes.CFUNCTYPE(c_int, c_void_p, POINTER(ctypes.c_ubyte), c_size_t, POINTER(c_size_t))
 LOG_CALLBACK = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_void_p)
+REQUEST_CALLBACK = ctypes.CFUNCTYPE(
+    None, c_char_p, c_char_p, c_int, c_uint64, ctypes.c_double, c_int, c_void_p)
 
 # name: (return type, argument types); one row per C function used here.
 _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
@@ -35,6 +37,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "s3storage_settings_names": (c_int, [POINTER(_STRV)]),
     "s3storage_new": (c_int, [c_void_p, POINTER(c_void_p)]),
     "s3storage_free": (None, [c_void_p]),
+    "s3storage_set_request_callback": (c_int, [c_void_p, REQUEST_CALLBACK, c_void_p]),
     "s3storage_exists": (c_int, [c_void_p, c_char_p, POINTER(c_bool)]),
     "s3storage_delete": (c_int, [c_void_p, c_char_p]),
     "s3storage_size": (c_int, [c_void_p, c_char_p, POINTER(c_uint64)]),

@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import io
 import os
 import threading
 import warnings
 from ctypes import byref, c_bool, c_char_p, c_int64, c_size_t, c_uint64, c_void_p
-from typing import Any, BinaryIO, Iterator, Mapping, Optional, Union
+from typing import Any, BinaryIO, Callable, Iterator, Mapping, Optional, Union
 
 from . import _native as native
 from ._native import lib, text
 
 Content = Union[bytes, bytearray, memoryview, str, BinaryIO, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """One HTTP request a storage made (retries included), as the request hook sees it."""
+
+    operation: str
+    """The S3 API operation: "GetObject", "PutObject", "UploadPart", ..."""
+    name: str
+    """The object's name without AWS_LOCATION ("" for bucket requests)."""
+    http_status: int
+    """The reply's status; 0 when no reply came (a network error)."""
+    bytes: int
+    """Body bytes sent, plus the reply's Content-Length."""
+    seconds: float
+    """From sending the request to the reply's head."""
+    attempt: int
+    """1 for the first try, 2 for the first retry, ..."""
 
 
 class Storage:
@@ -81,6 +100,21 @@ class Storage:
 
     def __reduce__(self) -> Any:
         raise TypeError("an s3storage.Storage cannot be pickled: make a new one from its settings")
+
+    def set_request_hook(self, hook: Optional[Callable[[Request], None]]) -> None:
+        """Calls `hook` with a `Request` for every HTTP request this storage makes,
+        retries included, on the thread that made it (possibly a worker thread of the
+        library); `None` removes it. It never sees a header or a secret. An exception it
+        raises is printed and ignored. A memory:// storage makes no requests."""
+        def relay(operation: bytes, name: bytes, status: int, size: int, seconds: float,
+                  attempt: int, _userdata: Any) -> None:
+            hook(Request(operation.decode(), name.decode("utf-8", "replace"), status, size,
+                         seconds, attempt))  # type: ignore[misc]
+
+        callback = native.REQUEST_CALLBACK(relay) if hook is not None else native.REQUEST_CALLBACK()
+        with self._h as h:
+            native.check(lib.s3storage_set_request_callback(h, callback, None))
+        self._request_hook = callback  # kept alive while the library may call it
 
     def exists(self, name: str) -> bool:
         """Whether an object is stored under `name` (one HEAD request)."""
