@@ -500,3 +500,56 @@ fn errinfo_gives_the_status_code_and_request_id() {
     assert_eq!(errinfo(), (0, String::new(), String::new()));
     s3storage_free(unreachable);
 }
+
+/// Reads a C file to its end: the bytes, or the code and message of the first failure.
+fn c_read_all(file: *mut s3storage_file) -> Result<Vec<u8>, (i32, String)> {
+    let (mut got, mut buffer) = (Vec::new(), vec![0u8; 256 * 1024]);
+    loop {
+        let mut n = 0usize;
+        let code = s3storage_file_read(file, buffer.as_mut_ptr().cast(), buffer.len(), &mut n);
+        if code != S3STORAGE_OK {
+            return Err((code, errmsg()));
+        }
+        if n == 0 {
+            return Ok(got);
+        }
+        got.extend_from_slice(&buffer[..n]);
+    }
+}
+
+#[test]
+fn damaged_reads_are_checksum_errors_through_the_c_abi() {
+    if common::lacks(
+        &["http", "response-checksums"],
+        "damaged_reads_are_checksum_errors_through_the_c_abi",
+    ) {
+        return;
+    }
+    let (proxy, storage, direct) = through_proxy(&[]);
+    for (name, size) in [("small.bin", 10_000), ("large.bin", 3 * MIB)] {
+        let content = pattern(size, 5);
+        direct.save(name, content.as_slice()).unwrap();
+        proxy.add(Matcher::Request("GET", name.into()), Fault::CorruptReply, 100);
+        // A small object is checked by the GET that opens it, a larger one as it is read.
+        let (c_name, mode) = (CString::new(name).unwrap(), CString::new("rb").unwrap());
+        let mut file = std::ptr::null_mut();
+        let outcome = match s3storage_open(storage, c_name.as_ptr(), mode.as_ptr(), &mut file) {
+            S3STORAGE_OK => {
+                let outcome = c_read_all(file);
+                s3storage_file_close(file);
+                outcome
+            }
+            code => Err((code, errmsg())),
+        };
+        proxy.clear_fired(name);
+        let (code, message) = match outcome {
+            Ok(bytes) => panic!("{name}: {} bytes delivered, damaged", bytes.len()),
+            Err(failure) => failure,
+        };
+        assert_eq!(code, S3STORAGE_ERR_CHECKSUM, "{name}: {message}");
+        assert!(message.contains("CRC32C"), "{message}");
+        let code_name = unsafe { CStr::from_ptr(s3storage_code_name(code)) };
+        assert_eq!(code_name.to_str().unwrap(), "S3STORAGE_ERR_CHECKSUM");
+    }
+    s3storage_free(storage);
+}
