@@ -56,3 +56,10 @@ if ! command -v moto_server >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check "moto[server]==5.2.5" >&2
   hash -r
 fi
+# Without the crc32c package moto computes CRC32C values that are wrong (its own note:
+# "install moto[s3crc32c]"), and full reads of objects it keeps are then refused as
+# damaged: the value must be right for the verified-read tests.
+if ! python3 -c "import crc32c" >/dev/null 2>&1; then
+  echo "install-deps.sh: installing crc32c from PyPI (for moto's CRC32C values)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "crc32c==2.7.1" >&2
+fi

@@ -183,17 +183,24 @@ pub(crate) struct ObjectChecksum {
 
 impl ObjectChecksum {
     /// From a reply's headers: the first `x-amz-checksum-<algorithm>` present, with
-    /// `x-amz-checksum-type` (absent: full unless the value ends in `-N`).
+    /// `x-amz-checksum-type`. Without a type, the value is taken as the whole object's
+    /// only when the object is not a multipart one (its ETag has no `-N`) and the value
+    /// has no `-N` either: servers that keep composite values without saying so exist
+    /// (moto), and a composite value must never be checked against the bytes.
     pub fn from_headers<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<ObjectChecksum> {
         let (algorithm, value) = ChecksumAlgorithm::all()
             .into_iter()
             .find_map(|algorithm| Some((algorithm, header(algorithm.header())?.trim())))?;
-        let composite = header("x-amz-checksum-type")
-            .map(|kind| kind.trim().eq_ignore_ascii_case("COMPOSITE"))
-            .unwrap_or(false)
-            || value
-                .rsplit_once('-')
-                .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let counted = |text: &str| {
+            text.rsplit_once('-')
+                .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let multipart = header("etag").is_some_and(|etag| counted(etag.trim().trim_matches('"')));
+        let composite = match header("x-amz-checksum-type").map(str::trim) {
+            Some(kind) if kind.eq_ignore_ascii_case("FULL_OBJECT") => counted(value),
+            Some(_) => true,
+            None => multipart || counted(value),
+        };
         Some(ObjectChecksum {
             algorithm,
             value: value.to_string(),

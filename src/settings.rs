@@ -443,7 +443,7 @@ fn check_client_config(map: &Map<String, Json>) -> Result<()> {
             ));
         }
     }
-    check_retries(map.get("retries")).or_else(|why| fail(why))?;
+    check_retries(map.get("retries")).or_else(&fail)?;
     match map.get("proxies") {
         Some(Json::Object(proxies)) if proxies.values().all(Json::is_string) => Ok(()),
         Some(_) => fail("proxies must map schemes to proxy URLs (strings)".into()),

@@ -529,7 +529,11 @@ fn damaged_reads_are_checksum_errors_through_the_c_abi() {
     for (name, size) in [("small.bin", 10_000), ("large.bin", 3 * MIB)] {
         let content = pattern(size, 5);
         direct.save(name, content.as_slice()).unwrap();
-        proxy.add(Matcher::Request("GET", name.into()), Fault::CorruptReply, 100);
+        proxy.add(
+            Matcher::Request("GET", name.into()),
+            Fault::CorruptReply,
+            100,
+        );
         // A small object is checked by the GET that opens it, a larger one as it is read.
         let (c_name, mode) = (CString::new(name).unwrap(), CString::new("rb").unwrap());
         let mut file = std::ptr::null_mut();

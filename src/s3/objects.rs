@@ -242,6 +242,11 @@ impl S3Store {
         };
         let mut headers = with_condition(write.create_headers(), overwrite);
         if let Some(algorithm) = write.checksum(self.checksums.request) {
+            // As botocore sends it: the algorithm named, and its value.
+            headers.push((
+                "x-amz-sdk-checksum-algorithm".into(),
+                algorithm.name().into(),
+            ));
             headers.push((algorithm.header().into(), algorithm.compute(body)));
         }
         let reply = self.transport.send(command, key, &headers)?;
