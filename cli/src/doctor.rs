@@ -225,6 +225,25 @@ fn report(
     );
 }
 
+/// The failure in one line, with what to do where the cause is known.
 fn one_line(error: &Error) -> String {
-    error.to_string().replace('\n', " ")
+    let text = error.to_string().replace('\n', " ");
+    match rejects_checksums(error) {
+        true => format!(
+            "{text}: the server rejects the checksum headers the AWS SDKs send since 2025 \
+             (as R2, B2 and older MinIO do): set request_checksum_calculation and \
+             response_checksum_validation to \"when_required\" in AWS_S3_CLIENT_CONFIG \
+             (or AWS_REQUEST_CHECKSUM_CALCULATION=when_required and \
+             AWS_RESPONSE_CHECKSUM_VALIDATION=when_required)"
+        ),
+        false => text,
+    }
+}
+
+/// Whether a refusal names the flexible-checksum headers (`x-amz-checksum-*`,
+/// `x-amz-sdk-checksum-algorithm`) or the checksum type.
+fn rejects_checksums(error: &Error) -> bool {
+    let text = error.to_string().to_ascii_lowercase();
+    matches!(error.http_status(), Some(400 | 501))
+        && (text.contains("x-amz-checksum") || text.contains("x-amz-sdk-checksum"))
 }

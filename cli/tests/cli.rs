@@ -5,6 +5,9 @@
 
 #[path = "../../tests/common/capabilities.rs"]
 mod capabilities;
+#[allow(dead_code)]
+#[path = "../../tests/common/mod.rs"]
+mod common;
 
 use serde_json::Value;
 use std::io::Write;
@@ -371,4 +374,41 @@ fn downloads_are_plain_files_and_pipes_may_close() {
         .unwrap();
     assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
     assert!(stderr(&piped).is_empty(), "{}", stderr(&piped));
+}
+
+#[test]
+fn doctor_names_the_switch_for_a_server_that_rejects_checksums() {
+    if capabilities::lacks(
+        &["http"],
+        "doctor_names_the_switch_for_a_server_that_rejects_checksums",
+    ) {
+        return;
+    }
+    let at = location("doctor-checksums");
+    expect(&at, &["ls"], 0); // the bucket exists before the proxy is in the way
+                             // In front of the test server, refusing checksum values as B2 does.
+    let proxy = common::proxy::FaultProxy::start();
+    let xml = "<Error><Code>InvalidArgument</Code><Message>Unsupported header \
+               'x-amz-checksum-crc32c' received for this API call.</Message></Error>";
+    proxy.add(
+        common::proxy::Matcher::Header("x-amz-checksum-crc32c"),
+        common::proxy::Fault::Respond(400, xml.into()),
+        usize::MAX,
+    );
+    let endpoint = format!("AWS_S3_ENDPOINT_URL={}", proxy.endpoint());
+    let refused = expect(&at, &["--set", &endpoint, "doctor"], 8);
+    let text = stdout(&refused);
+    assert!(
+        text.contains("FAIL  write a test object")
+            && text.contains("request_checksum_calculation")
+            && text.contains("when_required"),
+        "{text}"
+    );
+    let client = r#"AWS_S3_CLIENT_CONFIG={"request_checksum_calculation": "when_required", "response_checksum_validation": "when_required"}"#;
+    let fine = expect(&at, &["--set", &endpoint, "--set", client, "doctor"], 0);
+    assert!(
+        stdout(&fine).contains("ok    write a test object"),
+        "{}",
+        stdout(&fine)
+    );
 }
