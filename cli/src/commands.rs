@@ -1,9 +1,9 @@
-//! The file commands: ls, stat, cat, put, get, rm, url. Each makes the storage from the
-//! settings, does one thing through the library and prints its result.
+//! The file commands: ls, stat, cat, put, get, rm, url. Each does one thing through the
+//! storage made from the settings and prints its result.
 
 use crate::output::Output;
 use crate::Command;
-use s3storage::{Direction, Error, Result, Settings, Storage, Transfer, UrlOptions};
+use s3storage::{Direction, Error, Result, Storage, Transfer, UrlOptions};
 use serde_json::json;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -12,14 +12,13 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// Runs a file command.
-pub fn run(command: Command, settings: &Settings, out: &Output) -> Result<()> {
-    let storage = Storage::new(settings)?;
+pub fn run(command: Command, storage: &Storage, out: &Output) -> Result<()> {
     match command {
-        Command::Ls { path } => ls(&storage, &path, out),
-        Command::Stat { name } => stat(&storage, &name, out),
-        Command::Cat { name } => cat(&storage, &name),
-        Command::Put { local, name } => put(&storage, &local, &name, out),
-        Command::Get { name, local } => get(&storage, &name, &local, out),
+        Command::Ls { path } => ls(storage, &path, out),
+        Command::Stat { name } => stat(storage, &name, out),
+        Command::Cat { name } => cat(storage, &name),
+        Command::Put { local, name } => put(storage, &local, &name, out),
+        Command::Get { name, local } => get(storage, &name, &local, out),
         Command::Rm { name } => {
             storage.delete(&name)?;
             out.result(json!({"deleted": name}), String::new)

@@ -3,7 +3,7 @@
 //! back and deleted. The first failure says why in one line and skips what depends on it.
 
 use crate::output::Output;
-use s3storage::{Error, ResultCode, Settings, Storage};
+use s3storage::{Error, ResultCode, Storage};
 use serde_json::{json, Value};
 use std::io::Read;
 use std::time::Instant;
@@ -15,8 +15,7 @@ struct Check {
 }
 
 /// Runs the checks and prints them; gives the code of the first failure (or OK).
-pub fn run(settings: Result<Settings, Error>, out: &Output) -> ResultCode {
-    let storage = settings.and_then(|settings| Storage::new(&settings));
+pub fn run(storage: Result<Storage, Error>, out: &Output) -> ResultCode {
     let storage = match storage {
         Ok(storage) => storage,
         Err(error) => {

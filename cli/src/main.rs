@@ -8,14 +8,15 @@ mod output;
 
 use clap::{Parser, Subcommand};
 use output::Output;
-use s3storage::{Error, ResultCode, Settings};
+use s3storage::{Error, ResultCode, Settings, Storage};
 use std::process::ExitCode;
 
 /// django-storages' S3 backend from the shell: the same settings (AWS_STORAGE_BUCKET_NAME,
 /// AWS_S3_ENDPOINT_URL, AWS_LOCATION, ...) read from the environment, the same names and
 /// semantics. The exit status is the library's result code (0: success; 1 invalid
 /// argument, 2 configuration, 3 suspicious name, 4 not found, 5 already exists, 6 access
-/// denied, 7 network, 8 server, 9 local I/O, 10 bad state, 255 internal error).
+/// denied, 7 network, 8 server, 9 local I/O, 10 bad state, 11 checksum mismatch, 255
+/// internal error).
 #[derive(Parser, Debug)]
 #[command(name = "s3storage", version, propagate_version = true)]
 struct Cli {
@@ -26,6 +27,10 @@ struct Cli {
     /// Print results (and errors) as JSON, one object per command, for scripts.
     #[arg(long, global = true)]
     json: bool,
+    /// Print one line per HTTP request on standard error (operation, name, status,
+    /// bytes, time, attempt; never a secret).
+    #[arg(long, short = 'v', global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -96,10 +101,11 @@ fn main() -> ExitCode {
         }
     };
     let out = Output::new(cli.json);
+    let storage = settings(&cli.settings).and_then(|s| storage(&s, cli.verbose));
     if let Command::Doctor = cli.command {
-        return ExitCode::from(exit_status(doctor::run(settings(&cli.settings), &out)));
+        return ExitCode::from(exit_status(doctor::run(storage, &out)));
     }
-    let result = settings(&cli.settings).and_then(|s| commands::run(cli.command, &s, &out));
+    let result = storage.and_then(|storage| commands::run(cli.command, &storage, &out));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -123,6 +129,28 @@ fn settings(pairs: &[String]) -> Result<Settings, Error> {
         settings.set(key, value)?;
     }
     Ok(settings)
+}
+
+/// The storage of the settings; with `verbose`, telling of each request on stderr.
+fn storage(settings: &Settings, verbose: bool) -> Result<Storage, Error> {
+    let storage = Storage::new(settings)?;
+    if verbose {
+        storage.set_request_callback(Some(std::sync::Arc::new(|request| {
+            let status = match request.http_status {
+                0 => "no reply".to_string(),
+                status => format!("HTTP {status}"),
+            };
+            eprintln!(
+                "{} {} -> {status}, {} bytes, {:.1} ms (attempt {})",
+                request.operation,
+                request.name,
+                request.bytes,
+                request.seconds * 1000.0,
+                request.attempt
+            );
+        })));
+    }
+    Ok(storage)
 }
 
 /// The exit status of a result code (its value; PANIC's 255 fits too).

@@ -412,3 +412,29 @@ fn doctor_names_the_switch_for_a_server_that_rejects_checksums() {
         stdout(&fine)
     );
 }
+
+#[test]
+fn verbose_prints_one_line_per_request() {
+    if capabilities::lacks(&["http"], "verbose_prints_one_line_per_request") {
+        return;
+    }
+    let at = location("verbose");
+    expect(&at, &["ls"], 0);
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("v.txt");
+    std::fs::write(&local, b"seen").unwrap();
+    let put = expect(
+        &at,
+        &["--verbose", "put", local.to_str().unwrap(), "v.txt"],
+        0,
+    );
+    let lines = stderr(&put);
+    assert!(
+        lines.contains("PutObject v.txt -> HTTP 200, 4 bytes") && lines.contains("(attempt 1)"),
+        "{lines}"
+    );
+    let secret = std::env::var("S3STORAGE_TEST_SECRET_KEY").unwrap();
+    assert!(!lines.contains(&secret));
+    let quiet = expect(&at, &["cat", "v.txt"], 0);
+    assert!(!stderr(&quiet).contains("GetObject"));
+}
