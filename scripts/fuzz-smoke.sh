@@ -12,7 +12,7 @@ fi
 seconds=${FUZZ_SECONDS:-10}
 passed=0 failed=0
 cd fuzz
-for target in names settings url; do
+for target in names settings url replies headers; do
   # Run on a scratch copy of the corpus: the smoke must not grow the committed one.
   scratch=$(mktemp -d)
   cp -r "corpus/$target/." "$scratch/"

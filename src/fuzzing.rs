@@ -113,3 +113,47 @@ pub fn url(data: &[u8]) {
         }
     }
 }
+
+/// Every XML and JSON reply parser, of S3 servers and identity endpoints: any bytes give
+/// a value or an error. A reply that declares a DTD is refused before it is parsed.
+pub fn replies(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    crate::s3::parse_server_replies(&text);
+    crate::aws::parse_identity_replies(&text);
+    let refused = crate::xml::from_str::<std::collections::BTreeMap<String, String>>(&text);
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("<!doctype") || lower.contains("<!entity") {
+        let refusal = refused.err().unwrap_or_default();
+        assert!(
+            refusal.contains("DOCTYPE"),
+            "a DTD was not refused: {refusal:?}"
+        );
+    }
+}
+
+/// The reply headers read (Content-Range, Content-Length, ETag, Last-Modified and the
+/// checksum headers), split from the input at NUL bytes: any values give a value or
+/// `None`, and a checksum found is one of the header's algorithms.
+pub fn headers(data: &[u8]) {
+    let values = parts(data, 4);
+    let names = [
+        "x-amz-checksum-crc32c",
+        "x-amz-checksum-type",
+        "etag",
+        "x-amz-checksum-sha256",
+    ];
+    let header = |name: &str| {
+        let at = names.iter().position(|known| *known == name)?;
+        Some(values[at].as_str())
+    };
+    if let Some(found) = crate::checksums::ObjectChecksum::from_headers(header) {
+        assert!(matches!(
+            found.algorithm,
+            crate::checksums::ChecksumAlgorithm::Crc32c
+                | crate::checksums::ChecksumAlgorithm::Sha256
+        ));
+    }
+    for value in &values {
+        crate::s3::parse_server_replies(value);
+    }
+}

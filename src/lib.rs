@@ -74,6 +74,7 @@ mod s3;
 mod settings;
 mod storage;
 mod store;
+mod xml;
 
 /// The in-memory store (`AWS_S3_ENDPOINT_URL=memory://NAME`): storages with the same NAME
 /// and bucket in one process share their objects. For tests of code that uses a storage:

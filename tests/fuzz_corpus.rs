@@ -30,3 +30,13 @@ fn settings_corpus() {
 fn url_corpus() {
     run_corpus("url", s3storage::fuzzing::url);
 }
+
+#[test]
+fn replies_corpus() {
+    run_corpus("replies", s3storage::fuzzing::replies);
+}
+
+#[test]
+fn headers_corpus() {
+    run_corpus("headers", s3storage::fuzzing::headers);
+}

@@ -80,6 +80,11 @@ fn large_objects_read_in_order_end_in_an_error_not_damaged_bytes() {
     let proxy = FaultProxy::start();
     let (through, direct) = storages(&proxy);
     for size in [3 * MIB, 40 * MIB] {
+        // 40 MiB is saved as a multipart upload: checked only with a full-object checksum.
+        let name = "large_objects_read_in_order_end_in_an_error_not_damaged_bytes (40 MiB)";
+        if size > 8 * MIB && common::lacks(&["full-object-checksums"], name) {
+            continue;
+        }
         let content = pattern(size, 2);
         let name = direct
             .save(&format!("large-{size}.bin"), content.as_slice())

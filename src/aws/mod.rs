@@ -17,3 +17,14 @@ mod sts;
 pub(crate) use credentials::CredentialSource;
 
 pub(crate) use crate::config::env;
+
+/// Every parser of what an identity endpoint sends, run on `text` (for the fuzz targets):
+/// STS's XML, the JSON of credential_process, the container endpoint and IMDS, and SSO's
+/// token cache and role credentials; each must give a value or an error, never panic.
+pub(crate) fn parse_identity_replies(text: &str) {
+    for status in [200, 403] {
+        let _ = sts::parse_reply(text, "fuzz", status);
+    }
+    let _ = providers::endpoint_credentials(text, "fuzz");
+    sso::parse_replies(text);
+}

@@ -317,7 +317,7 @@ struct EndpointCredentials {
 }
 
 /// The credentials and expiry of an endpoint's JSON reply (`what` names the endpoint).
-fn endpoint_credentials(text: &str, what: &str) -> Result<Temporary> {
+pub(super) fn endpoint_credentials(text: &str, what: &str) -> Result<Temporary> {
     let parsed: EndpointCredentials = serde_json::from_str(text)
         .map_err(|error| S3Failure::malformed(what, format!("unexpected reply: {error}")))?;
     if parsed.version.is_some_and(|version| version != 1) {

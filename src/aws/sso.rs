@@ -19,6 +19,13 @@ pub(crate) struct SsoRole {
     role_name: String,
 }
 
+/// The SSO documents this module reads (the token cache, GetRoleCredentials' reply),
+/// parsed from `text` (the fuzz targets').
+pub(super) fn parse_replies(text: &str) {
+    let _ = serde_json::from_str::<CachedToken>(text);
+    let _ = serde_json::from_str::<RoleCredentialsReply>(text);
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CachedToken {

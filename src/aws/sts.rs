@@ -98,8 +98,8 @@ pub(crate) fn temporary(
 /// The credentials of an STS reply.
 /// The credentials of an STS reply of HTTP `status`; an `<Error>` is the endpoint's
 /// refusal (`AccessDenied` for 401/403, `Server` otherwise), an unreadable reply `Server`.
-fn parse_reply(text: &str, what: &str, status: u16) -> Result<Temporary> {
-    let reply: Reply = quick_xml::de::from_str(text).map_err(|error| {
+pub(super) fn parse_reply(text: &str, what: &str, status: u16) -> Result<Temporary> {
+    let reply: Reply = crate::xml::from_str(text).map_err(|error| {
         S3Failure::malformed(what, format!("the reply cannot be read: {error}"))
     })?;
     if let Some(error) = reply.error {

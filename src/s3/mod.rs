@@ -27,6 +27,21 @@ use crate::store::{
     UploadedPart, UploadsPage, UrlRequest,
 };
 
+/// Every parser of what an S3 server sends, run on `text` (for the fuzz targets): the
+/// XML replies (errors, listings, upload listings, initiations, completions) and the
+/// header values this layer reads (Content-Range, Content-Length, ETag, Last-Modified,
+/// checksums); each must give a value or an error, never panic or hang.
+pub(crate) fn parse_server_replies(text: &str) {
+    let _ = reply::reply_fields(text);
+    let _ = reply::xml_field(text, "UploadId");
+    let _ = uploads::completion_error(text, "fuzz");
+    listing::parse_listings(text);
+    let _ = objects::content_range(text);
+    let _ = text.parse::<u64>();
+    let _ = httpdate::parse_http_date(text);
+    let _ = crate::checksums::ObjectChecksum::from_headers(|_| Some(text));
+}
+
 impl ObjectStore for S3Store {
     fn destination(&self) -> Destination {
         S3Store::destination(self)

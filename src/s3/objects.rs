@@ -131,18 +131,19 @@ fn condition_refused(status: u16, text: &str) -> bool {
         || (status == 400 && names_condition)
 }
 
+/// The first and last byte of a `Content-Range: bytes a-b/n` header.
+pub(super) fn content_range(header: &str) -> Option<(u64, u64)> {
+    let (first, last) = (header.strip_prefix("bytes ")?.split('/').next()?).split_once('-')?;
+    Some((first.parse().ok()?, last.parse().ok()?))
+}
+
 /// Checks that a 206 reply holds the range asked for: `Content-Range: bytes a-b/n`.
 fn check_content_range(reply: &Reply, operation: &str, start: u64, end: u64) -> Result<()> {
     if reply.status != 206 {
         return Ok(());
     }
     let header = reply.header("content-range").unwrap_or_default();
-    let range = header
-        .strip_prefix("bytes ")
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|range| range.split_once('-'))
-        .and_then(|(first, last)| Some((first.parse::<u64>().ok()?, last.parse::<u64>().ok()?)));
-    if range == Some((start, end - 1)) {
+    if content_range(header) == Some((start, end - 1)) {
         return Ok(());
     }
     Err(Error::network(format!(

@@ -148,7 +148,7 @@ pub(crate) struct ReplyFields {
 /// The fields of an S3 XML reply (any root element), parsed once; a document that is not
 /// XML has none.
 pub(crate) fn reply_fields(xml: &str) -> ReplyFields {
-    quick_xml::de::from_str(xml).unwrap_or_default()
+    crate::xml::from_str(xml).unwrap_or_default()
 }
 
 /// The text of a top-level `Code`, `Message` or `UploadId` element of an S3 XML reply.

@@ -48,22 +48,6 @@ fn outcome_unknown(error: &Error) -> bool {
     }
 }
 
-/// The root element of an XML document (`Error`, `CompleteMultipartUploadResult`...),
-/// without its namespace prefix.
-fn xml_root(text: &str) -> Option<String> {
-    let mut reader = quick_xml::Reader::from_str(text);
-    loop {
-        match reader.read_event().ok()? {
-            quick_xml::events::Event::Start(start) | quick_xml::events::Event::Empty(start) => {
-                let name = start.local_name();
-                return Some(String::from_utf8_lossy(name.as_ref()).into_owned());
-            }
-            quick_xml::events::Event::Eof => return None,
-            _ => {}
-        }
-    }
-}
-
 impl S3Store {
     /// CreateMultipartUpload with the object's parameters; gives the upload id. If the
     /// reply was lost after the request went out, the upload it may have begun is found
@@ -325,8 +309,8 @@ fn multipart_etag(parts: &[UploadedPart]) -> Option<String> {
 /// document (S3 sends one when the completion fails after the reply began), or a body
 /// that is not `CompleteMultipartUploadResult` (moto names it
 /// `CompleteMultipartUploadResponse`; botocore accepts any root but `Error`).
-fn completion_error(text: &str, operation: &str) -> Option<Error> {
-    match xml_root(text).as_deref() {
+pub(super) fn completion_error(text: &str, operation: &str) -> Option<Error> {
+    match crate::xml::root(text).as_deref() {
         Some("CompleteMultipartUploadResult" | "CompleteMultipartUploadResponse") => None,
         Some("Error") => {
             let fields = super::reply::reply_fields(text);
