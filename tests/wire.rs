@@ -390,3 +390,40 @@ fn when_required_sends_no_checksum_and_the_default_does() {
         assert!(uploads >= 5, "{uploads} uploads seen");
     }
 }
+
+#[test]
+fn a_server_refusing_full_object_checksums_gets_the_composite_form() {
+    if common::lacks(
+        &["http"],
+        "a_server_refusing_full_object_checksums_gets_the_composite_form",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let storage = through(&proxy, &[]);
+    storage.exists("warm-up").unwrap();
+    let refusal = "<Error><Code>InvalidRequest</Code><Message>The x-amz-checksum-type header \
+                   is not supported</Message></Error>";
+    proxy.add(
+        common::proxy::Matcher::Header("x-amz-checksum-type"),
+        common::proxy::Fault::Respond(400, refusal.into()),
+        usize::MAX,
+    );
+    for round in 0..2 {
+        let content = pattern(11 * MIB, round);
+        let saved = storage.save(&format!("composite-{round}.bin"), content.as_slice());
+        let name = saved.unwrap_or_else(|error| {
+            let seen: Vec<_> = (proxy.seen().iter())
+                .map(|s| format!("{} {:?}", s.head[0], s.fault))
+                .collect();
+            panic!("{error}: {seen:#?}")
+        });
+        assert!(read_all(&storage, &name).unwrap() == content);
+    }
+    // Refused once; the storage remembers and asks composite uploads from then on.
+    assert_eq!(proxy.clear_fired("FULL_OBJECT refused"), 1);
+    let creates = (proxy.seen().iter())
+        .filter(|s| s.head[0].starts_with("POST ") && s.head[0].contains("?uploads"))
+        .count();
+    assert_eq!(creates, 3, "one refused creation, then one per save");
+}

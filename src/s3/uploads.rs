@@ -136,12 +136,10 @@ impl S3Store {
         if let Some(checksum) = checksum {
             let algorithm = checksum.algorithm.name();
             headers.push(("x-amz-checksum-algorithm".into(), algorithm.into()));
-            let kind = if checksum.full_object {
-                "FULL_OBJECT"
-            } else {
-                "COMPOSITE"
-            };
-            headers.push(("x-amz-checksum-type".into(), kind.into()));
+            // COMPOSITE is the default type: a server that knows no types sees none.
+            if checksum.full_object {
+                headers.push(("x-amz-checksum-type".into(), "FULL_OBJECT".into()));
+            }
         }
         let text = self
             .transport
