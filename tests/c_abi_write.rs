@@ -557,3 +557,70 @@ fn damaged_reads_are_checksum_errors_through_the_c_abi() {
     }
     s3storage_free(storage);
 }
+
+/// What the C request callback below saw: (operation, name, status, attempt).
+static REQUESTS: std::sync::Mutex<Vec<(String, String, i32, i32)>> =
+    std::sync::Mutex::new(Vec::new());
+
+unsafe extern "C" fn record_request(
+    operation: *const c_char,
+    name: *const c_char,
+    http_status: i32,
+    _bytes: u64,
+    _seconds: f64,
+    attempt: i32,
+    userdata: *mut c_void,
+) {
+    assert_eq!(userdata as usize, 42);
+    let text = |p: *const c_char| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+    let record = (text(operation), text(name), http_status, attempt);
+    REQUESTS.lock().unwrap().push(record);
+}
+
+#[test]
+fn the_request_callback_through_the_c_abi() {
+    if common::lacks(&["http"], "the_request_callback_through_the_c_abi") {
+        return;
+    }
+    let (proxy, storage, _direct) = through_proxy(&[]);
+    let userdata = 42usize as *mut c_void;
+    let callback = Some(record_request as _);
+    assert_eq!(
+        s3storage_set_request_callback(std::ptr::null(), callback, userdata),
+        S3STORAGE_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        s3storage_set_request_callback(storage, callback, userdata),
+        S3STORAGE_OK
+    );
+    proxy.add(
+        Matcher::Request("PUT", "called.txt".into()),
+        Fault::Status503,
+        1,
+    );
+    let (name, data) = (CString::new("called.txt").unwrap(), b"hello");
+    let before = proxy.requests();
+    let code = s3storage_save(
+        storage,
+        name.as_ptr(),
+        data.as_ptr().cast(),
+        data.len(),
+        std::ptr::null_mut(),
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    proxy.clear_fired("the 503");
+    let seen = REQUESTS.lock().unwrap().clone();
+    assert_eq!(seen.len(), proxy.requests() - before, "{seen:?}");
+    let puts: Vec<_> = seen.iter().filter(|r| r.0 == "PutObject").collect();
+    assert_eq!(puts.len(), 2, "{seen:?}");
+    assert_eq!(
+        (puts[0].2, puts[0].3, puts[1].2, puts[1].3),
+        (503, 1, 200, 2)
+    );
+    assert!(puts.iter().all(|r| r.1 == "called.txt"));
+    assert_eq!(
+        s3storage_set_request_callback(storage, None, std::ptr::null_mut()),
+        S3STORAGE_OK
+    );
+    s3storage_free(storage);
+}
