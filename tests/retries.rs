@@ -27,12 +27,14 @@ fn calls_against_an_outage(
     threads: usize,
     calls: usize,
 ) -> usize {
+    storage.exists("warm-up").unwrap(); // the bucket is made (or found) before the outage
     proxy.add(
         Matcher::Containing(String::new()),
         Fault::Status503,
         usize::MAX,
     );
     let before = proxy.requests();
+    let started = Instant::now();
     std::thread::scope(|scope| {
         for thread in 0..threads {
             scope.spawn(move || {
@@ -43,6 +45,7 @@ fn calls_against_an_outage(
             });
         }
     });
+    eprintln!("{} calls in {:?}", threads * calls, started.elapsed());
     proxy.requests() - before
 }
 

@@ -223,6 +223,8 @@ impl FaultProxy {
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let handle = handle.clone();
+                // Replies go out at once (no Nagle delay behind a delayed ACK).
+                let _ = stream.set_nodelay(true);
                 std::thread::spawn(move || handle.serve(stream));
             }
         });
