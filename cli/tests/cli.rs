@@ -3,11 +3,10 @@
 //! progress bars only on a terminal, and `doctor` with good settings, wrong credentials
 //! and a wrong endpoint.
 
-#[path = "../../tests/common/capabilities.rs"]
-mod capabilities;
-#[allow(dead_code)]
 #[path = "../../tests/common/mod.rs"]
 mod common;
+
+use common as capabilities;
 
 use serde_json::Value;
 use std::io::Write;
