@@ -372,18 +372,7 @@ impl Transport {
         let started = std::time::Instant::now();
         let sent = signed.send();
         if self.requests.wanted() {
-            let reply = sent.as_ref().ok();
-            let received = reply
-                .and_then(|reply| reply.header("content-length")?.parse::<u64>().ok())
-                .unwrap_or(0);
-            self.requests.record(&RequestRecord {
-                operation: api,
-                name: self.name_of(request.key),
-                http_status: reply.map_or(0, |reply| reply.status),
-                bytes: sent_bytes + received,
-                seconds: started.elapsed().as_secs_f64(),
-                attempt,
-            });
+            self.record(&sent, (api, request.key, sent_bytes), started, attempt);
         }
         log::debug(|| {
             let outcome = match &sent {
@@ -536,6 +525,28 @@ fn retryable_transport(error: &ureq::Error) -> bool {
 }
 
 impl Transport {
+    /// Tells the request callback of one attempt: what was sent, and what came back.
+    fn record(
+        &self,
+        sent: &Result<Reply, SendError>,
+        (operation, key, sent_bytes): (&'static str, &str, u64),
+        started: std::time::Instant,
+        attempt: u32,
+    ) {
+        let reply = sent.as_ref().ok();
+        let received = reply
+            .and_then(|reply| reply.header("content-length")?.parse::<u64>().ok())
+            .unwrap_or(0);
+        self.requests.record(&RequestRecord {
+            operation,
+            name: self.name_of(key),
+            http_status: reply.map_or(0, |reply| reply.status),
+            bytes: sent_bytes + received,
+            seconds: started.elapsed().as_secs_f64(),
+            attempt,
+        });
+    }
+
     /// A key as the caller named it: without `AWS_LOCATION`.
     fn name_of<'k>(&self, key: &'k str) -> &'k str {
         let key = key.trim_start_matches('/');

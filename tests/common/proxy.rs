@@ -364,15 +364,7 @@ impl FaultProxy {
                 return answer(client, 503, "Slow Down", xml);
             }
             Some(Fault::Respond(status, text)) => return answer(client, *status, "Canned", text),
-            Some(Fault::RetryAfter(ms)) => {
-                let xml = "<Error><Code>SlowDown</Code><Message>Wait.</Message></Error>";
-                let reply = format!(
-                    "HTTP/1.1 503 Slow Down\r\ncontent-type: application/xml\r\n\
-                     x-amz-retry-after: {ms}\r\ncontent-length: {}\r\n\r\n{xml}",
-                    xml.len()
-                );
-                return client.write_all(reply.as_bytes()).is_ok();
-            }
+            Some(Fault::RetryAfter(ms)) => return retry_after(client, *ms),
             Some(Fault::WrongRegion(status, region)) => {
                 return wrong_region(client, *status, region)
             }
@@ -484,6 +476,16 @@ fn wrong_region(client: &mut TcpStream, status: u16, region: &str) -> bool {
         "HTTP/1.1 {status} Moved\r\ncontent-type: application/xml\r\n\
          x-amz-bucket-region: {region}\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
+    );
+    client.write_all(reply.as_bytes()).is_ok()
+}
+
+fn retry_after(client: &mut TcpStream, ms: u64) -> bool {
+    let xml = "<Error><Code>SlowDown</Code><Message>Wait.</Message></Error>";
+    let reply = format!(
+        "HTTP/1.1 503 Slow Down\r\ncontent-type: application/xml\r\n\
+         x-amz-retry-after: {ms}\r\ncontent-length: {}\r\n\r\n{xml}",
+        xml.len()
     );
     client.write_all(reply.as_bytes()).is_ok()
 }
