@@ -630,7 +630,9 @@ int s3storage_set_request_callback(const s3storage *storage,
  *                Unchanged on failure.
  * @return S3STORAGE_OK; S3STORAGE_ERR_NOT_FOUND (read mode, no such object);
  *         S3STORAGE_ERR_INVALID_ARGUMENT for another mode or NULL / non-UTF-8 arguments;
- *         _ACCESS_DENIED, _NETWORK, _SERVER, _SUSPICIOUS_NAME.
+ *         _ACCESS_DENIED, _NETWORK, _SERVER, _SUSPICIOUS_NAME; _CHECKSUM (read mode: a
+ *         small object, which the opening GET brings whole, did not match its checksum,
+ *         twice).
  */
 int s3storage_open(const s3storage *storage,
                    const char *name,
@@ -670,6 +672,8 @@ int s3storage_open_ex(const s3storage *storage,
  * @return S3STORAGE_OK; S3STORAGE_ERR_BAD_STATE (write-mode or closed file, or the
  *         object was replaced while being read); _NETWORK, _SERVER, _ACCESS_DENIED,
  *         _NOT_FOUND (deleted meanwhile), _IO (gzip content that cannot be decoded),
+ *         _CHECKSUM (the read that reaches the end of an object read in order whose bytes
+ *         do not match its full-object checksum, and every read after it),
  *         _INVALID_ARGUMENT.
  */
 int s3storage_file_read(s3storage_file *file, void *buf, size_t cap, size_t *nread);

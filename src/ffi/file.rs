@@ -31,7 +31,9 @@ pub struct s3storage_file(pub(crate) S3File);
 ///                Unchanged on failure.
 /// @return S3STORAGE_OK; S3STORAGE_ERR_NOT_FOUND (read mode, no such object);
 ///         S3STORAGE_ERR_INVALID_ARGUMENT for another mode or NULL / non-UTF-8 arguments;
-///         _ACCESS_DENIED, _NETWORK, _SERVER, _SUSPICIOUS_NAME.
+///         _ACCESS_DENIED, _NETWORK, _SERVER, _SUSPICIOUS_NAME; _CHECKSUM (read mode: a
+///         small object, which the opening GET brings whole, did not match its checksum,
+///         twice).
 #[no_mangle]
 pub extern "C" fn s3storage_open(
     storage: *const s3storage,
@@ -87,6 +89,8 @@ pub extern "C" fn s3storage_open_ex(
 /// @return S3STORAGE_OK; S3STORAGE_ERR_BAD_STATE (write-mode or closed file, or the
 ///         object was replaced while being read); _NETWORK, _SERVER, _ACCESS_DENIED,
 ///         _NOT_FOUND (deleted meanwhile), _IO (gzip content that cannot be decoded),
+///         _CHECKSUM (the read that reaches the end of an object read in order whose bytes
+///         do not match its full-object checksum, and every read after it),
 ///         _INVALID_ARGUMENT.
 #[no_mangle]
 pub extern "C" fn s3storage_file_read(
