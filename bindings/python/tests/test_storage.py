@@ -398,3 +398,77 @@ def test_the_request_hook_sees_every_request(storage):
 def test_checksum_mismatches_have_their_own_exception():
     assert issubclass(s3storage.ChecksumMismatch, s3storage.S3StorageError)
     assert s3storage.ChecksumMismatch.code_name == "S3STORAGE_ERR_CHECKSUM"
+
+
+class _DamagingProxy:
+    """A loopback proxy in front of the test server that flips one byte in the middle of
+    the body of every GET reply whose path contains `target` (its length and headers,
+    the server's checksum included, intact); `damaged` counts the replies it damaged."""
+
+    def __init__(self, target):
+        import socket
+        import urllib.parse
+
+        upstream = urllib.parse.urlsplit(os.environ["S3STORAGE_TEST_ENDPOINT"])
+        self.upstream = (upstream.hostname, upstream.port)
+        self.target, self.damaged = target, 0
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            client, _ = self.listener.accept()
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client):
+        import socket
+
+        with client:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                piece = client.recv(65536)
+                if not piece:
+                    return
+                data += piece
+            head, _, body = data.partition(b"\r\n\r\n")
+            lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
+            length = next((int(line.split(b":", 1)[1]) for line in lines
+                           if line.lower().startswith(b"content-length:")), 0)
+            while len(body) < length:
+                body += client.recv(65536)
+            request = b"\r\n".join(lines + [b"connection: close"]) + b"\r\n\r\n" + body
+            with socket.create_connection(self.upstream) as server:
+                server.sendall(request)
+                reply = b""
+                while True:
+                    piece = server.recv(1 << 20)
+                    if not piece:
+                        break
+                    reply += piece
+            reply_head, _, reply_body = reply.partition(b"\r\n\r\n")
+            if lines[0].startswith(b"GET ") and self.target.encode() in lines[0] and reply_body:
+                middle = len(reply_body) // 2
+                reply_body = reply_body[:middle] + bytes([reply_body[middle] ^ 1]) + reply_body[middle + 1:]
+                self.damaged += 1
+            client.sendall(reply_head + b"\r\n\r\n" + reply_body)
+
+
+def test_damaged_reads_raise_checksum_mismatch(storage, location):
+    small, large = os.urandom(20_000), os.urandom(3 * 1024 * 1024)
+    storage.save("small.bin", small)
+    storage.save("large.bin", large)
+    proxy = _DamagingProxy("large.bin")
+    through = s3storage.Storage(server_settings(AWS_LOCATION=location, AWS_S3_ENDPOINT_URL=proxy.endpoint))
+    with through.open("small.bin") as f:
+        assert f.read() == small  # not damaged: the proxy's target is large.bin only
+    with pytest.raises(s3storage.ChecksumMismatch) as raised, through.open("large.bin") as f:
+        f.read()
+    assert proxy.damaged == 1, "the fault did not fire"
+    assert "CRC32C" in str(raised.value)
+    proxy.target = "small.bin"
+    with pytest.raises(s3storage.ChecksumMismatch):
+        through.open("small.bin")  # damaged twice: the fresh GET is damaged too
+    assert proxy.damaged == 3
