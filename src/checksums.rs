@@ -188,9 +188,10 @@ impl ObjectChecksum {
     /// has no `-N` either: servers that keep composite values without saying so exist
     /// (moto), and a composite value must never be checked against the bytes.
     pub fn from_headers<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<ObjectChecksum> {
-        let (algorithm, value) = ChecksumAlgorithm::all()
-            .into_iter()
-            .find_map(|algorithm| Some((algorithm, header(algorithm.header())?.trim())))?;
+        let (algorithm, value) = ChecksumAlgorithm::all().into_iter().find_map(|algorithm| {
+            let value = header(algorithm.header())?.trim();
+            (!value.is_empty()).then_some((algorithm, value))
+        })?;
         let counted = |text: &str| {
             text.rsplit_once('-')
                 .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
@@ -206,6 +207,26 @@ impl ObjectChecksum {
             value: value.to_string(),
             full_object: !composite,
         })
+    }
+}
+
+impl ObjectChecksum {
+    /// Whether `computed` (base64, as [`Hasher::value`] gives it) is this value: compared
+    /// as bytes, so that a server's base64 without padding or in the URL-safe alphabet is
+    /// the same checksum.
+    pub fn matches(&self, computed: &str) -> bool {
+        use base64::engine::general_purpose::{
+            STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD,
+        };
+        let decoded = |text: &str| {
+            [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+                .iter()
+                .find_map(|engine| engine.decode(text).ok())
+        };
+        match (decoded(&self.value), decoded(computed)) {
+            (Some(ours), Some(theirs)) => ours == theirs,
+            _ => self.value == computed,
+        }
     }
 }
 

@@ -411,7 +411,11 @@ impl S3File {
             ));
         }
         self.seek_to(SeekFrom::Start(0))?;
-        Ok(Chunks { file: self, size })
+        Ok(Chunks {
+            file: self,
+            size,
+            failed: false,
+        })
     }
 
     /// Closes the file. In write mode this commits the object and reports any failure
@@ -514,19 +518,27 @@ impl Drop for S3File {
 pub struct Chunks<'a> {
     file: &'a mut S3File,
     size: usize,
+    /// An error was given: the iteration is over (a failed read repeats its error).
+    failed: bool,
 }
 
 impl Iterator for Chunks<'_> {
     type Item = Result<Vec<u8>>;
 
     fn next(&mut self) -> Option<Result<Vec<u8>>> {
+        if self.failed {
+            return None;
+        }
         let mut chunk = vec![0; self.size];
         let mut filled = 0;
         while filled < self.size {
             match self.file.read_bytes(&mut chunk[filled..]) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
-                Err(error) => return Some(Err(error)),
+                Err(error) => {
+                    self.failed = true;
+                    return Some(Err(error));
+                }
             }
         }
         if filled == 0 {

@@ -301,10 +301,10 @@ fn a_wrong_region_heals_itself_once() {
 }
 
 #[test]
-fn multipart_saves_declare_a_full_object_checksum_that_head_reports() {
+fn multipart_saves_declare_a_full_object_checksum_that_reads_get() {
     if common::lacks(
         &["http", "full-object-checksums"],
-        "multipart_saves_declare_a_full_object_checksum_that_head_reports",
+        "multipart_saves_declare_a_full_object_checksum_that_reads_get",
     ) {
         return;
     }
@@ -333,20 +333,26 @@ fn multipart_saves_declare_a_full_object_checksum_that_head_reports() {
         complete.header("x-amz-checksum-crc32c"),
         Some(whole.clone())
     );
-    // HEAD asks for the checksum, and the server keeps the whole object's.
+    // The server keeps the whole object's checksum: a read's GET asks for it and gets it
+    // as FULL_OBJECT. A HEAD does not ask (with SSE-KMS that would need kms:Decrypt).
     proxy.clear();
     assert_eq!(storage.size(&name).unwrap(), content.len() as u64);
+    assert!(read_all(&storage, &name).unwrap() == content);
     let seen = proxy.seen();
-    let head = (seen.iter())
+    let head = (seen.iter().rev())
         .find(|s| s.head[0].starts_with("HEAD "))
         .expect("a HEAD");
+    assert_eq!(head.header("x-amz-checksum-mode"), None);
+    let get = (seen.iter().rev())
+        .find(|s| s.head[0].starts_with("GET ") && s.head[0].contains("whole.bin"))
+        .expect("a GET");
     assert_eq!(
-        head.header("x-amz-checksum-mode").as_deref(),
+        get.header("x-amz-checksum-mode").as_deref(),
         Some("ENABLED")
     );
-    assert_eq!(head.reply_header("x-amz-checksum-crc32c"), Some(whole));
+    assert_eq!(get.reply_header("x-amz-checksum-crc32c"), Some(whole));
     assert_eq!(
-        head.reply_header("x-amz-checksum-type").as_deref(),
+        get.reply_header("x-amz-checksum-type").as_deref(),
         Some("FULL_OBJECT")
     );
 }
@@ -426,4 +432,38 @@ fn a_server_refusing_full_object_checksums_gets_the_composite_form() {
         .filter(|s| s.head[0].starts_with("POST ") && s.head[0].contains("?uploads"))
         .count();
     assert_eq!(creates, 3, "one refused creation, then one per save");
+}
+
+#[test]
+fn a_completion_refusing_the_whole_objects_checksum_completes_without_it() {
+    if common::lacks(
+        &["http"],
+        "a_completion_refusing_the_whole_objects_checksum_completes_without_it",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let storage = through(&proxy, &[]);
+    storage.exists("warm-up").unwrap();
+    let refusal = "<Error><Code>BadDigest</Code><Message>The CRC32C you specified did not \
+                   match the calculated checksum.</Message></Error>";
+    proxy.add(
+        common::proxy::Matcher::LineAndHeader("?uploadId=".into(), "x-amz-checksum-crc32c"),
+        common::proxy::Fault::Respond(400, refusal.into()),
+        usize::MAX,
+    );
+    let content = pattern(11 * MIB, 4);
+    let name = storage
+        .save("whole-refused.bin", content.as_slice())
+        .unwrap();
+    assert!(read_all(&storage, &name).unwrap() == content);
+    // Refused once, not resent as it was: the next upload is composite from the start.
+    assert_eq!(proxy.clear_fired("the whole's checksum refused"), 1);
+    proxy.clear();
+    storage.save("after.bin", content.as_slice()).unwrap();
+    let seen = proxy.seen();
+    let create = (seen.iter().rev())
+        .find(|s| s.head[0].starts_with("POST ") && s.head[0].contains("after.bin?uploads"))
+        .expect("the second CreateMultipartUpload");
+    assert_eq!(create.header("x-amz-checksum-type"), None);
 }

@@ -51,6 +51,11 @@ impl ObjectStore for S3Store {
         S3Store::max_attempts(self)
     }
 
+    fn pause_before_retry(&self, operation: &str, reason: &str, attempt: u32) -> bool {
+        self.transport
+            .pause_before_retry(operation, reason, attempt)
+    }
+
     fn create_bucket(&self, acl: Option<&str>) -> Result<()> {
         S3Store::create_bucket(self, acl)
     }

@@ -358,6 +358,7 @@ impl Transport {
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
         let (api, sent_bytes) = (api_name(&request.command), body_len(&request));
+        let completing = api == "CompleteMultipartUpload";
         let signed = Signed {
             agent: &self.agent,
             bucket: &bucket,
@@ -387,7 +388,7 @@ impl Transport {
             )
         });
         match sent {
-            Ok(reply) if retryable_reply(&reply) => {
+            Ok(reply) if retryable_reply(&reply, completing) => {
                 let reason = match reply.error_code() {
                     Some(code) => format!("HTTP {} {code}", reply.status),
                     None => format!("HTTP {}", reply.status),
@@ -446,10 +447,15 @@ fn tls_config(verify: &Verify) -> Result<ureq::tls::TlsConfig> {
 }
 
 /// Whether a reply is a transient failure worth another attempt (SDK standard mode):
-/// 500, 502, 503, 504, 429, and the throttling / timeout error codes.
-fn retryable_reply(reply: &Reply) -> bool {
+/// 500, 502, 503, 504, 429, and the throttling / timeout error codes. A completion's
+/// BadDigest is about the whole-object checksum it declared, which sending it again
+/// cannot change (uploads.rs falls back instead).
+fn retryable_reply(reply: &Reply, completing: bool) -> bool {
     if matches!(reply.status, 500 | 502 | 503 | 504 | 429) {
         return true;
+    }
+    if completing && reply.error_code() == Some("BadDigest") {
+        return false;
     }
     matches!(
         reply.error_code(),
@@ -534,7 +540,8 @@ impl Transport {
         attempt: u32,
     ) {
         let reply = sent.as_ref().ok();
-        let received = reply
+        // A HEAD's Content-Length is the object's, not a body that came.
+        let received = (reply.filter(|_| operation != "HeadObject"))
             .and_then(|reply| reply.header("content-length")?.parse::<u64>().ok())
             .unwrap_or(0);
         self.requests.record(&RequestRecord {

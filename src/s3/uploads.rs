@@ -108,17 +108,22 @@ impl S3Store {
             Err(Error::Server(failure))
                 if checksum.is_some_and(|c| c.full_object) && refuses_full_object(&failure) =>
             {
-                if self.full_object_uploads.swap(false, Ordering::Relaxed) {
-                    crate::log::warn(&format!(
-                        "the server of bucket {} refuses full-object checksums of multipart \
-                         uploads ({failure}): uploads use the composite form from now on, \
-                         which a full read of the object cannot check",
-                        self.bucket_name
-                    ));
-                }
+                self.full_object_refused(&failure);
                 self.initiate(key, write, self.upload_checksum(write))
             }
             outcome => outcome,
+        }
+    }
+
+    /// Notes, and says once per storage, that the server refused a full-object checksum.
+    fn full_object_refused(&self, failure: &S3Failure) {
+        if self.full_object_uploads.swap(false, Ordering::Relaxed) {
+            crate::log::warn(&format!(
+                "the server of bucket {} refuses full-object checksums of multipart uploads \
+                 ({failure}): uploads use the composite form from now on, which a full read \
+                 of the object cannot check",
+                self.bucket_name
+            ));
         }
     }
 
@@ -228,6 +233,18 @@ impl S3Store {
             if overwrite == Overwrite::Refused && refuses_condition(&reply) {
                 self.conditional_writes_refused();
                 return self.complete(key, upload, parts, (write, Overwrite::Refused, whole));
+            }
+            if whole.is_some() && reply.status == 400 {
+                let error = reply.into_error(&operation);
+                if let Error::Server(failure) = &error {
+                    if refuses_full_object(failure) || failure.code == "BadDigest" {
+                        // The server took the type at creation but not the value: the
+                        // parts' own checksums still hold; complete without the whole's.
+                        self.full_object_refused(failure);
+                        return self.complete(key, upload, parts, (write, overwrite, None));
+                    }
+                }
+                return Err(error);
             }
             let text = match reply.check(&operation).and_then(|r| r.text(&operation)) {
                 Ok(text) => text,

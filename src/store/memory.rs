@@ -198,6 +198,8 @@ pub(crate) struct MemoryStore {
     max_attempts: u32,
     /// `request_checksum_calculation` (the profile is not read: no AWS here).
     checksums: ChecksumWhen,
+    /// `response_checksum_validation`.
+    response_checksums: ChecksumWhen,
 }
 
 fn failure(operation: &str, status: u16, code: &str, message: &str) -> S3Failure {
@@ -236,6 +238,7 @@ impl MemoryStore {
             page,
             max_attempts: config.http.max_attempts.max(1),
             checksums: config.http.request_checksums.unwrap_or_default(),
+            response_checksums: config.http.response_checksums.unwrap_or_default(),
         }
     }
 
@@ -301,9 +304,9 @@ impl MemoryStore {
         Some(rule.fault)
     }
 
-    /// The object's bytes as this GET delivers them: with one byte flipped in the middle
-    /// when a `CorruptBody` fault is waiting.
-    fn delivered(&self, data: &Arc<Vec<u8>>) -> Arc<Vec<u8>> {
+    /// The object's bytes as this GET of `[start, end)` delivers them: with one byte
+    /// flipped in the middle of that range when a `CorruptBody` fault is waiting.
+    fn delivered(&self, data: &Arc<Vec<u8>>, (start, end): (usize, usize)) -> Arc<Vec<u8>> {
         let intact = data.is_empty()
             || (self.take_rule(|rule| rule.call == Call::Get && rule.fault == Fault::CorruptBody))
                 .is_none();
@@ -311,7 +314,9 @@ impl MemoryStore {
             return data.clone();
         }
         let mut damaged = data.as_ref().clone();
-        let middle = damaged.len() / 2;
+        let last = damaged.len() - 1;
+        let (start, end) = (start.min(last), end.min(damaged.len()));
+        let middle = (start + end.saturating_sub(start) / 2).min(last);
         damaged[middle] ^= 0x01;
         Arc::new(damaged)
     }
@@ -320,13 +325,15 @@ impl MemoryStore {
         lock(&self.bucket.state)
     }
 
-    fn info(object: &Object) -> ObjectInfo {
+    /// What a GET or HEAD says of `object` (its checksum only when reads check them).
+    fn info(&self, object: &Object) -> ObjectInfo {
+        let checks = self.response_checksums == ChecksumWhen::Supported;
         ObjectInfo {
             size: object.data.len() as u64,
             content_encoding: object.content_encoding.clone(),
             modified: Some(object.modified),
             etag: Some(object.etag.clone()),
-            checksum: object.checksum.clone(),
+            checksum: object.checksum.clone().filter(|_| checks),
         }
     }
 
@@ -395,13 +402,21 @@ impl ObjectStore for MemoryStore {
         self.max_attempts
     }
 
+    fn pause_before_retry(&self, _operation: &str, _reason: &str, _attempt: u32) -> bool {
+        true // nothing to wait for, no quota to spend
+    }
+
     fn create_bucket(&self, _acl: Option<&str>) -> Result<()> {
         Ok(())
     }
 
     fn head(&self, key: &str, _read: &AccessParameters) -> Result<Option<ObjectInfo>> {
         self.call(Call::Head, &format!("HEAD {key}"), || {
-            Ok(self.state().objects.get(key).map(MemoryStore::info))
+            Ok(self
+                .state()
+                .objects
+                .get(key)
+                .map(|object| self.info(object)))
         })
     }
 
@@ -460,7 +475,7 @@ impl ObjectStore for MemoryStore {
             let size = object.data.len();
             let end = (end as usize).min(size);
             Ok(ObjectBody::new(MemoryBody {
-                data: self.delivered(&object.data),
+                data: self.delivered(&object.data, (start as usize, end)),
                 at: (start as usize).min(end),
                 end,
             }))
@@ -481,7 +496,7 @@ impl ObjectStore for MemoryStore {
                 let Some(object) = state.objects.get(key) else {
                     return Ok(None);
                 };
-                let data = self.delivered(&object.data);
+                let data = self.delivered(&object.data, (0, object.data.len()));
                 let first = data.len().min(len as usize);
                 let rest = (first < data.len()).then(|| {
                     ObjectBody::new(MemoryBody {
@@ -491,7 +506,7 @@ impl ObjectStore for MemoryStore {
                     })
                 });
                 Ok(Some(FirstWindow {
-                    info: MemoryStore::info(object),
+                    info: self.info(object),
                     data: data[..first].to_vec(),
                     rest,
                 }))

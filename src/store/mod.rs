@@ -175,6 +175,10 @@ pub(crate) trait ObjectStore: Send + Sync {
     fn destination(&self) -> Destination;
     /// How many attempts a request (or the read of a range) gets.
     fn max_attempts(&self) -> u32;
+    /// Whether attempt `attempt + 1` of something that failed for `reason` (a body cut
+    /// short) may go, as the store's own retries decide it (the retry quota); it waits
+    /// the backoff first.
+    fn pause_before_retry(&self, operation: &str, reason: &str, attempt: u32) -> bool;
     /// CreateBucket with a canned ACL; an existing bucket is fine.
     fn create_bucket(&self, acl: Option<&str>) -> Result<()>;
     /// HEAD: `None` when there is no such object.

@@ -80,6 +80,8 @@ pub enum Matcher {
     Request(&'static str, String),
     /// Every request carrying this header.
     Header(&'static str),
+    /// Every request whose line contains the text and which carries the header.
+    LineAndHeader(String, &'static str),
 }
 
 impl Matcher {
@@ -92,6 +94,9 @@ impl Matcher {
                 line.starts_with(&format!("{method} ")) && line.contains(text.as_str())
             }
             Matcher::Header(name) => header(head, name).is_some(),
+            Matcher::LineAndHeader(text, name) => {
+                line.contains(text.as_str()) && header(head, name).is_some()
+            }
         }
     }
 }
