@@ -224,3 +224,17 @@ def test_names_that_cannot_fit_are_refused():
 
     with pytest.raises(SuspiciousFileOperation):
         default_storage.save("docs/abcdefghij.txt", ContentFile(b"x"), max_length=6)
+
+
+def test_a_botocore_config_with_the_checksum_and_retry_switches():
+    from botocore.config import Config
+
+    backend = import_string(settings.STORAGES["default"]["BACKEND"])
+    config = Config(request_checksum_calculation="when_required",
+                    response_checksum_validation="when_required",
+                    retries={"mode": "standard", "total_max_attempts": 2})
+    storage = backend(client_config=config)
+    name = storage.save("tests/switches.txt", ContentFile(b"switched"))
+    with storage.open(name) as f:
+        assert f.read() == b"switched"
+    storage.delete(name)
