@@ -65,6 +65,7 @@ pub mod fuzzing;
 pub mod log;
 mod multipart;
 mod names;
+mod object_info;
 mod object_parameters;
 mod object_urls;
 mod progress;
@@ -86,6 +87,7 @@ pub mod memory {
 pub use error::{Error, Result, ResultCode, S3Failure};
 pub use file::{Chunks, Mode, S3File};
 pub use names::{clean_name, safe_join};
+pub use object_info::ObjectInfo;
 pub use object_urls::UrlOptions;
 pub use progress::{Direction, ProgressFn, Transfer};
 pub use requests::{RequestFn, RequestRecord};

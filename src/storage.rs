@@ -12,6 +12,7 @@ use crate::file::{Mode, S3File, WriteTarget};
 use crate::log;
 use crate::multipart::Uploader;
 use crate::names;
+use crate::object_info::ObjectInfo;
 use crate::object_parameters::{self, AccessParameters, WriteParameters};
 use crate::object_urls::{self, UrlOptions};
 use crate::progress::{Direction, ProgressFn, ProgressSlot, Reporter};
@@ -19,7 +20,7 @@ use crate::reader::{ObjectRef, RangedReader, Verifier};
 use crate::requests::{RequestFn, RequestSlot};
 use crate::s3::S3Store;
 use crate::settings::{redacted_json, Settings};
-use crate::store::{memory, FirstWindow, ObjectInfo, ObjectStore, Overwrite};
+use crate::store::{memory, FirstWindow, ObjectHead, ObjectStore, Overwrite};
 use flate2::read::GzEncoder;
 use serde_json::{Map, Value as Json};
 use std::fmt;
@@ -198,7 +199,7 @@ impl Storage {
     }
 
     /// HEAD of a key: `None` if there is no such object.
-    fn head(&self, key: &str) -> Result<Option<ObjectInfo>> {
+    fn head(&self, key: &str) -> Result<Option<ObjectHead>> {
         self.ensure_bucket()?;
         self.objects().head(key, &self.inner.read)
     }
@@ -254,7 +255,7 @@ impl Storage {
         self.objects().delete(&key)
     }
 
-    fn info(&self, name: &str) -> Result<ObjectInfo> {
+    fn info(&self, name: &str) -> Result<ObjectHead> {
         let key = self.key(name)?;
         self.head(&key)?.ok_or_else(|| not_found(&key))
     }
@@ -262,6 +263,13 @@ impl Storage {
     /// The object's size in bytes (as stored: a gzipped object's compressed size).
     pub fn size(&self, name: &str) -> Result<u64> {
         Ok(self.info(name)?.size)
+    }
+
+    /// Everything one HEAD tells of the object: size, modified time, ETag, content type,
+    /// user metadata (`x-amz-meta-*`) and version id; `NotFound` if there is none.
+    pub fn stat(&self, name: &str) -> Result<ObjectInfo> {
+        let head = self.info(name)?;
+        Ok(ObjectInfo::from_head(names::clean_name(name), head))
     }
 
     /// The object's last-modified time.

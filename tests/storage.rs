@@ -1054,3 +1054,30 @@ fn urls_name_the_object_and_expire_as_asked() {
         ResultCode::SuspiciousName
     );
 }
+
+#[test]
+fn stat_tells_everything_one_head_says() {
+    let storage = storage(&[]);
+    let parameters = r#"{"ContentType": "text/x-stat", "Metadata": {"Owner": "Ada", "kind": "report"}}"#;
+    let options = s3storage::SaveOptions::from_json(Some(parameters), None).unwrap();
+    let name = storage
+        .save_with("dir/stat.txt", &b"twelve bytes"[..], &options)
+        .unwrap();
+    let before = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    let info = storage.stat(&name).unwrap();
+    assert_eq!(info.name, "dir/stat.txt");
+    assert_eq!(info.size, 12);
+    assert_eq!(info.content_type, "text/x-stat");
+    assert_eq!(info.metadata.get("owner").map(String::as_str), Some("Ada"));
+    assert_eq!(info.metadata.get("kind").map(String::as_str), Some("report"));
+    assert_eq!(info.metadata.len(), 2, "{:?}", info.metadata);
+    assert_eq!(info.etag, format!("{:x}", md5::compute(b"twelve bytes")));
+    assert!(info.modified.is_some_and(|at| at > before));
+    assert_eq!(info.version_id, None);
+    // The name as save and open take it; a missing one and an unsafe one are errors.
+    assert_eq!(storage.stat("dir//stat.txt").unwrap().name, "dir/stat.txt");
+    let missing = storage.stat("dir/missing.txt").unwrap_err();
+    assert_eq!(missing.code(), ResultCode::NotFound, "{missing}");
+    let unsafe_name = storage.stat("../escape.txt").unwrap_err();
+    assert_eq!(unsafe_name.code(), ResultCode::SuspiciousName, "{unsafe_name}");
+}

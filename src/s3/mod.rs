@@ -23,7 +23,7 @@ pub(crate) use objects::S3Store;
 use crate::error::Result;
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
-    Destination, FirstWindow, ListPage, ObjectBody, ObjectInfo, ObjectStore, Overwrite, Upload,
+    Destination, FirstWindow, ListPage, ObjectBody, ObjectHead, ObjectStore, Overwrite, Upload,
     UploadedPart, UploadsPage, UrlRequest,
 };
 
@@ -60,7 +60,7 @@ impl ObjectStore for S3Store {
         S3Store::create_bucket(self, acl)
     }
 
-    fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectInfo>> {
+    fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectHead>> {
         S3Store::head(self, key, read)
     }
 

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::requests::RequestSlot;
-use crate::store::{BodyStream, Destination, FirstWindow, ObjectBody, ObjectInfo, Overwrite};
+use crate::store::{BodyStream, Destination, FirstWindow, ObjectBody, ObjectHead, Overwrite};
 use rust_s3::command::Command;
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -210,11 +210,11 @@ impl S3Store {
     /// HEAD: `None` for 404, the object's info for 2xx, an error otherwise. It does not
     /// ask for the checksum: with `x-amz-checksum-mode` a HEAD of an SSE-KMS object needs
     /// `kms:Decrypt`, which an existence check must not (botocore asks on GETs only).
-    pub fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectInfo>> {
+    pub fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectHead>> {
         self.head_with(key, read.headers())
     }
 
-    fn head_with(&self, key: &str, headers: &[(String, String)]) -> Result<Option<ObjectInfo>> {
+    fn head_with(&self, key: &str, headers: &[(String, String)]) -> Result<Option<ObjectHead>> {
         let reply = self.transport.send(Command::HeadObject, key, headers)?;
         if reply.status == 404 {
             return Ok(None);
@@ -388,18 +388,26 @@ impl S3Store {
     }
 
     /// What a HEAD or GET reply says of its object of `size` bytes.
-    fn object_info(&self, size: u64, reply: &Reply) -> ObjectInfo {
+    fn object_info(&self, size: u64, reply: &Reply) -> ObjectHead {
         let checksum = match self.checksums.response {
             ChecksumWhen::Supported => ObjectChecksum::from_headers(|name| reply.header(name)),
             ChecksumWhen::Required => None,
         };
-        ObjectInfo {
+        ObjectHead {
             size,
             content_encoding: reply.header("content-encoding").map(str::to_string),
             modified: (reply.header("last-modified"))
                 .and_then(|v| httpdate::parse_http_date(v).ok()),
             etag: reply.header("etag").map(str::to_string),
             checksum,
+            content_type: reply.header("content-type").map(str::to_string),
+            metadata: (reply.headers.iter())
+                .filter_map(|(name, value)| {
+                    let key = name.as_str().strip_prefix("x-amz-meta-")?;
+                    Some((key.to_string(), value.to_str().ok()?.to_string()))
+                })
+                .collect(),
+            version_id: reply.header("x-amz-version-id").map(str::to_string),
         }
     }
 

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
-    BodyStream, Destination, FirstWindow, ListPage, ObjectBody, ObjectInfo, ObjectStore, Overwrite,
+    BodyStream, Destination, FirstWindow, ListPage, ObjectBody, ObjectHead, ObjectStore, Overwrite,
     PendingUpload, Upload as StartedUpload, UploadChecksum, UploadedPart, UploadsPage, UrlRequest,
 };
 use once_cell::sync::Lazy;
@@ -80,6 +80,30 @@ struct Object {
     content_encoding: Option<String>,
     /// The checksum the write carried, full-object or composite, as S3 keeps it.
     checksum: Option<ObjectChecksum>,
+    /// Content-Type and user metadata, as the write gave them.
+    described: Described,
+}
+
+/// What a write says of its object besides its bytes.
+#[derive(Clone, Default)]
+struct Described {
+    content_type: String,
+    metadata: Vec<(String, String)>,
+}
+
+impl Described {
+    fn of(write: &WriteParameters) -> Described {
+        let metadata = (write.create_headers().iter())
+            .filter_map(|(name, value)| {
+                let key = name.to_ascii_lowercase().strip_prefix("x-amz-meta-")?.to_string();
+                Some((key, value.clone()))
+            })
+            .collect();
+        Described {
+            content_type: write.content_type.clone(),
+            metadata,
+        }
+    }
 }
 
 /// A multipart upload in progress.
@@ -89,6 +113,7 @@ struct Upload {
     parts: BTreeMap<u32, (String, Arc<Vec<u8>>)>,
     content_encoding: Option<String>,
     checksum: Option<UploadChecksum>,
+    described: Described,
 }
 
 #[derive(Default)]
@@ -326,14 +351,17 @@ impl MemoryStore {
     }
 
     /// What a GET or HEAD says of `object` (its checksum only when reads check them).
-    fn info(&self, object: &Object) -> ObjectInfo {
+    fn info(&self, object: &Object) -> ObjectHead {
         let checks = self.response_checksums == ChecksumWhen::Supported;
-        ObjectInfo {
+        ObjectHead {
             size: object.data.len() as u64,
             content_encoding: object.content_encoding.clone(),
             modified: Some(object.modified),
             etag: Some(object.etag.clone()),
             checksum: object.checksum.clone().filter(|_| checks),
+            content_type: Some(object.described.content_type.clone()),
+            metadata: object.described.metadata.clone(),
+            version_id: None,
         }
     }
 
@@ -410,7 +438,7 @@ impl ObjectStore for MemoryStore {
         Ok(())
     }
 
-    fn head(&self, key: &str, _read: &AccessParameters) -> Result<Option<ObjectInfo>> {
+    fn head(&self, key: &str, _read: &AccessParameters) -> Result<Option<ObjectHead>> {
         self.call(Call::Head, &format!("HEAD {key}"), || {
             Ok(self
                 .state()
@@ -443,6 +471,7 @@ impl ObjectStore for MemoryStore {
                 content_encoding: header(write.create_headers(), "content-encoding")
                     .map(str::to_string),
                 checksum,
+                described: Described::of(write),
             };
             self.store(key, object, overwrite, &operation)
         })
@@ -575,6 +604,7 @@ impl ObjectStore for MemoryStore {
                         algorithm,
                         full_object: algorithm.has_full_object_form(),
                     }),
+                described: Described::of(write),
             };
             let checksum = upload.checksum;
             state.uploads.insert(id.clone(), upload);
@@ -695,6 +725,7 @@ fn assemble(
         modified: SystemTime::now(),
         content_encoding: upload.content_encoding.clone(),
         checksum,
+        described: upload.described.clone(),
     })
 }
 
@@ -791,6 +822,7 @@ mod tests {
                     modified: SystemTime::now(),
                     content_encoding: None,
                     checksum: None,
+                    described: Described::default(),
                 };
                 (key.to_string(), object)
             })

@@ -24,7 +24,7 @@ pub(crate) enum Overwrite {
 
 /// What a HEAD told about an object.
 #[derive(Clone, Debug)]
-pub(crate) struct ObjectInfo {
+pub(crate) struct ObjectHead {
     /// Content-Length.
     pub size: u64,
     /// Content-Encoding, if any.
@@ -36,12 +36,18 @@ pub(crate) struct ObjectInfo {
     /// The checksum the server keeps for the object, when it sent one (asked for with
     /// `x-amz-checksum-mode`).
     pub checksum: Option<ObjectChecksum>,
+    /// Content-Type, if the server said.
+    pub content_type: Option<String>,
+    /// User metadata (`x-amz-meta-*`), by key without the prefix, in the server's order.
+    pub metadata: Vec<(String, String)>,
+    /// `x-amz-version-id` (a versioned bucket).
+    pub version_id: Option<String>,
 }
 
 /// The first bytes of an object, from the GET that opened it.
 pub(crate) struct FirstWindow {
     /// The object's size, ETag, encoding and checksum.
-    pub info: ObjectInfo,
+    pub info: ObjectHead,
     /// Its first bytes (all of them for a small object).
     pub data: Vec<u8>,
     /// The rest of the same GET's body, positioned after `data`, when the object is
@@ -182,7 +188,7 @@ pub(crate) trait ObjectStore: Send + Sync {
     /// CreateBucket with a canned ACL; an existing bucket is fine.
     fn create_bucket(&self, acl: Option<&str>) -> Result<()>;
     /// HEAD: `None` when there is no such object.
-    fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectInfo>>;
+    fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectHead>>;
     /// One PUT of a whole body; with `Overwrite::Refused`, `AlreadyExists` if the key is
     /// taken.
     fn put(
