@@ -168,6 +168,13 @@ typedef struct s3storage s3storage;
 typedef struct s3storage_file s3storage_file;
 
 /**
+ * An object's metadata: name, size, modified time, ETag, content type, user metadata and
+ * version id. Made by s3storage_stat(), freed by s3storage_object_free(); its strings are
+ * borrowed from it.
+ */
+typedef struct s3storage_object s3storage_object;
+
+/**
  * Settings by Django setting name. Made by s3storage_settings_new(), freed by
  * s3storage_settings_free(); used by one thread at a time.
  */
@@ -760,6 +767,71 @@ void s3storage_string_free(char *s);
  * @param v an array from s3storage_listdir(), or NULL; not used afterwards.
  */
 void s3storage_strv_free(char **v);
+
+/**
+ * The object's metadata from one HEAD request.
+ *
+ * @param storage the storage.
+ * @param name    the name (without AWS_LOCATION); borrowed.
+ * @param out     OUT: the object, the caller's to free with s3storage_object_free().
+ *                Unchanged on failure.
+ * @return S3STORAGE_OK; S3STORAGE_ERR_NOT_FOUND if there is no such object;
+ *         _ACCESS_DENIED, _NETWORK, _SERVER, _SUSPICIOUS_NAME (nothing is sent),
+ *         _INVALID_ARGUMENT for NULL or non-UTF-8 arguments.
+ */
+int s3storage_stat(const s3storage *storage, const char *name, s3storage_object **out);
+
+/**
+ * The object's name, without AWS_LOCATION; borrowed until s3storage_object_free().
+ */
+const char *s3storage_object_name(const s3storage_object *obj);
+
+/**
+ * The object's size in bytes as stored; 0 for NULL.
+ */
+uint64_t s3storage_object_size(const s3storage_object *obj);
+
+/**
+ * The object's last-modified time in Unix seconds; 0 for NULL or when unknown.
+ */
+int64_t s3storage_object_modified_time(const s3storage_object *obj);
+
+/**
+ * The object's ETag as the server sent it, quotes removed; borrowed.
+ */
+const char *s3storage_object_etag(const s3storage_object *obj);
+
+/**
+ * The object's Content-Type ("" when unknown); borrowed.
+ */
+const char *s3storage_object_content_type(const s3storage_object *obj);
+
+/**
+ * The object's version id ("" when the bucket is not versioned); borrowed.
+ */
+const char *s3storage_object_version_id(const s3storage_object *obj);
+
+/**
+ * A user metadata value (`x-amz-meta-KEY`, KEY in any case); NULL if the object has
+ * none by that key, or for a NULL or non-UTF-8 argument; borrowed.
+ */
+const char *s3storage_object_metadata(const s3storage_object *obj, const char *key);
+
+/**
+ * The keys of the object's user metadata (lower-case, sorted), for
+ * s3storage_object_metadata().
+ *
+ * @param obj the object.
+ * @param out OUT: a NULL-terminated array, the caller's to free with
+ *            s3storage_strv_free(). Unchanged on failure.
+ * @return S3STORAGE_OK, or S3STORAGE_ERR_INVALID_ARGUMENT for a NULL argument.
+ */
+int s3storage_object_metadata_keys(const s3storage_object *obj, char ***out);
+
+/**
+ * Frees an object from s3storage_stat(); NULL does nothing.
+ */
+void s3storage_object_free(s3storage_object *obj);
 
 #ifdef __cplusplus
 }  // extern "C"

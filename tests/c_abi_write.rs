@@ -624,3 +624,69 @@ fn the_request_callback_through_the_c_abi() {
     );
     s3storage_free(storage);
 }
+
+#[test]
+fn stat_through_the_c_abi() {
+    let storage = c_storage(&[("AWS_LOCATION", &unique("c-stat"))]);
+    let (name, mode) = (
+        CString::new("d/stat.txt").unwrap(),
+        CString::new("wb").unwrap(),
+    );
+    let params =
+        CString::new(r#"{"ContentType": "text/x-c", "Metadata": {"Owner": "Ada"}}"#).unwrap();
+    let mut file = std::ptr::null_mut();
+    let code = s3storage_open_ex(
+        storage,
+        name.as_ptr(),
+        mode.as_ptr(),
+        params.as_ptr(),
+        &mut file,
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    assert_eq!(c_write(file, b"seven b"), S3STORAGE_OK);
+    assert_eq!(s3storage_file_close(file), S3STORAGE_OK, "{}", errmsg());
+    let mut obj = std::ptr::null_mut();
+    assert_eq!(
+        s3storage_stat(storage, name.as_ptr(), &mut obj),
+        S3STORAGE_OK,
+        "{}",
+        errmsg()
+    );
+    let text = |p: *const c_char| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_string();
+    assert_eq!(text(s3storage_object_name(obj)), "d/stat.txt");
+    assert_eq!(s3storage_object_size(obj), 7);
+    assert_eq!(text(s3storage_object_content_type(obj)), "text/x-c");
+    assert_eq!(
+        text(s3storage_object_etag(obj)),
+        format!("{:x}", md5::compute(b"seven b"))
+    );
+    let owner = CString::new("OWNER").unwrap();
+    assert_eq!(text(s3storage_object_metadata(obj, owner.as_ptr())), "Ada");
+    let other = CString::new("other").unwrap();
+    assert!(s3storage_object_metadata(obj, other.as_ptr()).is_null());
+    let mut keys = std::ptr::null_mut();
+    assert_eq!(s3storage_object_metadata_keys(obj, &mut keys), S3STORAGE_OK);
+    let first = unsafe { *keys };
+    assert_eq!(text(first), "owner");
+    assert!(unsafe { *keys.add(1) }.is_null());
+    s3storage_strv_free(keys);
+    assert!(s3storage_object_modified_time(obj) > 1_700_000_000);
+    assert_eq!(text(s3storage_object_version_id(obj)), "");
+    s3storage_object_free(obj);
+    // NULL handles: "" and 0; a missing object: NOT_FOUND, out untouched.
+    assert_eq!(text(s3storage_object_name(std::ptr::null())), "");
+    assert_eq!(s3storage_object_size(std::ptr::null()), 0);
+    s3storage_object_free(std::ptr::null_mut());
+    let missing = CString::new("d/missing.txt").unwrap();
+    let mut untouched = std::ptr::null_mut();
+    assert_eq!(
+        s3storage_stat(storage, missing.as_ptr(), &mut untouched),
+        S3STORAGE_ERR_NOT_FOUND
+    );
+    assert!(untouched.is_null());
+    assert_eq!(
+        s3storage_stat(storage, missing.as_ptr(), std::ptr::null_mut()),
+        S3STORAGE_ERR_INVALID_ARGUMENT
+    );
+    s3storage_free(storage);
+}

@@ -1058,7 +1058,8 @@ fn urls_name_the_object_and_expire_as_asked() {
 #[test]
 fn stat_tells_everything_one_head_says() {
     let storage = storage(&[]);
-    let parameters = r#"{"ContentType": "text/x-stat", "Metadata": {"Owner": "Ada", "kind": "report"}}"#;
+    let parameters =
+        r#"{"ContentType": "text/x-stat", "Metadata": {"Owner": "Ada", "kind": "report"}}"#;
     let options = s3storage::SaveOptions::from_json(Some(parameters), None).unwrap();
     let name = storage
         .save_with("dir/stat.txt", &b"twelve bytes"[..], &options)
@@ -1069,7 +1070,10 @@ fn stat_tells_everything_one_head_says() {
     assert_eq!(info.size, 12);
     assert_eq!(info.content_type, "text/x-stat");
     assert_eq!(info.metadata.get("owner").map(String::as_str), Some("Ada"));
-    assert_eq!(info.metadata.get("kind").map(String::as_str), Some("report"));
+    assert_eq!(
+        info.metadata.get("kind").map(String::as_str),
+        Some("report")
+    );
     assert_eq!(info.metadata.len(), 2, "{:?}", info.metadata);
     assert_eq!(info.etag, format!("{:x}", md5::compute(b"twelve bytes")));
     assert!(info.modified.is_some_and(|at| at > before));
@@ -1079,5 +1083,9 @@ fn stat_tells_everything_one_head_says() {
     let missing = storage.stat("dir/missing.txt").unwrap_err();
     assert_eq!(missing.code(), ResultCode::NotFound, "{missing}");
     let unsafe_name = storage.stat("../escape.txt").unwrap_err();
-    assert_eq!(unsafe_name.code(), ResultCode::SuspiciousName, "{unsafe_name}");
+    assert_eq!(
+        unsafe_name.code(),
+        ResultCode::SuspiciousName,
+        "{unsafe_name}"
+    );
 }

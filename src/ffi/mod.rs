@@ -16,12 +16,14 @@ mod settings;
 mod storage;
 mod file;
 mod memory;
+mod object;
 mod panic;
 
 pub use callbacks::*;
 pub use errors::*;
 pub use file::*;
 pub use memory::*;
+pub use object::*;
 pub use settings::*;
 pub use storage::*;
 

@@ -95,7 +95,10 @@ impl Described {
     fn of(write: &WriteParameters) -> Described {
         let metadata = (write.create_headers().iter())
             .filter_map(|(name, value)| {
-                let key = name.to_ascii_lowercase().strip_prefix("x-amz-meta-")?.to_string();
+                let key = name
+                    .to_ascii_lowercase()
+                    .strip_prefix("x-amz-meta-")?
+                    .to_string();
                 Some((key, value.clone()))
             })
             .collect();
