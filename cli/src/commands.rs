@@ -51,15 +51,30 @@ fn ls(storage: &Storage, path: &str, out: &Output) -> Result<()> {
 }
 
 fn stat(storage: &Storage, name: &str, out: &Output) -> Result<()> {
-    let size = storage.size(name)?;
-    let modified = OffsetDateTime::from(storage.modified_time(name)?)
-        .format(&Rfc3339)
+    let info = storage.stat(name)?;
+    let modified = (info.modified)
+        .and_then(|at| OffsetDateTime::from(at).format(&Rfc3339).ok())
         .unwrap_or_default();
     let url = storage.url(name)?;
-    out.result(
-        json!({"name": name, "size": size, "modified": modified, "url": url}),
-        || format!("name:     {name}\nsize:     {size}\nmodified: {modified}\nurl:      {url}"),
-    )
+    let version = info.version_id.clone().unwrap_or_default();
+    let as_json = json!({"name": info.name, "size": info.size, "modified": modified,
+        "etag": info.etag, "content_type": info.content_type, "metadata": info.metadata,
+        "version_id": info.version_id, "url": url});
+    out.result(as_json, || {
+        let mut lines = vec![
+            format!("name:         {}", info.name),
+            format!("size:         {}", info.size),
+            format!("modified:     {modified}"),
+            format!("etag:         {}", info.etag),
+            format!("content type: {}", info.content_type),
+        ];
+        if !version.is_empty() {
+            lines.push(format!("version:      {version}"));
+        }
+        (info.metadata.iter()).for_each(|(key, value)| lines.push(format!("meta {key}: {value}")));
+        lines.push(format!("url:          {url}"));
+        lines.join("\n")
+    })
 }
 
 fn cat(storage: &Storage, name: &str) -> Result<()> {

@@ -115,6 +115,14 @@ fn every_file_command() {
     assert_eq!(stat["size"], 7_000_000);
     assert!(stat["modified"].as_str().unwrap().ends_with('Z'));
     assert!(stat["url"].as_str().unwrap().contains("X-Amz-Signature="));
+    assert_eq!(stat["etag"].as_str().unwrap().len(), 32, "{stat}"); // an MD5, quotes removed
+    assert_eq!(stat["content_type"], "application/octet-stream");
+    assert!(stat["metadata"].as_object().unwrap().is_empty());
+    let text = stdout(&expect(&at, &["stat", "docs/big.bin"], 0));
+    assert!(
+        text.contains("etag:") && text.contains("content type: "),
+        "{text}"
+    );
 
     let copy = dir.path().join("copy.bin");
     expect(&at, &["get", "docs/big.bin", copy.to_str().unwrap()], 0);

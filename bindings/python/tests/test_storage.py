@@ -472,3 +472,18 @@ def test_damaged_reads_raise_checksum_mismatch(storage, location):
     with pytest.raises(s3storage.ChecksumMismatch):
         through.open("small.bin")  # damaged twice: the fresh GET is damaged too
     assert proxy.damaged == 3
+
+
+def test_stat_tells_everything_one_head_says(storage):
+    storage.save("dir/stat.txt", b"twelve bytes",
+                 parameters={"ContentType": "text/x-stat", "Metadata": {"Owner": "Ada"}})
+    info = storage.stat("dir/stat.txt")
+    assert (info.name, info.size, info.content_type) == ("dir/stat.txt", 12, "text/x-stat")
+    assert info.metadata == {"owner": "Ada"}
+    assert len(info.etag) == 32 and info.version_id is None
+    age = datetime.datetime.now(datetime.timezone.utc) - info.modified
+    assert abs(age.total_seconds()) < 120
+    with pytest.raises(s3storage.NotFound):
+        storage.stat("dir/missing.txt")
+    with pytest.raises(s3storage.SuspiciousName):
+        storage.stat("../escape.txt")

@@ -26,7 +26,7 @@ from .errors import (
     ServerError,
     SuspiciousName,
 )
-from .storage import File, Request, Storage
+from .storage import File, ObjectInfo, Request, Storage
 
 __version__ = version()
 
@@ -44,6 +44,7 @@ __all__ = [
     "NotFound",
     "S3StorageError",
     "ServerError",
+    "ObjectInfo",
     "Request",
     "Storage",
     "SuspiciousName",

@@ -36,6 +36,45 @@ class Request:
     """1 for the first try, 2 for the first retry, ..."""
 
 
+@dataclasses.dataclass(frozen=True)
+class ObjectInfo:
+    """One object's metadata, from one HEAD (`Storage.stat`)."""
+
+    name: str
+    """Its name, without AWS_LOCATION."""
+    size: int
+    """Its size in bytes, as stored."""
+    modified: Optional[datetime.datetime]
+    """When it was last modified (UTC), if the server said."""
+    etag: str
+    """Its ETag, quotes removed."""
+    content_type: str
+    """Its Content-Type ("" when unknown)."""
+    metadata: dict[str, str]
+    """Its user metadata (x-amz-meta-*), lower-case keys."""
+    version_id: Optional[str]
+    """Its version id in a versioned bucket."""
+
+
+def _object_info(obj: Any) -> ObjectInfo:
+    def string(getter: Any) -> str:
+        return (getter(obj) or b"").decode("utf-8", "replace")
+
+    keys = native.call_with_out(lib.s3storage_object_metadata_keys, obj, out_type=native._STRV)
+    metadata = {key: (lib.s3storage_object_metadata(obj, key.encode()) or b"").decode("utf-8", "replace")
+                for key in native.take_strv(keys)}
+    seconds = lib.s3storage_object_modified_time(obj)
+    return ObjectInfo(
+        name=string(lib.s3storage_object_name),
+        size=lib.s3storage_object_size(obj),
+        modified=datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc) if seconds else None,
+        etag=string(lib.s3storage_object_etag),
+        content_type=string(lib.s3storage_object_content_type),
+        metadata=metadata,
+        version_id=string(lib.s3storage_object_version_id) or None,
+    )
+
+
 class Storage:
     """One bucket's storage, configured by Django setting names.
 
@@ -121,6 +160,16 @@ class Storage:
         with self._h as h:
             out = native.call_with_out(lib.s3storage_exists, h, text(name, "name"), out_type=c_bool)
         return bool(out.value)
+
+    def stat(self, name: str) -> ObjectInfo:
+        """Everything one HEAD tells of `name`: size, modified time, ETag, content type,
+        user metadata and version id; `NotFound` if there is no such object."""
+        with self._h as h:
+            obj = native.call_with_out(lib.s3storage_stat, h, text(name, "name")).value
+        try:
+            return _object_info(obj)
+        finally:
+            lib.s3storage_object_free(obj)
 
     def delete(self, name: str) -> None:
         """Deletes `name`; a missing name is not an error."""
