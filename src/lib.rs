@@ -93,3 +93,8 @@ pub use progress::{Direction, ProgressFn, Transfer};
 pub use requests::{RequestFn, RequestRecord};
 pub use settings::Settings;
 pub use storage::{Resolved, SaveOptions, Storage};
+
+/// The README's Rust examples, compiled by `cargo test --doc` so that they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
