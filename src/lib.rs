@@ -63,6 +63,7 @@ mod http_client;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod log;
+mod listing;
 mod multipart;
 mod names;
 mod object_info;
@@ -87,6 +88,7 @@ pub mod memory {
 pub use error::{Error, Result, ResultCode, S3Failure};
 pub use file::{Chunks, Mode, S3File};
 pub use names::{clean_name, safe_join};
+pub use listing::Listing;
 pub use object_info::ObjectInfo;
 pub use object_urls::UrlOptions;
 pub use progress::{Direction, ProgressFn, Transfer};

@@ -9,6 +9,7 @@ use crate::content::{read_up_to, Content};
 use crate::content_type;
 use crate::error::{Error, Result};
 use crate::file::{Mode, S3File, WriteTarget};
+use crate::listing::Listing;
 use crate::log;
 use crate::multipart::Uploader;
 use crate::names;
@@ -293,12 +294,13 @@ impl Storage {
         let (mut dirs, mut files) = (Vec::new(), Vec::new());
         let mut marker: Option<String> = None;
         loop {
-            let page = self.objects().list_page(&prefix, marker.as_deref())?;
+            let page = self.objects().list_page(&prefix, marker.as_deref(), true)?;
             for dir in page.prefixes {
                 let dir = dir.strip_prefix(&prefix).unwrap_or(&dir);
                 dirs.push(dir.trim_end_matches('/').to_string());
             }
-            for key in page.keys.into_iter().filter(|key| *key != prefix) {
+            let keys = page.objects.into_iter().map(|object| object.key);
+            for key in keys.filter(|key| *key != prefix) {
                 files.push(key.strip_prefix(&prefix).unwrap_or(&key).to_string());
             }
             if page.next_marker.is_none() || page.next_marker == marker {
@@ -307,6 +309,25 @@ impl Storage {
             marker = page.next_marker;
         }
         Ok((dirs, files))
+    }
+
+    /// The entries under `path`, streamed a page at a time: with `recursive`, every
+    /// object below it; else one level, directories as entries whose name ends in `/`
+    /// (size 0), as `listdir` sees them. Names are whole names without `AWS_LOCATION`,
+    /// what `stat` and `open` take; entries carry size, modified time and ETag.
+    pub fn list(&self, path: &str, recursive: bool) -> Result<Listing> {
+        let mut prefix = names::object_key(&self.config().location, path)?;
+        if !prefix.is_empty() && !prefix.ends_with('/') {
+            prefix.push('/');
+        }
+        self.ensure_bucket()?;
+        let location = self.config().location.trim_matches('/');
+        let location = match location.is_empty() {
+            true => String::new(),
+            false => format!("{location}/"),
+        };
+        let objects = self.inner.objects.clone();
+        Ok(Listing::new(objects, (prefix, location), recursive))
     }
 
     /// Multipart uploads begun under `AWS_LOCATION` and neither completed nor aborted, as

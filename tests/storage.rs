@@ -1089,3 +1089,30 @@ fn stat_tells_everything_one_head_says() {
         "{unsafe_name}"
     );
 }
+
+#[test]
+fn listings_stream_one_level_or_everything() {
+    let storage = storage(&[]);
+    for (name, content) in [("a/1", "one"), ("a/2", "two!"), ("a/b/3", "3"), ("c", "")] {
+        storage.save(name, content.as_bytes()).unwrap();
+    }
+    let names = |path: &str, recursive: bool| -> Vec<String> {
+        let listing = storage.list(path, recursive).unwrap();
+        listing.map(|entry| entry.unwrap().name).collect()
+    };
+    assert_eq!(names("", false), ["a/", "c"]);
+    assert_eq!(names("a", false), ["a/1", "a/2", "a/b/"]);
+    assert_eq!(names("a/", true), ["a/1", "a/2", "a/b/3"]);
+    assert_eq!(names("", true), ["a/1", "a/2", "a/b/3", "c"]);
+    assert!(names("nothing-here", true).is_empty());
+    let entries: Vec<_> = storage.list("a", true).unwrap().map(Result::unwrap).collect();
+    assert_eq!(entries[1].size, 4);
+    assert_eq!(entries[1].etag, format!("{:x}", md5::compute(b"two!")));
+    assert!(entries[1].modified.is_some());
+    let dir = storage.list("a", false).unwrap().last().unwrap().unwrap();
+    assert_eq!((dir.name.as_str(), dir.size), ("a/b/", 0));
+    // The names are what stat and open take.
+    assert_eq!(storage.stat(&entries[2].name).unwrap().size, 1);
+    let error = storage.list("../up", true).err().unwrap();
+    assert_eq!(error.code(), ResultCode::SuspiciousName);
+}

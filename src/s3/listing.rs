@@ -4,7 +4,7 @@
 use super::objects::S3Store;
 use super::transport::Outgoing;
 use crate::error::{Result, S3Failure};
-use crate::store::{ListPage, PendingUpload, UploadsPage};
+use crate::store::{ListPage, Listed, PendingUpload, UploadsPage};
 use rust_s3::command::Command;
 use serde::Deserialize;
 use std::time::SystemTime;
@@ -27,6 +27,19 @@ struct ListBucketResult {
 struct ListEntry {
     #[serde(rename = "Key")]
     key: String,
+    #[serde(rename = "Size", default)]
+    size: Option<u64>,
+    #[serde(rename = "LastModified", default)]
+    last_modified: Option<String>,
+    #[serde(rename = "ETag", default)]
+    etag: Option<String>,
+}
+
+/// An RFC 3339 time of a listing (LastModified, Initiated).
+fn listed_time(text: Option<&str>) -> Option<SystemTime> {
+    let format = &time::format_description::well_known::Rfc3339;
+    let parsed = time::OffsetDateTime::parse(text?, format).ok()?;
+    Some(SystemTime::from(parsed))
 }
 
 #[derive(Deserialize)]
@@ -69,13 +82,19 @@ fn decode_listed(text: String, url_encoded: bool) -> Result<String> {
 }
 
 impl S3Store {
-    /// One page of the keys under `prefix`, grouped by `/`, from `marker` on. Keys are
-    /// asked for URL-encoded, so that any key (even one XML cannot carry) comes back
-    /// exactly. A truncated page whose marker does not advance is a server error.
-    pub fn list_page(&self, prefix: &str, marker: Option<&str>) -> Result<ListPage> {
+    /// One page of the keys under `prefix` (grouped by `/` when `delimited`) from
+    /// `marker` on. Keys are asked for URL-encoded, so that any key (even one XML cannot
+    /// carry) comes back exactly. A truncated page whose marker does not advance is a
+    /// server error.
+    pub fn list_page(
+        &self,
+        prefix: &str,
+        marker: Option<&str>,
+        delimited: bool,
+    ) -> Result<ListPage> {
         let command = Command::ListObjects {
             prefix: prefix.to_string(),
-            delimiter: Some("/".into()),
+            delimiter: delimited.then(|| "/".into()),
             marker: marker.map(str::to_string),
             max_keys: None,
         };
@@ -87,17 +106,25 @@ impl S3Store {
         let prefixes = (page.common_prefixes.into_iter())
             .map(|p| decode(p.prefix))
             .collect::<Result<Vec<_>>>()?;
-        let keys = (page.contents.into_iter())
-            .map(|entry| decode(entry.key))
+        let objects = (page.contents.into_iter())
+            .map(|entry| {
+                Ok(Listed {
+                    key: decode(entry.key)?,
+                    size: entry.size.unwrap_or(0),
+                    modified: listed_time(entry.last_modified.as_deref()),
+                    etag: entry.etag,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         if page.is_truncated.as_deref() != Some("true") {
             return Ok(ListPage {
                 prefixes,
-                keys,
+                objects,
                 next_marker: None,
             });
         }
-        let last = prefixes.iter().chain(&keys).max().cloned();
+        let keys = objects.iter().map(|object| &object.key);
+        let last = prefixes.iter().chain(keys).max().cloned();
         let next_marker = page.next_marker.map(decode).transpose()?.or(last);
         if next_marker.is_none() || next_marker.as_deref() <= marker {
             return Err(S3Failure::malformed(
@@ -110,7 +137,7 @@ impl S3Store {
         }
         Ok(ListPage {
             prefixes,
-            keys,
+            objects,
             next_marker,
         })
     }
@@ -138,11 +165,7 @@ impl S3Store {
         Ok(UploadsPage {
             uploads: (page.uploads.into_iter())
                 .map(|upload| PendingUpload {
-                    initiated: upload.initiated.as_deref().and_then(|text| {
-                        let format = &time::format_description::well_known::Rfc3339;
-                        let parsed = time::OffsetDateTime::parse(text, format).ok()?;
-                        Some(SystemTime::from(parsed))
-                    }),
+                    initiated: listed_time(upload.initiated.as_deref()),
                     key: upload.key,
                     upload_id: upload.upload_id,
                 })

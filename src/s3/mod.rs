@@ -97,8 +97,8 @@ impl ObjectStore for S3Store {
         S3Store::get_first(self, key, len, read)
     }
 
-    fn list_page(&self, prefix: &str, marker: Option<&str>) -> Result<ListPage> {
-        S3Store::list_page(self, prefix, marker)
+    fn list_page(&self, prefix: &str, marker: Option<&str>, delimited: bool) -> Result<ListPage> {
+        S3Store::list_page(self, prefix, marker, delimited)
     }
 
     fn list_uploads_page(

@@ -17,7 +17,7 @@ use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
     BodyStream, Destination, FirstWindow, ListPage, ObjectBody, ObjectHead, ObjectStore, Overwrite,
-    PendingUpload, Upload as StartedUpload, UploadChecksum, UploadedPart, UploadsPage, UrlRequest,
+    Listed, PendingUpload, Upload as StartedUpload, UploadChecksum, UploadedPart, UploadsPage, UrlRequest,
 };
 use once_cell::sync::Lazy;
 use std::collections::{BTreeMap, HashMap};
@@ -546,12 +546,12 @@ impl ObjectStore for MemoryStore {
         )
     }
 
-    fn list_page(&self, prefix: &str, marker: Option<&str>) -> Result<ListPage> {
-        self.call(
-            Call::List,
-            &format!("LIST {}/{prefix}", self.bucket_name),
-            || Ok(list(&self.state().objects, prefix, marker, self.page)),
-        )
+    fn list_page(&self, prefix: &str, marker: Option<&str>, delimited: bool) -> Result<ListPage> {
+        let objects = || {
+            let state = self.state();
+            Ok(list(&state.objects, (prefix, marker), self.page, delimited))
+        };
+        self.call(Call::List, &format!("LIST {}/{prefix}", self.bucket_name), objects)
     }
 
     fn list_uploads_page(
@@ -770,24 +770,23 @@ fn upload_checksum(
     })
 }
 
-/// One page of a delimited (`/`) listing of `prefix` after `marker`, as S3 gives it:
-/// keys and common prefixes in order, at most `page` of them together.
+/// One page of the listing of `prefix` after `marker`, as S3 gives it: keys (and, when
+/// `delimited`, common prefixes grouped by `/`) in order, at most `page` of them together.
 fn list(
     objects: &BTreeMap<String, Object>,
-    prefix: &str,
-    marker: Option<&str>,
+    (prefix, marker): (&str, Option<&str>),
     page: usize,
+    delimited: bool,
 ) -> ListPage {
     let mut listed = ListPage::default();
     let mut count = 0;
     let after = |key: &String| marker.is_none_or(|marker| key.as_str() > marker);
-    for key in objects
-        .keys()
-        .filter(|key| key.starts_with(prefix))
-        .filter(|key| after(key))
+    for (key, object) in (objects.iter())
+        .filter(|(key, _)| key.starts_with(prefix))
+        .filter(|(key, _)| after(key))
     {
         let rest = &key[prefix.len()..];
-        let (entry, common) = match rest.find('/') {
+        let common = match rest.find('/').filter(|_| delimited) {
             Some(slash) => {
                 let common = format!("{prefix}{}", &rest[..=slash]);
                 if listed.prefixes.last() == Some(&common)
@@ -795,18 +794,24 @@ fn list(
                 {
                     continue;
                 }
-                (common, true)
+                Some(common)
             }
-            None => (key.clone(), false),
+            None => None,
         };
         if count == page {
-            listed.next_marker = listed.prefixes.iter().chain(&listed.keys).max().cloned();
+            let keys = listed.objects.iter().map(|object| &object.key);
+            listed.next_marker = listed.prefixes.iter().chain(keys).max().cloned();
             return listed;
         }
         count += 1;
         match common {
-            true => listed.prefixes.push(entry),
-            false => listed.keys.push(entry),
+            Some(common) => listed.prefixes.push(common),
+            None => listed.objects.push(Listed {
+                key: key.clone(),
+                size: object.data.len() as u64,
+                modified: Some(object.modified),
+                etag: Some(object.etag.clone()),
+            }),
         }
     }
     listed
@@ -832,24 +837,28 @@ mod tests {
             .collect()
     }
 
+    fn keys(page: &ListPage) -> Vec<String> {
+        page.objects.iter().map(|object| object.key.clone()).collect()
+    }
+
     #[test]
     fn listings_page_through_keys_and_prefixes() {
         let objects = objects(&["a/1", "a/2", "b", "c/x/y", "c/z", "d"]);
-        let page = list(&objects, "", None, 2);
+        let page = list(&objects, ("", None), 2, true);
         assert_eq!(
-            (page.prefixes.clone(), page.keys.clone()),
+            (page.prefixes.clone(), keys(&page)),
             (vec!["a/".to_string()], vec!["b".to_string()])
         );
         assert_eq!(page.next_marker.as_deref(), Some("b"));
-        let page = list(&objects, "", Some("b"), 2);
+        let page = list(&objects, ("", Some("b")), 2, true);
         assert_eq!(
-            (page.prefixes.clone(), page.keys.clone()),
+            (page.prefixes.clone(), keys(&page)),
             (vec!["c/".to_string()], vec!["d".to_string()])
         );
         assert_eq!(page.next_marker, None);
-        let page = list(&objects, "c/", None, 10);
+        let page = list(&objects, ("c/", None), 10, true);
         assert_eq!(
-            (page.prefixes, page.keys),
+            (page.prefixes.clone(), keys(&page)),
             (vec!["c/x/".to_string()], vec!["c/z".to_string()])
         );
     }

@@ -103,13 +103,27 @@ impl Read for ObjectBody {
     }
 }
 
-/// One page of a delimited listing.
+/// An object as a listing shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Listed {
+    /// Its key.
+    pub key: String,
+    /// Its size.
+    pub size: u64,
+    /// LastModified, if the listing said.
+    pub modified: Option<SystemTime>,
+    /// Its ETag, if the listing said.
+    pub etag: Option<String>,
+}
+
+/// One page of a listing.
 #[derive(Debug, Default)]
 pub(crate) struct ListPage {
-    /// Common prefixes (the "directories"), with their trailing delimiter.
+    /// Common prefixes (the "directories"), with their trailing delimiter; none for a
+    /// listing without delimiter.
     pub prefixes: Vec<String>,
-    /// Object keys.
-    pub keys: Vec<String>,
+    /// The objects, in key order.
+    pub objects: Vec<Listed>,
     /// Where the next page starts, if the listing is truncated.
     pub next_marker: Option<String>,
 }
@@ -217,8 +231,9 @@ pub(crate) trait ObjectStore: Send + Sync {
         len: u64,
         read: &AccessParameters,
     ) -> Result<Option<FirstWindow>>;
-    /// One page of the listing of `prefix` with delimiter `/`, after `marker`.
-    fn list_page(&self, prefix: &str, marker: Option<&str>) -> Result<ListPage>;
+    /// One page of the listing of `prefix` after `marker`: grouped by `/` when
+    /// `delimited`, else every key under the prefix.
+    fn list_page(&self, prefix: &str, marker: Option<&str>, delimited: bool) -> Result<ListPage>;
     /// One page of the multipart uploads in progress under `prefix`.
     fn list_uploads_page(
         &self,
