@@ -168,9 +168,15 @@ typedef struct s3storage s3storage;
 typedef struct s3storage_file s3storage_file;
 
 /**
+ * A listing in progress: entries come a page at a time from s3storage_lister_next().
+ * Made by s3storage_list(), freed by s3storage_lister_free(). One thread at a time.
+ */
+typedef struct s3storage_lister s3storage_lister;
+
+/**
  * An object's metadata: name, size, modified time, ETag, content type, user metadata and
- * version id. Made by s3storage_stat(), freed by s3storage_object_free(); its strings are
- * borrowed from it.
+ * version id. Made by s3storage_stat() and freed by s3storage_object_free() (its strings
+ * are borrowed from it), or given by s3storage_lister_next(), which owns it.
  */
 typedef struct s3storage_object s3storage_object;
 
@@ -752,6 +758,43 @@ int s3storage_file_close(s3storage_file *file);
  *         request failed (the upload may be left on the server; nothing was committed).
  */
 int s3storage_file_abort(s3storage_file *file);
+
+/**
+ * Starts a listing of `path`; nothing is sent until the first s3storage_lister_next().
+ *
+ * @param storage   the storage.
+ * @param path      the directory, relative to AWS_LOCATION ("" for the top); borrowed.
+ * @param recursive false: one level, like listdir (a directory is an entry whose name
+ *                  ends in "/", size 0); true: every object below path.
+ * @param out       OUT: the lister, the caller's to free with s3storage_lister_free().
+ *                  Unchanged on failure.
+ * @return S3STORAGE_OK; S3STORAGE_ERR_SUSPICIOUS_NAME for a path outside AWS_LOCATION;
+ *         _INVALID_ARGUMENT for NULL or non-UTF-8 arguments; _ACCESS_DENIED, _NETWORK,
+ *         _SERVER when AWS_AUTO_CREATE_BUCKET's creation fails.
+ */
+int s3storage_list(const s3storage *storage,
+                   const char *path,
+                   bool recursive,
+                   s3storage_lister **out);
+
+/**
+ * The next entry: its name is a whole name without AWS_LOCATION (what s3storage_stat
+ * and s3storage_open take), with size, modified time and ETag (content type and
+ * metadata are "" / absent in listings). Fetches the next page when this one is used
+ * up (blocking).
+ *
+ * @param lister the lister.
+ * @param out    OUT: the entry, borrowed until the next call or s3storage_lister_free();
+ *               NULL at the end.
+ * @return S3STORAGE_OK (also at the end); _ACCESS_DENIED, _NETWORK, _SERVER when a
+ *         page could not be fetched (the listing then ends); _INVALID_ARGUMENT for NULL.
+ */
+int s3storage_lister_next(s3storage_lister *lister, const s3storage_object **out);
+
+/**
+ * Frees a lister (and the entry it last gave); NULL does nothing.
+ */
+void s3storage_lister_free(s3storage_lister *lister);
 
 /**
  * Frees a string returned by this library (a URL, a name). NULL does nothing.

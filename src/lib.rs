@@ -87,8 +87,8 @@ pub mod memory {
 
 pub use error::{Error, Result, ResultCode, S3Failure};
 pub use file::{Chunks, Mode, S3File};
-pub use names::{clean_name, safe_join};
 pub use listing::Listing;
+pub use names::{clean_name, safe_join};
 pub use object_info::ObjectInfo;
 pub use object_urls::UrlOptions;
 pub use progress::{Direction, ProgressFn, Transfer};

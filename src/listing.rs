@@ -65,7 +65,11 @@ impl Listing {
             entries.push(ObjectInfo {
                 size: object.size,
                 modified: object.modified,
-                etag: object.etag.unwrap_or_default().trim_matches('"').to_string(),
+                etag: object
+                    .etag
+                    .unwrap_or_default()
+                    .trim_matches('"')
+                    .to_string(),
                 ..empty(self.name(&object.key))
             });
         }

@@ -690,3 +690,64 @@ fn stat_through_the_c_abi() {
     );
     s3storage_free(storage);
 }
+
+#[test]
+fn listings_through_the_c_abi() {
+    let storage = c_storage(&[("AWS_LOCATION", &unique("c-list"))]);
+    for name in ["a/1", "a/2", "a/b/3"] {
+        let name = CString::new(name).unwrap();
+        let code = s3storage_save(
+            storage,
+            name.as_ptr(),
+            b"xy".as_ptr().cast(),
+            2,
+            std::ptr::null_mut(),
+        );
+        assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    }
+    let names = |recursive: bool| {
+        let path = CString::new("a").unwrap();
+        let mut lister = std::ptr::null_mut();
+        assert_eq!(
+            s3storage_list(storage, path.as_ptr(), recursive, &mut lister),
+            S3STORAGE_OK
+        );
+        let mut seen = Vec::new();
+        loop {
+            let mut entry = std::ptr::null();
+            assert_eq!(
+                s3storage_lister_next(lister, &mut entry),
+                S3STORAGE_OK,
+                "{}",
+                errmsg()
+            );
+            if entry.is_null() {
+                break;
+            }
+            let name = unsafe { CStr::from_ptr(s3storage_object_name(entry)) };
+            seen.push((
+                name.to_str().unwrap().to_string(),
+                s3storage_object_size(entry),
+            ));
+        }
+        s3storage_lister_free(lister);
+        seen
+    };
+    let one_level = [("a/1", 2), ("a/2", 2), ("a/b/", 0)].map(|(n, s)| (n.to_string(), s));
+    assert_eq!(names(false), one_level);
+    let everything = [("a/1", 2), ("a/2", 2), ("a/b/3", 2)].map(|(n, s)| (n.to_string(), s));
+    assert_eq!(names(true), everything);
+    let up = CString::new("../up").unwrap();
+    let mut lister = std::ptr::null_mut();
+    assert_eq!(
+        s3storage_list(storage, up.as_ptr(), true, &mut lister),
+        S3STORAGE_ERR_SUSPICIOUS_NAME
+    );
+    assert!(lister.is_null());
+    assert_eq!(
+        s3storage_lister_next(std::ptr::null_mut(), &mut std::ptr::null()),
+        S3STORAGE_ERR_INVALID_ARGUMENT
+    );
+    s3storage_lister_free(std::ptr::null_mut());
+    s3storage_free(storage);
+}

@@ -391,15 +391,26 @@ fn listings_fetch_one_page_at_a_time() {
     }
     let before = memory::calls("streamed", Call::List);
     let mut listing = storage.list("k", true).unwrap();
-    assert_eq!(memory::calls("streamed", Call::List), before, "nothing before the first entry");
+    assert_eq!(
+        memory::calls("streamed", Call::List),
+        before,
+        "nothing before the first entry"
+    );
     let first: Vec<_> = listing.by_ref().take(3).map(|e| e.unwrap().name).collect();
     assert_eq!(first, ["k/00", "k/01", "k/02"]);
-    assert_eq!(memory::calls("streamed", Call::List), before + 1, "one page for three");
+    assert_eq!(
+        memory::calls("streamed", Call::List),
+        before + 1,
+        "one page for three"
+    );
     assert_eq!(listing.count(), 17);
     assert_eq!(memory::calls("streamed", Call::List), before + 7);
     // A failed page is the last item.
     memory::inject_fault("streamed", Call::List, Fault::AccessDenied, 1).unwrap();
     let mut failing = storage.list("k", true).unwrap();
-    assert_eq!(failing.next().unwrap().unwrap_err().code(), ResultCode::AccessDenied);
+    assert_eq!(
+        failing.next().unwrap().unwrap_err().code(),
+        ResultCode::AccessDenied
+    );
     assert!(failing.next().is_none());
 }

@@ -1105,7 +1105,11 @@ fn listings_stream_one_level_or_everything() {
     assert_eq!(names("a/", true), ["a/1", "a/2", "a/b/3"]);
     assert_eq!(names("", true), ["a/1", "a/2", "a/b/3", "c"]);
     assert!(names("nothing-here", true).is_empty());
-    let entries: Vec<_> = storage.list("a", true).unwrap().map(Result::unwrap).collect();
+    let entries: Vec<_> = storage
+        .list("a", true)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(entries[1].size, 4);
     assert_eq!(entries[1].etag, format!("{:x}", md5::compute(b"two!")));
     assert!(entries[1].modified.is_some());

@@ -10,8 +10,8 @@ use crate::object_info::ObjectInfo;
 use std::ffi::{c_char, c_int, CStr, CString};
 
 /// An object's metadata: name, size, modified time, ETag, content type, user metadata and
-/// version id. Made by s3storage_stat(), freed by s3storage_object_free(); its strings are
-/// borrowed from it.
+/// version id. Made by s3storage_stat() and freed by s3storage_object_free() (its strings
+/// are borrowed from it), or given by s3storage_lister_next(), which owns it.
 pub struct s3storage_object {
     info: ObjectInfo,
     name: CString,
@@ -28,7 +28,8 @@ fn c_copy(text: &str) -> CString {
 }
 
 impl s3storage_object {
-    fn new(info: ObjectInfo) -> s3storage_object {
+    /// The C view of an object's metadata.
+    pub(crate) fn new(info: ObjectInfo) -> s3storage_object {
         s3storage_object {
             name: c_copy(&info.name),
             etag: c_copy(&info.etag),

@@ -16,8 +16,9 @@ use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
-    BodyStream, Destination, FirstWindow, ListPage, ObjectBody, ObjectHead, ObjectStore, Overwrite,
-    Listed, PendingUpload, Upload as StartedUpload, UploadChecksum, UploadedPart, UploadsPage, UrlRequest,
+    BodyStream, Destination, FirstWindow, ListPage, Listed, ObjectBody, ObjectHead, ObjectStore,
+    Overwrite, PendingUpload, Upload as StartedUpload, UploadChecksum, UploadedPart, UploadsPage,
+    UrlRequest,
 };
 use once_cell::sync::Lazy;
 use std::collections::{BTreeMap, HashMap};
@@ -551,7 +552,11 @@ impl ObjectStore for MemoryStore {
             let state = self.state();
             Ok(list(&state.objects, (prefix, marker), self.page, delimited))
         };
-        self.call(Call::List, &format!("LIST {}/{prefix}", self.bucket_name), objects)
+        self.call(
+            Call::List,
+            &format!("LIST {}/{prefix}", self.bucket_name),
+            objects,
+        )
     }
 
     fn list_uploads_page(
@@ -838,7 +843,10 @@ mod tests {
     }
 
     fn keys(page: &ListPage) -> Vec<String> {
-        page.objects.iter().map(|object| object.key.clone()).collect()
+        page.objects
+            .iter()
+            .map(|object| object.key.clone())
+            .collect()
     }
 
     #[test]
