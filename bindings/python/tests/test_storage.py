@@ -487,3 +487,16 @@ def test_stat_tells_everything_one_head_says(storage):
         storage.stat("dir/missing.txt")
     with pytest.raises(s3storage.SuspiciousName):
         storage.stat("../escape.txt")
+
+
+def test_listings_are_generators(storage):
+    for name in ["a/1", "a/2", "a/b/3"]:
+        storage.save(name, b"xy")
+    assert [e.name for e in storage.list("a")] == ["a/1", "a/2", "a/b/"]
+    everything = list(storage.list("a", recursive=True))
+    assert [(e.name, e.size) for e in everything] == [("a/1", 2), ("a/2", 2), ("a/b/3", 2)]
+    assert all(len(e.etag) == 32 and e.modified for e in everything)
+    first = next(iter(storage.list("", recursive=True)))
+    assert first.name == "a/1"
+    with pytest.raises(s3storage.SuspiciousName):
+        next(storage.list("../up"))

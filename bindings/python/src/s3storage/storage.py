@@ -256,6 +256,22 @@ class Storage:
                                        text(mode, "mode"), native.params_json(parameters))
         return File(out.value, name, mode)
 
+    # Last in the class: its name would shadow the builtin in the annotations after it.
+    def list(self, path: str = "", recursive: bool = False) -> Iterator[ObjectInfo]:
+        """The entries under `path`, fetched a page at a time as the generator is
+        consumed: with `recursive`, every object below; else one level, directories as
+        entries whose name ends in "/". Names are whole names without AWS_LOCATION."""
+        with self._h as h:
+            lister = native.call_with_out(lib.s3storage_list, h, text(path, "path"), recursive).value
+        try:
+            while True:
+                entry = native.call_with_out(lib.s3storage_lister_next, lister).value
+                if not entry:
+                    return
+                yield _object_info(entry)
+        finally:
+            lib.s3storage_lister_free(lister)
+
 
 class _Guard:
     """A handle that calls on several threads share: `close()` frees it once no call is
