@@ -91,6 +91,16 @@ impl ChecksumAlgorithm {
         !matches!(self, ChecksumAlgorithm::Sha1 | ChecksumAlgorithm::Sha256)
     }
 
+    /// The length of a value in bytes.
+    pub fn value_len(self) -> usize {
+        match self {
+            ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c => 4,
+            ChecksumAlgorithm::Crc64Nvme => 8,
+            ChecksumAlgorithm::Sha1 => 20,
+            ChecksumAlgorithm::Sha256 => 32,
+        }
+    }
+
     /// Every algorithm, in the order of the table.
     pub fn all() -> [ChecksumAlgorithm; 5] {
         use ChecksumAlgorithm::*;
@@ -202,12 +212,23 @@ impl ObjectChecksum {
             Some(_) => true,
             None => multipart || counted(value),
         };
+        // A value that is not the algorithm's length is no checksum of it (moto sends a
+        // 4-byte "CRC64NVME" for multipart objects): never checked against the bytes.
+        let fits = decode(value).is_some_and(|bytes| bytes.len() == algorithm.value_len());
         Some(ObjectChecksum {
             algorithm,
             value: value.to_string(),
-            full_object: !composite,
+            full_object: !composite && fits,
         })
     }
+}
+
+/// A checksum value's bytes, whatever the base64 alphabet or padding.
+fn decode(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(text).ok())
 }
 
 impl ObjectChecksum {
