@@ -50,6 +50,7 @@ mod cloudfront {
     }
 }
 mod aws;
+mod bulk;
 mod checksums;
 mod config;
 mod content;
@@ -85,6 +86,7 @@ pub mod memory {
     pub use crate::store::memory::{calls, clear_faults, forget, inject_fault, Call, Fault};
 }
 
+pub use bulk::DeleteFailure;
 pub use error::{Error, Result, ResultCode, S3Failure};
 pub use file::{Chunks, Mode, S3File};
 pub use listing::Listing;

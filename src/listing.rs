@@ -17,6 +17,8 @@ pub struct Listing {
     /// What is taken off keys to make names (`AWS_LOCATION/`).
     location: String,
     recursive: bool,
+    /// Whether the directory marker object (the prefix itself) is an entry too.
+    with_marker: bool,
     marker: Option<String>,
     entries: VecDeque<ObjectInfo>,
     /// No page is left to fetch (or one failed).
@@ -36,10 +38,17 @@ impl Listing {
             prefix,
             location,
             recursive,
+            with_marker: false,
             marker: None,
             entries: VecDeque::new(),
             finished: false,
         }
+    }
+
+    /// The same listing, giving the directory marker object too (to delete it).
+    pub(crate) fn with_marker(mut self) -> Listing {
+        self.with_marker = true;
+        self
     }
 
     fn name(&self, key: &str) -> String {
@@ -61,7 +70,8 @@ impl Listing {
         let mut entries: Vec<ObjectInfo> = (page.prefixes.iter())
             .map(|dir| empty(self.name(dir)))
             .collect();
-        for object in page.objects.into_iter().filter(|o| o.key != self.prefix) {
+        let keep = |key: &str| key != self.prefix || self.with_marker;
+        for object in page.objects.into_iter().filter(|o| keep(&o.key)) {
             entries.push(ObjectInfo {
                 size: object.size,
                 modified: object.modified,

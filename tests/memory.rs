@@ -414,3 +414,28 @@ fn listings_fetch_one_page_at_a_time() {
     );
     assert!(failing.next().is_none());
 }
+
+#[test]
+fn delete_prefix_batches_a_thousand_keys_per_request() {
+    let storage = on("bulk?max_keys=1000", &[]);
+    for i in 0..2500 {
+        storage.save(&format!("many/{i:05}"), &b""[..]).unwrap();
+    }
+    storage.save("other", &b""[..]).unwrap();
+    let before = memory::calls("bulk", Call::DeleteMany);
+    assert_eq!(storage.delete_prefix("many").unwrap(), 2500);
+    assert_eq!(
+        memory::calls("bulk", Call::DeleteMany) - before,
+        3,
+        "1000 + 1000 + 500"
+    );
+    assert!(storage.exists("other").unwrap());
+    // A persistent fault: the error, and what was listed after it is left.
+    for i in 0..10 {
+        storage.save(&format!("again/{i}"), &b""[..]).unwrap();
+    }
+    memory::inject_fault("bulk", Call::DeleteMany, Fault::AccessDenied, 1).unwrap();
+    let error = storage.delete_prefix("again").unwrap_err();
+    assert_eq!(error.code(), ResultCode::AccessDenied, "{error}");
+    assert_eq!(storage.list("again", true).unwrap().count(), 10);
+}

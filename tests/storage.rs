@@ -1120,3 +1120,33 @@ fn listings_stream_one_level_or_everything() {
     let error = storage.list("../up", true).err().unwrap();
     assert_eq!(error.code(), ResultCode::SuspiciousName);
 }
+
+#[test]
+fn delete_many_and_delete_prefix() {
+    let storage = storage(&[]);
+    for name in ["p/1", "p/2", "p/q/3", "p/q/4", "keep.txt"] {
+        storage.save(name, &b"x"[..]).unwrap();
+    }
+    let failures = storage
+        .delete_many(&["p/1", "p/missing", "keep.txt"])
+        .unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(!storage.exists("p/1").unwrap() && !storage.exists("keep.txt").unwrap());
+    let empty: [&str; 0] = [];
+    assert_eq!(
+        storage.delete_many(&empty).unwrap_err().code(),
+        ResultCode::InvalidArgument
+    );
+    // One unsafe name: nothing is sent, nothing deleted.
+    let error = storage.delete_many(&["p/2", "../escape"]).unwrap_err();
+    assert_eq!(error.code(), ResultCode::SuspiciousName);
+    assert!(storage.exists("p/2").unwrap());
+    assert_eq!(storage.delete_prefix("p").unwrap(), 3);
+    let left: Vec<_> = storage
+        .list("", true)
+        .unwrap()
+        .map(|e| e.unwrap().name)
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(storage.delete_prefix("p").unwrap(), 0);
+}

@@ -9,6 +9,7 @@
 //!   it (a body hashed at most once, or `UNSIGNED-PAYLOAD` with a checksum over https);
 //! * the credentials and the SigV4 signer come from `crate::aws` (identity).
 
+mod deletes;
 mod listing;
 mod objects;
 mod presign;
@@ -23,8 +24,8 @@ pub(crate) use objects::S3Store;
 use crate::error::Result;
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
-    Destination, FirstWindow, ListPage, ObjectBody, ObjectHead, ObjectStore, Overwrite, Upload,
-    UploadedPart, UploadsPage, UrlRequest,
+    Destination, FirstWindow, KeyFailure, ListPage, ObjectBody, ObjectHead, ObjectStore, Overwrite,
+    Upload, UploadedPart, UploadsPage, UrlRequest,
 };
 
 /// Every parser of what an S3 server sends, run on `text` (for the fuzz targets): the
@@ -76,6 +77,10 @@ impl ObjectStore for S3Store {
 
     fn delete(&self, key: &str) -> Result<()> {
         S3Store::delete(self, key)
+    }
+
+    fn delete_batch(&self, keys: &[String]) -> Result<Vec<KeyFailure>> {
+        S3Store::delete_batch(self, keys)
     }
 
     fn get_range(

@@ -27,6 +27,8 @@ pub(crate) struct S3Store {
     /// False once the server refused a multipart upload of checksum type FULL_OBJECT:
     /// uploads are then COMPOSITE.
     pub(super) full_object_uploads: AtomicBool,
+    /// False once the server answered DeleteObjects as not implemented.
+    pub(super) batch_deletes: AtomicBool,
 }
 
 /// `request_checksum_calculation` and `response_checksum_validation`.
@@ -188,6 +190,7 @@ impl S3Store {
             conditional_writes: AtomicBool::new(true),
             checksums,
             full_object_uploads: AtomicBool::new(true),
+            batch_deletes: AtomicBool::new(true),
         })
     }
 

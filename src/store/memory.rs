@@ -16,9 +16,9 @@ use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
-    BodyStream, Destination, FirstWindow, ListPage, Listed, ObjectBody, ObjectHead, ObjectStore,
-    Overwrite, PendingUpload, Upload as StartedUpload, UploadChecksum, UploadedPart, UploadsPage,
-    UrlRequest,
+    BodyStream, Destination, FirstWindow, KeyFailure, ListPage, Listed, ObjectBody, ObjectHead,
+    ObjectStore, Overwrite, PendingUpload, Upload as StartedUpload, UploadChecksum, UploadedPart,
+    UploadsPage, UrlRequest,
 };
 use once_cell::sync::Lazy;
 use std::collections::{BTreeMap, HashMap};
@@ -40,6 +40,8 @@ pub enum Call {
     Get,
     /// DELETE.
     Delete,
+    /// DeleteObjects (a batch of keys).
+    DeleteMany,
     /// A listing page.
     List,
     /// A page of the multipart uploads in progress.
@@ -485,6 +487,17 @@ impl ObjectStore for MemoryStore {
         self.call(Call::Delete, &format!("DELETE {key}"), || {
             self.state().objects.remove(key);
             Ok(())
+        })
+    }
+
+    fn delete_batch(&self, keys: &[String]) -> Result<Vec<KeyFailure>> {
+        let operation = format!("DeleteObjects {} ({} keys)", self.bucket_name, keys.len());
+        self.call(Call::DeleteMany, &operation, || {
+            let mut state = self.state();
+            for key in keys {
+                state.objects.remove(key);
+            }
+            Ok(Vec::new())
         })
     }
 

@@ -128,6 +128,17 @@ pub(crate) struct ListPage {
     pub next_marker: Option<String>,
 }
 
+/// A key a batch delete did not delete, and the store's reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KeyFailure {
+    /// The key.
+    pub key: String,
+    /// The S3 error code (`AccessDenied`, ...).
+    pub code: String,
+    /// The S3 error message.
+    pub message: String,
+}
+
 /// A multipart upload begun and not yet completed or aborted.
 #[derive(Debug)]
 pub(crate) struct PendingUpload {
@@ -214,6 +225,9 @@ pub(crate) trait ObjectStore: Send + Sync {
     ) -> Result<()>;
     /// DELETE; a missing key is not an error.
     fn delete(&self, key: &str) -> Result<()>;
+    /// DeleteObjects of up to 1,000 keys (Quiet mode): the keys not deleted, with why;
+    /// missing keys are not failures. A store without the call deletes one by one.
+    fn delete_batch(&self, keys: &[String]) -> Result<Vec<KeyFailure>>;
     /// A ranged GET of `[start, end)`, with `If-Match` when an ETag is given: a missing
     /// object is `NotFound`, a replaced one (`If-Match` failed) `BadState`.
     fn get_range(

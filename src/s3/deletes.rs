@@ -1,0 +1,118 @@
+//! DeleteObjects: up to 1,000 keys per request in Quiet mode (only failures come back),
+//! with the Content-MD5 S3 requires on that call; a server that does not implement it
+//! gets one DELETE per key from then on (said once per storage).
+
+use super::objects::S3Store;
+use super::transport::Outgoing;
+use crate::error::{Error, Result, S3Failure};
+use crate::store::KeyFailure;
+use base64::Engine as _;
+use rust_s3::command::Command;
+use rust_s3::serde_types::{DeleteObjectsRequest, ObjectIdentifier};
+use serde::Deserialize;
+use std::sync::atomic::Ordering;
+
+#[derive(Deserialize)]
+struct DeleteResult {
+    #[serde(rename = "Error", default)]
+    errors: Vec<DeleteError>,
+}
+
+#[derive(Deserialize)]
+struct DeleteError {
+    #[serde(rename = "Key", default)]
+    key: String,
+    #[serde(rename = "Code", default)]
+    code: String,
+    #[serde(rename = "Message", default)]
+    message: String,
+}
+
+/// The failures a DeleteObjects reply lists; a key that was already gone is none.
+pub(super) fn parse_delete_result(text: &str, operation: &str) -> Result<Vec<KeyFailure>> {
+    let result: DeleteResult = crate::xml::from_str(text).map_err(|error| {
+        S3Failure::malformed(operation, format!("the reply could not be parsed: {error}"))
+    })?;
+    Ok((result.errors.into_iter())
+        .filter(|error| error.code != "NoSuchKey")
+        .map(|error| KeyFailure {
+            key: error.key,
+            code: error.code,
+            message: error.message,
+        })
+        .collect())
+}
+
+/// The request: the keys (rust-s3 escapes them in its XML), in Quiet mode.
+fn request(keys: &[String]) -> DeleteObjectsRequest {
+    let objects = (keys.iter())
+        .map(|key| ObjectIdentifier {
+            key: key.clone(),
+            version_id: None,
+        })
+        .collect();
+    DeleteObjectsRequest {
+        objects,
+        quiet: true,
+    }
+}
+
+/// Whether a reply says the server has no DeleteObjects.
+fn not_implemented(failure: &S3Failure) -> bool {
+    matches!(failure.status, 501 | 405) || failure.code == "NotImplemented"
+}
+
+impl S3Store {
+    /// Deletes `keys` (at most 1,000) with one DeleteObjects; gives the keys the
+    /// server did not delete.
+    pub fn delete_batch(&self, keys: &[String]) -> Result<Vec<KeyFailure>> {
+        if !self.batch_deletes.load(Ordering::Relaxed) {
+            return self.delete_each(keys);
+        }
+        let operation = format!("DeleteObjects {} ({} keys)", self.bucket_name, keys.len());
+        let data = request(keys);
+        let body = data.to_string();
+        let md5 = base64::engine::general_purpose::STANDARD.encode(md5::compute(&body).0);
+        let headers = [("content-md5".to_string(), md5)];
+        let command = Command::DeleteObjects { data };
+        let request = Outgoing {
+            command,
+            key: "/",
+            headers: &headers,
+            query: &[],
+            body: Some(body.as_bytes()),
+        };
+        match self.transport.send_request(request)?.check(&operation) {
+            Ok(reply) => parse_delete_result(&reply.text(&operation)?, &operation),
+            Err(Error::Server(failure)) if not_implemented(&failure) => {
+                if self.batch_deletes.swap(false, Ordering::Relaxed) {
+                    crate::log::warn(&format!(
+                        "the server of bucket {} has no DeleteObjects ({failure}): deleting \
+                         one key per request from now on",
+                        self.bucket_name
+                    ));
+                }
+                self.delete_each(keys)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// One DELETE per key, for a server without DeleteObjects; a refused key is a
+    /// failure, a network or server error ends the batch.
+    fn delete_each(&self, keys: &[String]) -> Result<Vec<KeyFailure>> {
+        let mut failures = Vec::new();
+        for key in keys {
+            match self.delete(key) {
+                Ok(()) => {}
+                Err(Error::AccessDenied(failure)) => failures.push(KeyFailure {
+                    key: key.clone(),
+                    code: failure.code,
+                    message: failure.message,
+                }),
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(failures)
+    }
+}
