@@ -631,6 +631,40 @@ int s3storage_set_request_callback(const s3storage *storage,
                                    void *userdata);
 
 /**
+ * Deletes many objects with DeleteObjects, 1,000 names per request (one DELETE each on
+ * a server without it). Missing names are not failures. Every name is checked before
+ * anything is sent. Blocks for the requests.
+ *
+ * @param storage the storage.
+ * @param names   `count` names (without AWS_LOCATION); borrowed. No entry may be NULL.
+ * @param count   how many; 0 is S3STORAGE_ERR_INVALID_ARGUMENT.
+ * @param failed  OUT (may be NULL): a NULL-terminated array of the names not deleted,
+ *                the caller's to free with s3storage_strv_free(); empty when all were.
+ * @return S3STORAGE_OK (also when some names were not deleted: see `failed`);
+ *         S3STORAGE_ERR_SUSPICIOUS_NAME (nothing is sent); _INVALID_ARGUMENT for a NULL
+ *         array or entry, non-UTF-8, or count 0; _ACCESS_DENIED, _NETWORK, _SERVER when a
+ *         request failed as a whole.
+ */
+int s3storage_delete_many(const s3storage *storage,
+                          const char *const *names,
+                          size_t count,
+                          char ***failed);
+
+/**
+ * Deletes every object under `path/`, recursively (and its directory marker), streaming
+ * the listing into DeleteObjects batches: memory stays bounded whatever the count.
+ * Blocks for the requests.
+ *
+ * @param storage the storage.
+ * @param path    the directory, relative to AWS_LOCATION ("" for all of it); borrowed.
+ * @param deleted OUT (may be NULL): how many objects were deleted.
+ * @return S3STORAGE_OK; S3STORAGE_ERR_SERVER or _ACCESS_DENIED when an object could not
+ *         be deleted (the message names how many and the first; the others were tried);
+ *         _NETWORK; _SUSPICIOUS_NAME; _INVALID_ARGUMENT.
+ */
+int s3storage_delete_prefix(const s3storage *storage, const char *path, uint64_t *deleted);
+
+/**
  * Opens `name`. Read modes send one ranged GET of the first 64 KiB, which is also the
  * existence check, so a missing object fails here; later bytes are fetched lazily by
  * ranges as they are read. Write modes send nothing until a part

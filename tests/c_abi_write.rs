@@ -751,3 +751,72 @@ fn listings_through_the_c_abi() {
     s3storage_lister_free(std::ptr::null_mut());
     s3storage_free(storage);
 }
+
+#[test]
+fn delete_many_and_prefix_through_the_c_abi() {
+    let storage = c_storage(&[("AWS_LOCATION", &unique("c-delete"))]);
+    let names: Vec<CString> = ["d/1", "d/2", "d/e/3", "keep"]
+        .iter()
+        .map(|n| CString::new(*n).unwrap())
+        .collect();
+    for name in &names {
+        let code = s3storage_save(
+            storage,
+            name.as_ptr(),
+            b"x".as_ptr().cast(),
+            1,
+            std::ptr::null_mut(),
+        );
+        assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    }
+    let missing = CString::new("d/missing").unwrap();
+    let batch = [names[0].as_ptr(), missing.as_ptr()];
+    let mut failed = std::ptr::null_mut();
+    assert_eq!(
+        s3storage_delete_many(storage, batch.as_ptr(), 2, &mut failed),
+        S3STORAGE_OK,
+        "{}",
+        errmsg()
+    );
+    assert!(unsafe { *failed }.is_null(), "no name failed");
+    s3storage_strv_free(failed);
+    // Bad input: a NULL entry, no names, a NULL array, an unsafe name.
+    let with_null = [names[1].as_ptr(), std::ptr::null()];
+    let code = s3storage_delete_many(storage, with_null.as_ptr(), 2, std::ptr::null_mut());
+    assert_eq!(code, S3STORAGE_ERR_INVALID_ARGUMENT);
+    assert!(errmsg().contains("names[1]"), "{}", errmsg());
+    assert_eq!(
+        s3storage_delete_many(storage, batch.as_ptr(), 0, std::ptr::null_mut()),
+        S3STORAGE_ERR_INVALID_ARGUMENT
+    );
+    assert_eq!(
+        s3storage_delete_many(storage, std::ptr::null(), 1, std::ptr::null_mut()),
+        S3STORAGE_ERR_INVALID_ARGUMENT
+    );
+    let up = CString::new("../up").unwrap();
+    let unsafe_batch = [names[1].as_ptr(), up.as_ptr()];
+    assert_eq!(
+        s3storage_delete_many(storage, unsafe_batch.as_ptr(), 2, std::ptr::null_mut()),
+        S3STORAGE_ERR_SUSPICIOUS_NAME
+    );
+    let mut deleted = 0u64;
+    let d = CString::new("d").unwrap();
+    assert_eq!(
+        s3storage_delete_prefix(storage, d.as_ptr(), &mut deleted),
+        S3STORAGE_OK,
+        "{}",
+        errmsg()
+    );
+    assert_eq!(deleted, 2, "d/2 and d/e/3");
+    let mut exists = false;
+    assert_eq!(
+        s3storage_exists(storage, names[3].as_ptr(), &mut exists),
+        S3STORAGE_OK
+    );
+    assert!(exists);
+    assert_eq!(
+        s3storage_delete_prefix(storage, d.as_ptr(), std::ptr::null_mut()),
+        S3STORAGE_OK
+    );
+    s3storage_free(storage);
+}

@@ -214,6 +214,23 @@ pub(crate) fn bytes_from<'a>(data: *const u8, len: usize, what: &str) -> Result<
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
 }
 
+/// A borrowed array of `count` C string pointers: the pointer must not be NULL (the
+/// entries are checked by the caller).
+pub(crate) fn slice_from<'a>(
+    items: *const *const c_char,
+    count: usize,
+    what: &str,
+) -> Result<&'a [*const c_char], c_int> {
+    if items.is_null() {
+        return Err(invalid(format!("{what} must not be NULL")));
+    }
+    if count > isize::MAX as usize / std::mem::size_of::<*const c_char>() {
+        return Err(invalid(format!("{what}: {count} entries cannot be")));
+    }
+    // SAFETY: the caller promises `count` readable pointers at `items` for the call.
+    Ok(unsafe { std::slice::from_raw_parts(items, count) })
+}
+
 /// A borrowed writable byte buffer; NULL is allowed only with capacity 0.
 pub(crate) fn bytes_mut_from<'a>(
     data: *mut c_void,

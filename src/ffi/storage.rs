@@ -12,7 +12,7 @@ use super::panic::boundary;
 use super::settings::s3storage_settings;
 use super::{
     code_of, into_handle, invalid, opt_out, owned_string, owned_strv, take_handle, try_bytes,
-    try_mut, try_ok, try_opt_str, try_ref, try_str, Userdata, S3STORAGE_OK,
+    try_c, try_mut, try_ok, try_opt_str, try_ref, try_str, Userdata, S3STORAGE_OK,
 };
 use crate::object_urls::UrlOptions;
 use crate::storage::{SaveOptions, Storage};
@@ -468,6 +468,72 @@ pub extern "C" fn s3storage_set_request_callback(
         let storage = try_ref!(storage, "storage");
         let callback = callback.map(|callback| requests(callback, Userdata(userdata)));
         storage.0.set_request_callback(callback);
+        S3STORAGE_OK
+    })
+}
+
+/// Deletes many objects with DeleteObjects, 1,000 names per request (one DELETE each on
+/// a server without it). Missing names are not failures. Every name is checked before
+/// anything is sent. Blocks for the requests.
+///
+/// @param storage the storage.
+/// @param names   `count` names (without AWS_LOCATION); borrowed. No entry may be NULL.
+/// @param count   how many; 0 is S3STORAGE_ERR_INVALID_ARGUMENT.
+/// @param failed  OUT (may be NULL): a NULL-terminated array of the names not deleted,
+///                the caller's to free with s3storage_strv_free(); empty when all were.
+/// @return S3STORAGE_OK (also when some names were not deleted: see `failed`);
+///         S3STORAGE_ERR_SUSPICIOUS_NAME (nothing is sent); _INVALID_ARGUMENT for a NULL
+///         array or entry, non-UTF-8, or count 0; _ACCESS_DENIED, _NETWORK, _SERVER when a
+///         request failed as a whole.
+#[no_mangle]
+pub extern "C" fn s3storage_delete_many(
+    storage: *const s3storage,
+    names: *const *const c_char,
+    count: usize,
+    failed: *mut *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let pointers = try_c!(super::slice_from(names, count, "names"));
+        let mut list = Vec::with_capacity(count);
+        for (index, pointer) in pointers.iter().enumerate() {
+            match super::str_from(*pointer, "a name") {
+                Ok(name) => list.push(name),
+                Err(_) => return invalid(format!("names[{index}] is NULL or not UTF-8")),
+            }
+        }
+        let failures = try_ok!(storage.0.delete_many(&list));
+        if let Some(failed) = opt_out(failed) {
+            let names: Vec<String> = failures.into_iter().map(|f| f.name).collect();
+            *failed = owned_strv(&names);
+        }
+        S3STORAGE_OK
+    })
+}
+
+/// Deletes every object under `path/`, recursively (and its directory marker), streaming
+/// the listing into DeleteObjects batches: memory stays bounded whatever the count.
+/// Blocks for the requests.
+///
+/// @param storage the storage.
+/// @param path    the directory, relative to AWS_LOCATION ("" for all of it); borrowed.
+/// @param deleted OUT (may be NULL): how many objects were deleted.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_SERVER or _ACCESS_DENIED when an object could not
+///         be deleted (the message names how many and the first; the others were tried);
+///         _NETWORK; _SUSPICIOUS_NAME; _INVALID_ARGUMENT.
+#[no_mangle]
+pub extern "C" fn s3storage_delete_prefix(
+    storage: *const s3storage,
+    path: *const c_char,
+    deleted: *mut u64,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let path = try_str!(path, "path");
+        let count = try_ok!(storage.0.delete_prefix(path));
+        if let Some(deleted) = opt_out(deleted) {
+            *deleted = count;
+        }
         S3STORAGE_OK
     })
 }
