@@ -500,3 +500,17 @@ def test_listings_are_generators(storage):
     assert first.name == "a/1"
     with pytest.raises(s3storage.SuspiciousName):
         next(storage.list("../up"))
+
+
+def test_delete_many_and_delete_prefix(storage):
+    for name in ["d/1", "d/2", "d/e/3", "keep"]:
+        storage.save(name, b"x")
+    assert storage.delete_many(["d/1", "d/missing"]) == []
+    assert not storage.exists("d/1")
+    with pytest.raises(s3storage.InvalidArgument):
+        storage.delete_many([])
+    with pytest.raises(s3storage.SuspiciousName):
+        storage.delete_many(["d/2", "../up"])
+    assert storage.exists("d/2")
+    assert storage.delete_prefix("d") == 2
+    assert [e.name for e in storage.list(recursive=True)] == ["keep"]

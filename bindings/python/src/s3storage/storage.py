@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import dataclasses
 import datetime
@@ -10,7 +11,7 @@ import os
 import threading
 import warnings
 from ctypes import byref, c_bool, c_char_p, c_int64, c_size_t, c_uint64, c_void_p
-from typing import Any, BinaryIO, Callable, Iterator, Mapping, Optional, Union
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Mapping, Optional, Union
 
 from . import _native as native
 from ._native import lib, text
@@ -170,6 +171,24 @@ class Storage:
             return _object_info(obj)
         finally:
             lib.s3storage_object_free(obj)
+
+    def delete_many(self, names: Iterable[str]) -> builtins.list[str]:
+        """Deletes `names` with DeleteObjects, 1,000 per request; gives the names that
+        were not deleted (missing names are not failures). Every name is checked first;
+        an empty list raises InvalidArgument."""
+        encoded = [text(name, "name") for name in names]
+        array = (c_char_p * max(len(encoded), 1))(*encoded)
+        with self._h as h:
+            failed = native.call_with_out(lib.s3storage_delete_many, h, array, len(encoded),
+                                          out_type=native._STRV)
+        return native.take_strv(failed)
+
+    def delete_prefix(self, path: str) -> int:
+        """Deletes every object under `path/`, recursively, streaming the listing into
+        DeleteObjects batches; gives how many were deleted."""
+        with self._h as h:
+            return int(native.call_with_out(lib.s3storage_delete_prefix, h, text(path, "path"),
+                                            out_type=c_uint64).value)
 
     def delete(self, name: str) -> None:
         """Deletes `name`; a missing name is not an error."""
