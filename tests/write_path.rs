@@ -844,3 +844,61 @@ fn one_big_write_is_cut_into_parts_as_it_is_read() {
     assert_eq!(observed.parts(), 5, "23 MiB in parts of 5 MiB");
     assert!(read_all(storage, "big-write.bin").unwrap() == content);
 }
+
+#[test]
+fn batch_deletes_under_transient_and_persistent_faults() {
+    if common::lacks(
+        &["http"],
+        "batch_deletes_under_transient_and_persistent_faults",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let (storage, direct) = storages(&proxy);
+    let faults = [
+        Fault::Status503,
+        Fault::ResetBeforeBody,
+        Fault::ResetDuringBody,
+        Fault::TruncateResponse,
+        Fault::Stall,
+        Fault::CorruptBody,
+    ];
+    for fault in faults {
+        for times in [1, 1000] {
+            let what = format!("DeleteObjects {fault:?} x{times}");
+            let names: Vec<String> = (0..3)
+                .map(|i| format!("{fault:?}-{times}/{i}").replace(['(', ')'], ""))
+                .collect();
+            for name in &names {
+                direct.save(name, &b"x"[..]).unwrap();
+            }
+            proxy.add(
+                Matcher::Request("POST", "?delete".into()),
+                fault.clone(),
+                times,
+            );
+            let outcome = storage.delete_many(&names);
+            proxy.clear_fired(&what);
+            let left = names.iter().filter(|n| direct.exists(n).unwrap()).count();
+            match outcome {
+                Ok(failures) => {
+                    assert!(failures.is_empty(), "{what}: {failures:?}");
+                    // Success is never reported while a key is left.
+                    assert_eq!(left, 0, "{what}: success reported, {left} keys left");
+                    assert!(
+                        times == 1 || matches!(fault, Fault::TruncateResponse),
+                        "{what}: a persistent fault was not reported"
+                    );
+                }
+                Err(error) => {
+                    assert_ne!(times, 1, "{what}: not retried: {error}");
+                    let code = error.code();
+                    assert!(
+                        matches!(code, ResultCode::Network | ResultCode::Server),
+                        "{what}: {error}"
+                    );
+                }
+            }
+        }
+    }
+}

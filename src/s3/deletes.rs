@@ -57,6 +57,12 @@ fn request(keys: &[String]) -> DeleteObjectsRequest {
     }
 }
 
+/// Whether a refusal says the request's body arrived damaged, where the transport does
+/// not retry it already (it resends on BadDigest).
+fn damaged_on_the_way(failure: &S3Failure) -> bool {
+    failure.status == 400 && matches!(failure.code.as_str(), "MalformedXML" | "InvalidDigest")
+}
+
 /// Whether a reply says the server has no DeleteObjects.
 fn not_implemented(failure: &S3Failure) -> bool {
     matches!(failure.status, 501 | 405) || failure.code == "NotImplemented"
@@ -70,31 +76,65 @@ impl S3Store {
             return self.delete_each(keys);
         }
         let operation = format!("DeleteObjects {} ({} keys)", self.bucket_name, keys.len());
+        let mut attempt = 1;
+        loop {
+            match self.send_batch(keys, &operation) {
+                Ok(text) => return parse_delete_result(&text, &operation),
+                Err(Error::Server(failure)) if not_implemented(&failure) => {
+                    self.batch_deletes_refused(&failure);
+                    return self.delete_each(keys);
+                }
+                // Our XML is well-formed and its digest right: a refusal of either means
+                // the body was damaged on the way (a server may check the XML only).
+                Err(Error::Server(failure))
+                    if damaged_on_the_way(&failure)
+                        && attempt < self.max_attempts()
+                        && (self.transport).pause_before_retry(
+                            &operation,
+                            &failure.to_string(),
+                            attempt,
+                        ) =>
+                {
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// One DeleteObjects request: the reply's text (a cut-off reply asked for again, as
+    /// deleting is idempotent).
+    fn send_batch(&self, keys: &[String], operation: &str) -> Result<String> {
         let data = request(keys);
         let body = data.to_string();
         let md5 = base64::engine::general_purpose::STANDARD.encode(md5::compute(&body).0);
-        let headers = [("content-md5".to_string(), md5)];
-        let command = Command::DeleteObjects { data };
+        let crc = crate::checksums::ChecksumAlgorithm::Crc32c;
+        let headers = [
+            ("content-md5".to_string(), md5),
+            (
+                "x-amz-sdk-checksum-algorithm".to_string(),
+                crc.name().to_string(),
+            ),
+            (crc.header().to_string(), crc.compute(body.as_bytes())),
+        ];
         let request = Outgoing {
-            command,
+            command: Command::DeleteObjects { data },
             key: "/",
             headers: &headers,
             query: &[],
             body: Some(body.as_bytes()),
         };
-        match self.transport.send_request(request)?.check(&operation) {
-            Ok(reply) => parse_delete_result(&reply.text(&operation)?, &operation),
-            Err(Error::Server(failure)) if not_implemented(&failure) => {
-                if self.batch_deletes.swap(false, Ordering::Relaxed) {
-                    crate::log::warn(&format!(
-                        "the server of bucket {} has no DeleteObjects ({failure}): deleting \
-                         one key per request from now on",
-                        self.bucket_name
-                    ));
-                }
-                self.delete_each(keys)
-            }
-            Err(error) => Err(error),
+        self.transport.fetch_text(request, operation)
+    }
+
+    /// Notes, and says once per storage, that the server has no DeleteObjects.
+    fn batch_deletes_refused(&self, failure: &S3Failure) {
+        if self.batch_deletes.swap(false, Ordering::Relaxed) {
+            crate::log::warn(&format!(
+                "the server of bucket {} has no DeleteObjects ({failure}): deleting one key \
+                 per request from now on",
+                self.bucket_name
+            ));
         }
     }
 
