@@ -14,14 +14,33 @@ use time::OffsetDateTime;
 /// Runs a file command.
 pub fn run(command: Command, storage: &Storage, out: &Output) -> Result<()> {
     match command {
-        Command::Ls { path } => ls(storage, &path, out),
+        Command::Ls {
+            path,
+            recursive: false,
+        } => ls(storage, &path, out),
+        Command::Ls {
+            path,
+            recursive: true,
+        } => ls_recursive(storage, &path, out),
         Command::Stat { name } => stat(storage, &name, out),
         Command::Cat { name } => cat(storage, &name),
         Command::Put { local, name } => put(storage, &local, &name, out),
         Command::Get { name, local } => get(storage, &name, &local, out),
-        Command::Rm { name } => {
+        Command::Rm {
+            name,
+            recursive: false,
+        } => {
             storage.delete(&name)?;
             out.result(json!({"deleted": name}), String::new)
+        }
+        Command::Rm {
+            name,
+            recursive: true,
+        } => {
+            let count = storage.delete_prefix(&name)?;
+            out.result(json!({"deleted_under": name, "count": count}), || {
+                format!("{count} objects deleted under {name}/")
+            })
         }
         Command::Url {
             name,
@@ -48,6 +67,22 @@ fn ls(storage: &Storage, path: &str, out: &Output) -> Result<()> {
             .collect::<Vec<_>>()
             .join("\n")
     })
+}
+
+/// Every object below `path`, a line (or a JSON object) each as the pages come.
+fn ls_recursive(storage: &Storage, path: &str, out: &Output) -> Result<()> {
+    for entry in storage.list(path, true)? {
+        let entry = entry?;
+        let modified = (entry.modified)
+            .and_then(|at| OffsetDateTime::from(at).format(&Rfc3339).ok())
+            .unwrap_or_default();
+        let as_json = json!({"name": entry.name, "size": entry.size, "modified": modified,
+            "etag": entry.etag});
+        out.result(as_json, || {
+            format!("{:>12}  {modified:<20}  {}", entry.size, entry.name)
+        })?;
+    }
+    Ok(())
 }
 
 fn stat(storage: &Storage, name: &str, out: &Output) -> Result<()> {

@@ -37,11 +37,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// List the directories and files directly under PATH (default: the top).
+    /// List the directories and files directly under PATH (default: the top); with -r,
+    /// every object below it, streamed (with --json, one object per line).
     Ls {
         /// The directory, relative to AWS_LOCATION.
         #[arg(default_value = "")]
         path: String,
+        /// Every object below PATH, with size, modified time and ETag.
+        #[arg(short, long)]
+        recursive: bool,
     },
     /// Show an object's size, modified time and URL.
     Stat {
@@ -68,10 +72,14 @@ enum Command {
         /// The local file to write, or "-" for standard output.
         local: String,
     },
-    /// Delete an object (a missing one is not an error).
+    /// Delete an object (a missing one is not an error); with -r, every object under
+    /// NAME/ (batches of 1,000 per request).
     Rm {
-        /// The object's name.
+        /// The object's name (with -r: the directory).
         name: String,
+        /// Every object under NAME/, recursively.
+        #[arg(short, long)]
+        recursive: bool,
     },
     /// Print the object's URL as django-storages' url() gives it.
     Url {

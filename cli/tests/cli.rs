@@ -445,3 +445,40 @@ fn verbose_prints_one_line_per_request() {
     let quiet = expect(&at, &["cat", "v.txt"], 0);
     assert!(!stderr(&quiet).contains("GetObject"));
 }
+
+#[test]
+fn recursive_ls_streams_and_recursive_rm_deletes_everything_below() {
+    if capabilities::lacks(
+        &["http"],
+        "recursive_ls_streams_and_recursive_rm_deletes_everything_below",
+    ) {
+        return;
+    }
+    let at = location("recursive");
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("x.txt");
+    std::fs::write(&local, b"xyz").unwrap();
+    for name in ["t/1", "t/u/2", "other"] {
+        expect(&at, &["put", local.to_str().unwrap(), name], 0);
+    }
+    let listed = stdout(&expect(&at, &["ls", "-r", "t", "--json"], 0));
+    let entries: Vec<Value> = listed
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 2, "{listed}");
+    assert_eq!(
+        (entries[0]["name"].as_str(), entries[0]["size"].as_u64()),
+        (Some("t/1"), Some(3))
+    );
+    assert_eq!(entries[1]["name"], "t/u/2");
+    let text = stdout(&expect(&at, &["ls", "--recursive", "t"], 0));
+    assert!(
+        text.lines().count() == 2 && text.contains("t/u/2"),
+        "{text}"
+    );
+    let removed = json(&expect(&at, &["rm", "-r", "t", "--json"], 0));
+    assert_eq!(removed["count"], 2);
+    assert!(stdout(&expect(&at, &["ls", "-r", "t"], 0)).is_empty());
+    assert!(stdout(&expect(&at, &["ls"], 0)).contains("other"));
+}
