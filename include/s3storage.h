@@ -826,7 +826,9 @@ int s3storage_list(const s3storage *storage,
 int s3storage_lister_next(s3storage_lister *lister, const s3storage_object **out);
 
 /**
- * Frees a lister (and the entry it last gave); NULL does nothing.
+ * Frees a lister and the entry it last gave.
+ *
+ * @param lister the lister, or NULL (nothing happens); not used afterwards.
  */
 void s3storage_lister_free(s3storage_lister *lister);
 
@@ -859,38 +861,62 @@ void s3storage_strv_free(char **v);
 int s3storage_stat(const s3storage *storage, const char *name, s3storage_object **out);
 
 /**
- * The object's name, without AWS_LOCATION; borrowed until s3storage_object_free().
+ * The object's name, without AWS_LOCATION.
+ *
+ * @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+ * @return the name, borrowed until the object is freed; "" for NULL.
  */
 const char *s3storage_object_name(const s3storage_object *obj);
 
 /**
- * The object's size in bytes as stored; 0 for NULL.
+ * The object's size in bytes as stored.
+ *
+ * @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+ * @return the size; 0 for NULL.
  */
 uint64_t s3storage_object_size(const s3storage_object *obj);
 
 /**
- * The object's last-modified time in Unix seconds; 0 for NULL or when unknown.
+ * The object's last-modified time.
+ *
+ * @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+ * @return Unix seconds; 0 for NULL or when unknown.
  */
 int64_t s3storage_object_modified_time(const s3storage_object *obj);
 
 /**
- * The object's ETag as the server sent it, quotes removed; borrowed.
+ * The object's ETag as the server sent it, quotes removed.
+ *
+ * @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+ * @return the ETag, borrowed until the object is freed; "" for NULL.
  */
 const char *s3storage_object_etag(const s3storage_object *obj);
 
 /**
- * The object's Content-Type ("" when unknown); borrowed.
+ * The object's Content-Type.
+ *
+ * @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+ * @return the type, borrowed until the object is freed; "" when unknown (listing
+ *         entries) or for NULL.
  */
 const char *s3storage_object_content_type(const s3storage_object *obj);
 
 /**
- * The object's version id ("" when the bucket is not versioned); borrowed.
+ * The object's version id.
+ *
+ * @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+ * @return the id, borrowed until the object is freed; "" when the bucket is not
+ *         versioned, or for NULL.
  */
 const char *s3storage_object_version_id(const s3storage_object *obj);
 
 /**
- * A user metadata value (`x-amz-meta-KEY`, KEY in any case); NULL if the object has
- * none by that key, or for a NULL or non-UTF-8 argument; borrowed.
+ * A user metadata value (`x-amz-meta-KEY`).
+ *
+ * @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+ * @param key the key, in any case; borrowed.
+ * @return the value, borrowed until the object is freed; NULL if the object has none by
+ *         that key, or for a NULL or non-UTF-8 argument.
  */
 const char *s3storage_object_metadata(const s3storage_object *obj, const char *key);
 
@@ -906,7 +932,10 @@ const char *s3storage_object_metadata(const s3storage_object *obj, const char *k
 int s3storage_object_metadata_keys(const s3storage_object *obj, char ***out);
 
 /**
- * Frees an object from s3storage_stat(); NULL does nothing.
+ * Frees an object from s3storage_stat() (not one from s3storage_lister_next(), which
+ * the lister owns).
+ *
+ * @param obj the object, or NULL (nothing happens); not used afterwards.
  */
 void s3storage_object_free(s3storage_object *obj);
 

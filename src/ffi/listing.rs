@@ -75,7 +75,9 @@ pub extern "C" fn s3storage_lister_next(
     })
 }
 
-/// Frees a lister (and the entry it last gave); NULL does nothing.
+/// Frees a lister and the entry it last gave.
+///
+/// @param lister the lister, or NULL (nothing happens); not used afterwards.
 #[no_mangle]
 pub extern "C" fn s3storage_lister_free(lister: *mut s3storage_lister) {
     boundary(|| drop(take_handle(lister)))

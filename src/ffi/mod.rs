@@ -185,6 +185,12 @@ pub(crate) fn mut_from<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T, c_in
     unsafe { ptr.as_mut() }.ok_or_else(|| invalid(format!("{what} must not be NULL")))
 }
 
+/// An optional handle: NULL is `None` (getters of a NULL handle give their default).
+pub(crate) fn opt_ref<'a, T>(ptr: *const T) -> Option<&'a T> {
+    // SAFETY: the caller gives NULL or a valid handle of ours, not yet freed.
+    unsafe { ptr.as_ref() }
+}
+
 /// An optional out-pointer: NULL is `None`.
 pub(crate) fn opt_out<'a, T>(ptr: *mut T) -> Option<&'a mut T> {
     // SAFETY: the caller gives NULL or a valid, aligned, writable pointer for the call.

@@ -4,7 +4,7 @@
 use super::panic::boundary;
 use super::storage::s3storage;
 use super::{
-    into_handle, owned_strv, take_handle, try_mut, try_ok, try_ref, try_str, S3STORAGE_OK,
+    into_handle, opt_ref, owned_strv, take_handle, try_mut, try_ok, try_ref, try_str, S3STORAGE_OK,
 };
 use crate::object_info::ObjectInfo;
 use std::ffi::{c_char, c_int, CStr, CString};
@@ -70,31 +70,37 @@ pub extern "C" fn s3storage_stat(
 
 /// Runs `get` on the object, or gives "" for NULL.
 fn text_of(obj: *const s3storage_object, get: fn(&s3storage_object) -> &CStr) -> *const c_char {
-    // SAFETY: the caller gives NULL or a handle from s3storage_stat(), not yet freed.
-    match unsafe { obj.as_ref() } {
+    match opt_ref(obj) {
         Some(obj) => get(obj).as_ptr(),
         None => c"".as_ptr(),
     }
 }
 
-/// The object's name, without AWS_LOCATION; borrowed until s3storage_object_free().
+/// The object's name, without AWS_LOCATION.
+///
+/// @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+/// @return the name, borrowed until the object is freed; "" for NULL.
 #[no_mangle]
 pub extern "C" fn s3storage_object_name(obj: *const s3storage_object) -> *const c_char {
     text_of(obj, |obj| &obj.name)
 }
 
-/// The object's size in bytes as stored; 0 for NULL.
+/// The object's size in bytes as stored.
+///
+/// @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+/// @return the size; 0 for NULL.
 #[no_mangle]
 pub extern "C" fn s3storage_object_size(obj: *const s3storage_object) -> u64 {
-    // SAFETY: the caller gives NULL or a handle from s3storage_stat(), not yet freed.
-    unsafe { obj.as_ref() }.map_or(0, |obj| obj.info.size)
+    opt_ref(obj).map_or(0, |obj| obj.info.size)
 }
 
-/// The object's last-modified time in Unix seconds; 0 for NULL or when unknown.
+/// The object's last-modified time.
+///
+/// @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+/// @return Unix seconds; 0 for NULL or when unknown.
 #[no_mangle]
 pub extern "C" fn s3storage_object_modified_time(obj: *const s3storage_object) -> i64 {
-    // SAFETY: the caller gives NULL or a handle from s3storage_stat(), not yet freed.
-    let modified = unsafe { obj.as_ref() }.and_then(|obj| obj.info.modified);
+    let modified = opt_ref(obj).and_then(|obj| obj.info.modified);
     match modified.map(|at| at.duration_since(std::time::UNIX_EPOCH)) {
         Some(Ok(after)) => after.as_secs() as i64,
         Some(Err(before)) => -(before.duration().as_secs() as i64),
@@ -102,34 +108,48 @@ pub extern "C" fn s3storage_object_modified_time(obj: *const s3storage_object) -
     }
 }
 
-/// The object's ETag as the server sent it, quotes removed; borrowed.
+/// The object's ETag as the server sent it, quotes removed.
+///
+/// @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+/// @return the ETag, borrowed until the object is freed; "" for NULL.
 #[no_mangle]
 pub extern "C" fn s3storage_object_etag(obj: *const s3storage_object) -> *const c_char {
     text_of(obj, |obj| &obj.etag)
 }
 
-/// The object's Content-Type ("" when unknown); borrowed.
+/// The object's Content-Type.
+///
+/// @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+/// @return the type, borrowed until the object is freed; "" when unknown (listing
+///         entries) or for NULL.
 #[no_mangle]
 pub extern "C" fn s3storage_object_content_type(obj: *const s3storage_object) -> *const c_char {
     text_of(obj, |obj| &obj.content_type)
 }
 
-/// The object's version id ("" when the bucket is not versioned); borrowed.
+/// The object's version id.
+///
+/// @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+/// @return the id, borrowed until the object is freed; "" when the bucket is not
+///         versioned, or for NULL.
 #[no_mangle]
 pub extern "C" fn s3storage_object_version_id(obj: *const s3storage_object) -> *const c_char {
     text_of(obj, |obj| &obj.version_id)
 }
 
-/// A user metadata value (`x-amz-meta-KEY`, KEY in any case); NULL if the object has
-/// none by that key, or for a NULL or non-UTF-8 argument; borrowed.
+/// A user metadata value (`x-amz-meta-KEY`).
+///
+/// @param obj an object from s3storage_stat() or s3storage_lister_next(), or NULL.
+/// @param key the key, in any case; borrowed.
+/// @return the value, borrowed until the object is freed; NULL if the object has none by
+///         that key, or for a NULL or non-UTF-8 argument.
 #[no_mangle]
 pub extern "C" fn s3storage_object_metadata(
     obj: *const s3storage_object,
     key: *const c_char,
 ) -> *const c_char {
     boundary(|| {
-        // SAFETY: the caller gives NULL or a handle from s3storage_stat(), not yet freed.
-        let Some(obj) = (unsafe { obj.as_ref() }) else {
+        let Some(obj) = opt_ref(obj) else {
             return std::ptr::null();
         };
         let Ok(key) = super::str_from(key, "key") else {
@@ -163,7 +183,10 @@ pub extern "C" fn s3storage_object_metadata_keys(
     })
 }
 
-/// Frees an object from s3storage_stat(); NULL does nothing.
+/// Frees an object from s3storage_stat() (not one from s3storage_lister_next(), which
+/// the lister owns).
+///
+/// @param obj the object, or NULL (nothing happens); not used afterwards.
 #[no_mangle]
 pub extern "C" fn s3storage_object_free(obj: *mut s3storage_object) {
     boundary(|| drop(take_handle(obj)))
