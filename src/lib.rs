@@ -70,6 +70,7 @@ mod names;
 mod object_info;
 mod object_parameters;
 mod object_urls;
+mod post_policy;
 mod progress;
 mod reader;
 mod requests;
@@ -97,6 +98,7 @@ pub use progress::{Direction, ProgressFn, Transfer};
 pub use requests::{RequestFn, RequestRecord};
 pub use settings::Settings;
 pub use storage::{Resolved, SaveOptions, Storage};
+pub use store::PresignedPost;
 
 /// The README's Rust examples, compiled by `cargo test --doc` so that they cannot rot.
 #[cfg(doctest)]

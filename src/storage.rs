@@ -22,7 +22,7 @@ use crate::reader::{ObjectRef, RangedReader, Verifier};
 use crate::requests::{RequestFn, RequestSlot};
 use crate::s3::S3Store;
 use crate::settings::{redacted_json, Settings};
-use crate::store::{memory, FirstWindow, ObjectHead, ObjectStore, Overwrite};
+use crate::store::{memory, FirstWindow, ObjectHead, ObjectStore, Overwrite, PresignedPost};
 use flate2::read::GzEncoder;
 use serde_json::{Map, Value as Json};
 use std::fmt;
@@ -669,6 +669,34 @@ impl Storage {
             }
             attempt += 1;
         }
+    }
+
+    /// boto3's `generate_presigned_post`: the URL and form fields with which a browser
+    /// (or any HTTP client) uploads `name` directly, under `conditions` (boto3's list:
+    /// `{"acl": "public-read"}`, `["starts-with", "$Content-Type", "image/"]`,
+    /// `["content-length-range", 1, 1048576]`), valid for `expire` seconds (default
+    /// `AWS_QUERYSTRING_EXPIRE`). The name is checked as `save` checks it; a name ending
+    /// in `${filename}` lets the form pick the rest. Nothing is sent.
+    pub fn presigned_post(
+        &self,
+        name: &str,
+        conditions: Option<&Json>,
+        expire: Option<u64>,
+    ) -> Result<PresignedPost> {
+        names::check_new_name(name)?;
+        let key = self.key(name)?;
+        let conditions = match conditions {
+            None => Vec::new(),
+            Some(Json::Array(items)) => items.clone(),
+            Some(other) => {
+                return Err(Error::InvalidArgument(format!(
+                    "POST conditions must be a list, not {other}"
+                )))
+            }
+        };
+        crate::post_policy::check_conditions(&conditions)?;
+        let expire = expire.unwrap_or(self.config().urls.querystring_expire as u64);
+        self.objects().presigned_post(&key, &conditions, expire)
     }
 
     /// The URL of `name`, as `url(name)` in django-storages. Presigning sends nothing,

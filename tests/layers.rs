@@ -88,6 +88,10 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("names", &["s3", "aws", "store", "storage", "config", "ffi"]),
     ("http_client", &["s3", "aws", "store", "storage", "ffi"]),
     (
+        "post_policy",
+        &["s3", "aws", "store", "storage", "config", "settings", "ffi"],
+    ),
+    (
         "xml",
         &["s3", "aws", "store", "storage", "config", "settings", "ffi"],
     ),

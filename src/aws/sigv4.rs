@@ -144,6 +144,16 @@ impl SigningKeys {
         ))
     }
 
+    /// The `x-amz-signature` of a POST policy (browser uploads): the HMAC of the
+    /// base64 policy document with the day's signing key.
+    pub fn policy_signature(&self, signer: &Signer<'_>, policy: &str) -> Result<String, String> {
+        use hmac::Mac;
+        let mut mac = signing::HmacSha256::new_from_slice(&self.key(signer)?)
+            .map_err(|error| error.to_string())?;
+        mac.update(policy.as_bytes());
+        Ok(hex::encode(mac.finalize().into_bytes()))
+    }
+
     /// The `X-Amz-Signature` of a presigned URL, whose query already carries the other
     /// `X-Amz-*` parameters; `headers` are the signed ones (host).
     pub fn query_signature(

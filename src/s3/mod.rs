@@ -12,6 +12,7 @@
 mod deletes;
 mod listing;
 mod objects;
+mod post;
 mod presign;
 mod reply;
 mod retries;
@@ -25,7 +26,7 @@ use crate::error::Result;
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
     Destination, FirstWindow, KeyFailure, ListPage, ObjectBody, ObjectHead, ObjectStore, Overwrite,
-    Upload, UploadedPart, UploadsPage, UrlRequest,
+    PresignedPost, Upload, UploadedPart, UploadsPage, UrlRequest,
 };
 
 /// Every parser of what an S3 server sends, run on `text` (for the fuzz targets): the
@@ -145,5 +146,14 @@ impl ObjectStore for S3Store {
 
     fn url(&self, request: &UrlRequest<'_>) -> Result<String> {
         S3Store::url(self, request)
+    }
+
+    fn presigned_post(
+        &self,
+        key: &str,
+        conditions: &[serde_json::Value],
+        expire: u64,
+    ) -> Result<PresignedPost> {
+        S3Store::presigned_post(self, key, conditions, expire)
     }
 }

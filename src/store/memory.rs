@@ -691,6 +691,19 @@ impl ObjectStore for MemoryStore {
         })
     }
 
+    fn presigned_post(
+        &self,
+        _key: &str,
+        _conditions: &[serde_json::Value],
+        _expire: u64,
+    ) -> Result<crate::store::PresignedPost> {
+        Err(Error::BadState(
+            "a presigned POST is a browser upload over HTTP: the in-memory store has no \
+             HTTP endpoint to receive it"
+                .into(),
+        ))
+    }
+
     fn url(&self, request: &UrlRequest<'_>) -> Result<String> {
         let key = crate::object_urls::filepath_to_uri(request.key);
         Ok(format!("memory://{}/{}/{key}", self.name, self.bucket_name))

@@ -186,6 +186,22 @@ pub(crate) struct UrlRequest<'a> {
     pub signed: bool,
 }
 
+/// A presigned POST: where to send the form, and its fields (the file goes last).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresignedPost {
+    /// The bucket's URL, the form's action.
+    pub url: String,
+    /// The form fields: key, policy, signature, credential, date, token, exact fields.
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
+impl PresignedPost {
+    /// `{"url": ..., "fields": {...}}`, as boto3 returns it.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({"url": self.url, "fields": self.fields}).to_string()
+    }
+}
+
 /// Where a store's requests go, for diagnostics; never a secret.
 #[derive(Clone, Debug)]
 pub(crate) struct Destination {
@@ -280,4 +296,12 @@ pub(crate) trait ObjectStore: Send + Sync {
     fn abort(&self, key: &str, upload_id: &str, write: &WriteParameters) -> Result<()>;
     /// The URL of an object (presigned, or plain).
     fn url(&self, request: &UrlRequest<'_>) -> Result<String>;
+    /// The URL and form fields of a browser upload (POST) of `key`, under boto3-style
+    /// `conditions`, valid for `expire` seconds.
+    fn presigned_post(
+        &self,
+        key: &str,
+        conditions: &[serde_json::Value],
+        expire: u64,
+    ) -> Result<PresignedPost>;
 }
