@@ -665,6 +665,31 @@ int s3storage_delete_many(const s3storage *storage,
 int s3storage_delete_prefix(const s3storage *storage, const char *path, uint64_t *deleted);
 
 /**
+ * boto3's generate_presigned_post: the URL and form fields with which a browser (or any
+ * HTTP client) uploads `name` directly, as a multipart/form-data POST with the file
+ * last. Nothing is sent.
+ *
+ * @param storage         the storage.
+ * @param name            the name (without AWS_LOCATION), checked as for a save; a name
+ *                        ending in "${filename}" lets the form choose the rest. Borrowed.
+ * @param conditions_json NULL for none, or boto3's Conditions as a JSON list:
+ *                        {"acl": "public-read"} (also added to the fields),
+ *                        ["starts-with", "$Content-Type", "image/"],
+ *                        ["content-length-range", 1, 1048576].
+ * @param expire_seconds  the policy's lifetime; < 0: AWS_QUERYSTRING_EXPIRE.
+ * @param out_json        OUT: {"url": "...", "fields": {...}}, the caller's to free with
+ *                        s3storage_string_free(). Unchanged on failure.
+ * @return S3STORAGE_OK; S3STORAGE_ERR_SUSPICIOUS_NAME; _INVALID_ARGUMENT (bad JSON or
+ *         conditions, NULL or non-UTF-8 arguments); _CONFIG (no credentials);
+ *         _BAD_STATE (the in-memory store, which has no HTTP endpoint).
+ */
+int s3storage_presign_post(const s3storage *storage,
+                           const char *name,
+                           const char *conditions_json,
+                           int64_t expire_seconds,
+                           char **out_json);
+
+/**
  * Opens `name`. Read modes send one ranged GET of the first 64 KiB, which is also the
  * existence check, so a missing object fails here; later bytes are fetched lazily by
  * ranges as they are read. Write modes send nothing until a part

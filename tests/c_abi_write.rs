@@ -820,3 +820,37 @@ fn delete_many_and_prefix_through_the_c_abi() {
     );
     s3storage_free(storage);
 }
+
+#[test]
+fn presigned_post_through_the_c_abi() {
+    let storage = c_storage(&[("AWS_LOCATION", &unique("c-post"))]);
+    let name = CString::new("up/${filename}").unwrap();
+    let conditions = CString::new(r#"[["content-length-range", 1, 10]]"#).unwrap();
+    let mut json = std::ptr::null_mut();
+    let code = s3storage_presign_post(storage, name.as_ptr(), conditions.as_ptr(), 60, &mut json);
+    if common::on_memory() {
+        assert_eq!(code, S3STORAGE_ERR_BAD_STATE, "{}", errmsg());
+        assert!(json.is_null());
+    } else {
+        assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+        let text = unsafe { CStr::from_ptr(json) }
+            .to_str()
+            .unwrap()
+            .to_string();
+        s3storage_string_free(json);
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            parsed["fields"]["key"]
+                .as_str()
+                .unwrap()
+                .ends_with("up/${filename}"),
+            "{text}"
+        );
+        assert!(parsed["fields"]["policy"].is_string() && parsed["url"].is_string());
+    }
+    let bad = CString::new("not json").unwrap();
+    let code = s3storage_presign_post(storage, name.as_ptr(), bad.as_ptr(), 60, &mut json);
+    assert_eq!(code, S3STORAGE_ERR_INVALID_ARGUMENT);
+    assert!(errmsg().contains("conditions_json"), "{}", errmsg());
+    s3storage_free(storage);
+}

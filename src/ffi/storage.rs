@@ -537,3 +537,47 @@ pub extern "C" fn s3storage_delete_prefix(
         S3STORAGE_OK
     })
 }
+
+/// boto3's generate_presigned_post: the URL and form fields with which a browser (or any
+/// HTTP client) uploads `name` directly, as a multipart/form-data POST with the file
+/// last. Nothing is sent.
+///
+/// @param storage         the storage.
+/// @param name            the name (without AWS_LOCATION), checked as for a save; a name
+///                        ending in "${filename}" lets the form choose the rest. Borrowed.
+/// @param conditions_json NULL for none, or boto3's Conditions as a JSON list:
+///                        {"acl": "public-read"} (also added to the fields),
+///                        ["starts-with", "$Content-Type", "image/"],
+///                        ["content-length-range", 1, 1048576].
+/// @param expire_seconds  the policy's lifetime; < 0: AWS_QUERYSTRING_EXPIRE.
+/// @param out_json        OUT: {"url": "...", "fields": {...}}, the caller's to free with
+///                        s3storage_string_free(). Unchanged on failure.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_SUSPICIOUS_NAME; _INVALID_ARGUMENT (bad JSON or
+///         conditions, NULL or non-UTF-8 arguments); _CONFIG (no credentials);
+///         _BAD_STATE (the in-memory store, which has no HTTP endpoint).
+#[no_mangle]
+pub extern "C" fn s3storage_presign_post(
+    storage: *const s3storage,
+    name: *const c_char,
+    conditions_json: *const c_char,
+    expire_seconds: i64,
+    out_json: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let conditions = try_opt_str!(conditions_json, "conditions_json");
+        let out = try_mut!(out_json, "out_json");
+        let conditions: Option<serde_json::Value> = match conditions {
+            None => None,
+            Some(text) => match serde_json::from_str(text) {
+                Ok(value) => Some(value),
+                Err(error) => return invalid(format!("conditions_json is not JSON: {error}")),
+            },
+        };
+        let expire = u64::try_from(expire_seconds).ok();
+        let post = try_ok!(storage.0.presigned_post(name, conditions.as_ref(), expire));
+        *out = owned_string(&post.to_json());
+        S3STORAGE_OK
+    })
+}
