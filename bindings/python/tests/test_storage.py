@@ -514,3 +514,24 @@ def test_delete_many_and_delete_prefix(storage):
     assert storage.exists("d/2")
     assert storage.delete_prefix("d") == 2
     assert [e.name for e in storage.list(recursive=True)] == ["keep"]
+
+
+def test_presigned_post_uploads_from_a_form(storage):
+    import urllib.error
+    import uuid
+
+    post = storage.presigned_post("forms/up.txt", conditions=[["content-length-range", 1, 100]], expires=300)
+    assert post["fields"]["key"].endswith("forms/up.txt") and "policy" in post["fields"]
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in post["fields"].items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\n'.encode()
+                 + b"from a form" + f"\r\n--{boundary}--\r\n".encode())
+    request = urllib.request.Request(post["url"], data=b"".join(parts), method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request) as reply:
+        assert 200 <= reply.status < 300
+    with storage.open("forms/up.txt") as f:
+        assert f.read() == b"from a form"
+    with pytest.raises(s3storage.InvalidArgument):
+        storage.presigned_post("x.txt", conditions=[["content-length-range", 9, 1]])

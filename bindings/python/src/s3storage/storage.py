@@ -190,6 +190,21 @@ class Storage:
             return int(native.call_with_out(lib.s3storage_delete_prefix, h, text(path, "path"),
                                             out_type=c_uint64).value)
 
+    def presigned_post(self, name: str, conditions: Optional[builtins.list[Any]] = None,
+                       expires: Optional[int] = None) -> dict[str, Any]:
+        """boto3's `generate_presigned_post`: `{"url": ..., "fields": {...}}` with which a
+        browser uploads `name` directly (a multipart/form-data POST, the file last), under
+        boto3's `conditions` list, valid `expires` seconds (default
+        AWS_QUERYSTRING_EXPIRE). Nothing is sent."""
+        import json
+
+        encoded = None if conditions is None else json.dumps(conditions).encode()
+        with self._h as h:
+            out = native.call_with_out(lib.s3storage_presign_post, h, text(name, "name"), encoded,
+                                       -1 if expires is None else int(expires))
+        result: dict[str, Any] = json.loads(native.take_string(out))
+        return result
+
     def delete(self, name: str) -> None:
         """Deletes `name`; a missing name is not an error."""
         with self._h as h:
