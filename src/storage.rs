@@ -671,6 +671,24 @@ impl Storage {
         }
     }
 
+    /// Downloads `name` into the local file `path` with parallel ranged GETs
+    /// (`AWS_S3_TRANSFER_CONFIG` `max_concurrency` ranges of `multipart_chunksize` at
+    /// once), checked against the object's checksum, fsynced and renamed into place: on
+    /// any failure `path` is left as it was (a failed download leaves no partial file).
+    /// Gives the size.
+    pub fn download_to(&self, name: &str, path: impl AsRef<std::path::Path>) -> Result<u64> {
+        let key = self.key(name)?;
+        self.ensure_bucket()?;
+        let download = crate::download::Download {
+            objects: self.objects(),
+            key: &key,
+            read: &self.inner.read,
+            chunk: self.config().transfer.multipart_chunksize,
+            concurrency: self.config().transfer.max_concurrency,
+        };
+        download.to(path.as_ref())
+    }
+
     /// boto3's `generate_presigned_post`: the URL and form fields with which a browser
     /// (or any HTTP client) uploads `name` directly, under `conditions` (boto3's list:
     /// `{"acl": "public-read"}`, `["starts-with", "$Content-Type", "image/"]`,

@@ -217,6 +217,12 @@ impl S3Store {
         self.head_with(key, read.headers())
     }
 
+    /// HEAD before a whole read (a download): it asks for the checksum, as the GETs it
+    /// stands for would (reading the object needs `kms:Decrypt` anyway).
+    pub fn head_for_read(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectHead>> {
+        self.head_with(key, &self.checked_read_headers(read))
+    }
+
     fn head_with(&self, key: &str, headers: &[(String, String)]) -> Result<Option<ObjectHead>> {
         let reply = self.transport.send(Command::HeadObject, key, headers)?;
         if reply.status == 404 {
@@ -467,7 +473,7 @@ impl S3Store {
         read: &AccessParameters,
     ) -> std::result::Result<Option<FirstWindow>, First> {
         // The read's HEAD asks for the checksum, as the GET it stands in for does.
-        let info = self.head_with(key, &self.checked_read_headers(read))?;
+        let info = self.head_for_read(key, read)?;
         Ok(info.map(|info| FirstWindow {
             info,
             data: Vec::new(),

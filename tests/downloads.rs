@@ -1,0 +1,153 @@
+//! `download_to`: parallel ranged GETs into a temporary file beside the target, checked,
+//! fsynced and renamed. Byte-exact (on every target), and through the fault proxy: a
+//! persistent fault, a damaged range and an object replaced mid-download each leave the
+//! target as it was, with no partial file beside it. Each fault test asserts its fault
+//! fired.
+
+mod common;
+
+use common::proxy::{storages, Fault, FaultProxy, Matcher};
+use common::{pattern, settings, storage, unique};
+use s3storage::{ResultCode, Storage};
+use std::sync::Arc;
+
+const MIB: usize = 1024 * 1024;
+const TRANSFER: &str = r#"{"multipart_chunksize": 5242880, "max_concurrency": 3}"#;
+
+/// The files in `dir` (a partial download would be one more).
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn downloads_are_exact_in_parallel_ranges() {
+    let storage = storage(&[("AWS_S3_TRANSFER_CONFIG", TRANSFER)]);
+    let dir = tempfile::tempdir().unwrap();
+    for size in [0, 1000, 5 * MIB, 17 * MIB + 3] {
+        let content = pattern(size, 7);
+        let name = storage
+            .save(&format!("d/{size}.bin"), content.as_slice())
+            .unwrap();
+        let target = dir.path().join(format!("{size}.bin"));
+        assert_eq!(storage.download_to(&name, &target).unwrap(), size as u64);
+        assert!(
+            std::fs::read(&target).unwrap() == content,
+            "{size} bytes differ"
+        );
+    }
+    assert_eq!(files_in(dir.path()).len(), 4, "{:?}", files_in(dir.path()));
+    let missing = storage
+        .download_to("d/missing.bin", dir.path().join("m"))
+        .unwrap_err();
+    assert_eq!(missing.code(), ResultCode::NotFound);
+    assert!(!dir.path().join("m").exists());
+    let unsafe_name = storage
+        .download_to("../up", dir.path().join("u"))
+        .unwrap_err();
+    assert_eq!(unsafe_name.code(), ResultCode::SuspiciousName);
+}
+
+/// A storage through the proxy with small ranges, and one direct, on one location.
+fn through(proxy: &FaultProxy) -> (Storage, Storage) {
+    let (_, direct) = storages(proxy);
+    let location = unique("downloads");
+    let through = Storage::new(&settings(&[
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
+        ("AWS_LOCATION", &location),
+        ("AWS_S3_TRANSFER_CONFIG", TRANSFER),
+        (
+            "AWS_S3_CLIENT_CONFIG",
+            r#"{"connect_timeout": 1, "read_timeout": 2, "retries": {"total_max_attempts": 3}}"#,
+        ),
+    ]))
+    .unwrap();
+    drop(direct);
+    let direct = Storage::new(&settings(&[("AWS_LOCATION", &location)])).unwrap();
+    (through, direct)
+}
+
+#[test]
+fn failures_leave_the_target_as_it_was() {
+    if common::lacks(
+        &["http", "response-checksums"],
+        "failures_leave_the_target_as_it_was",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let (storage, direct) = through(&proxy);
+    let content = pattern(12 * MIB, 8);
+    direct.save("big.bin", content.as_slice()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("big.bin");
+    std::fs::write(&target, b"the old file").unwrap();
+    let ranges = || Matcher::LineAndHeader("big.bin".into(), "range");
+    // A damaged range, once: the whole is checked, fetched again, and exact.
+    proxy.add(ranges(), Fault::CorruptReply, 1);
+    storage.download_to("big.bin", &target).unwrap();
+    assert_eq!(proxy.clear_fired("damaged once"), 1);
+    assert!(std::fs::read(&target).unwrap() == content);
+    std::fs::write(&target, b"the old file").unwrap();
+    for (fault, times, code) in [
+        (Fault::CorruptReply, 1000, ResultCode::Checksum),
+        (Fault::Status503, 1000, ResultCode::Server),
+        (Fault::ResetBeforeBody, 1000, ResultCode::Network),
+    ] {
+        proxy.add(ranges(), fault.clone(), times);
+        let error = storage.download_to("big.bin", &target).unwrap_err();
+        proxy.clear_fired(&format!("{fault:?}"));
+        assert_eq!(error.code(), code, "{fault:?}: {error}");
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            b"the old file",
+            "{fault:?}"
+        );
+        assert_eq!(
+            files_in(dir.path()),
+            ["big.bin"],
+            "{fault:?}: a partial file is left"
+        );
+    }
+}
+
+#[test]
+fn an_object_replaced_mid_download_is_an_error_never_a_mixed_file() {
+    if common::lacks(
+        &["http"],
+        "an_object_replaced_mid_download_is_an_error_never_a_mixed_file",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let (storage, direct) = through(&proxy);
+    direct
+        .save("moving.bin", pattern(12 * MIB, 1).as_slice())
+        .unwrap();
+    let replacer = direct.clone();
+    let hook = Arc::new(move || {
+        replacer
+            .save("moving.bin", pattern(12 * MIB, 2).as_slice())
+            .unwrap();
+    });
+    proxy.add(
+        Matcher::LineAndHeader("moving.bin".into(), "range"),
+        Fault::Hook(hook),
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("moving.bin");
+    let error = storage.download_to("moving.bin", &target).unwrap_err();
+    proxy.clear_fired("replaced");
+    assert_eq!(error.code(), ResultCode::BadState, "{error}");
+    assert!(!target.exists());
+    assert!(
+        files_in(dir.path()).is_empty(),
+        "{:?}",
+        files_in(dir.path())
+    );
+}
