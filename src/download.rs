@@ -9,6 +9,7 @@
 use crate::checksums::Hasher;
 use crate::error::{Error, Result};
 use crate::object_parameters::AccessParameters;
+use crate::progress::Reporter;
 use crate::reader::mismatch;
 use crate::store::{ObjectHead, ObjectStore};
 use std::fs::File;
@@ -30,6 +31,8 @@ pub(crate) struct Download<'a> {
     pub chunk: u64,
     /// Ranged GETs in flight at once.
     pub concurrency: usize,
+    /// The progress reporter of a download of the given size.
+    pub progress: &'a (dyn Fn(u64) -> Reporter + Sync),
 }
 
 impl Download<'_> {
@@ -54,15 +57,19 @@ impl Download<'_> {
         };
         let name = target.file_name().map(|n| n.to_string_lossy().into_owned());
         let local = |what: &str, error| Error::io(&format!("{what} {}", target.display()), error);
+        // The mode a plain new file gets (0666 less the umask), not tempfile's 0600.
         let part = tempfile::Builder::new()
             .prefix(&format!(".{}.", name.unwrap_or_default()))
             .suffix(".part")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
             .tempfile_in(dir)
             .map_err(|e| local("creating a temporary file beside", e))?;
         part.as_file()
             .set_len(head.size)
             .map_err(|e| local("sizing the file for", e))?;
-        self.fetch_ranges(part.as_file(), head)?;
+        let progress = (self.progress)(head.size);
+        self.fetch_ranges(part.as_file(), head, &progress)?;
+        progress.finished(head.size);
         self.verify(part.as_file(), head)?;
         part.as_file()
             .sync_all()
@@ -76,9 +83,9 @@ impl Download<'_> {
     }
 
     /// Fetches every range on up to `concurrency` threads, each writing at its offset.
-    fn fetch_ranges(&self, file: &File, head: &ObjectHead) -> Result<()> {
+    fn fetch_ranges(&self, file: &File, head: &ObjectHead, progress: &Reporter) -> Result<()> {
         let ranges = head.size.div_ceil(self.chunk.max(1));
-        let next = AtomicU64::new(0);
+        let (next, done) = (AtomicU64::new(0), AtomicU64::new(0));
         let failure: Mutex<Option<Error>> = Mutex::new(None);
         let workers = (self.concurrency.max(1) as u64).min(ranges.max(1));
         std::thread::scope(|scope| {
@@ -89,9 +96,14 @@ impl Download<'_> {
                     if index >= ranges || stopped {
                         return;
                     }
-                    if let Err(error) = self.fetch_range(file, head, index) {
-                        let mut failed = failure.lock().unwrap_or_else(|p| p.into_inner());
-                        failed.get_or_insert(error);
+                    match self.fetch_range(file, head, index) {
+                        Ok(bytes) => {
+                            progress.report(done.fetch_add(bytes, Ordering::Relaxed) + bytes)
+                        }
+                        Err(error) => {
+                            let mut failed = failure.lock().unwrap_or_else(|p| p.into_inner());
+                            failed.get_or_insert(error);
+                        }
                     }
                 });
             }
@@ -102,8 +114,9 @@ impl Download<'_> {
         }
     }
 
-    /// One range into memory (exactly its length, or an error), then into the file.
-    fn fetch_range(&self, file: &File, head: &ObjectHead, index: u64) -> Result<()> {
+    /// One range into memory (exactly its length, or an error), then into the file;
+    /// gives its length.
+    fn fetch_range(&self, file: &File, head: &ObjectHead, index: u64) -> Result<u64> {
         let start = index * self.chunk;
         let end = (start + self.chunk).min(head.size);
         let attempts = self.objects.max_attempts();
@@ -112,12 +125,13 @@ impl Download<'_> {
             let outcome = self.read_range(head, (start, end));
             match outcome {
                 Ok(data) => {
-                    return file.write_all_at(&data, start).map_err(|error| {
+                    let written = file.write_all_at(&data, start).map_err(|error| {
                         Error::io(
                             &format!("writing bytes {start}-{end} of the download"),
                             error,
                         )
-                    })
+                    });
+                    return written.map(|()| end - start);
                 }
                 Err(Error::Network { message, .. })
                     if attempt < attempts

@@ -679,12 +679,15 @@ impl Storage {
     pub fn download_to(&self, name: &str, path: impl AsRef<std::path::Path>) -> Result<u64> {
         let key = self.key(name)?;
         self.ensure_bucket()?;
+        let name = names::clean_name(name);
+        let progress = |size| self.reporter(&name, Direction::Download, Some(size));
         let download = crate::download::Download {
             objects: self.objects(),
             key: &key,
             read: &self.inner.read,
             chunk: self.config().transfer.multipart_chunksize,
             concurrency: self.config().transfer.max_concurrency,
+            progress: &progress,
         };
         download.to(path.as_ref())
     }

@@ -168,34 +168,27 @@ impl<R: Read> Read for Counted<R> {
 /// Downloads to a temporary file beside `local_path`, renamed into place only once
 /// complete: a failed download leaves no partial file behind.
 fn get(storage: &Storage, name: &str, local_path: &str, out: &Output) -> Result<()> {
-    let mut file = storage.open(name, "r")?;
-    let size = file.size()?;
     if local_path == "-" {
+        let mut file = storage.open(name, "r")?;
+        let size = file.size()?;
         let mut stdout = io::stdout().lock();
         copy(&mut file, &mut stdout, &out.bar(Some(size)))?;
         return stdout
             .flush()
             .map_err(|e| local("writing to standard output", e));
     }
-    let target = Path::new(local_path);
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    // Created with the mode a plain file gets (0666 less the umask), not tempfile's 0600.
-    let mut partial = tempfile::Builder::new()
-        .prefix(".s3storage-get-")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
-        .tempfile_in(dir)
-        .map_err(|error| local(&format!("creating a file in {}", dir.display()), error))?;
-    let written = copy(&mut file, partial.as_file_mut(), &out.bar(Some(size)))?;
-    partial
-        .as_file()
-        .sync_all()
-        .map_err(|error| local(&format!("writing {local_path}"), error))?;
-    partial
-        .persist(target)
-        .map_err(|error| local(&format!("writing {local_path}"), error.error))?;
+    // Parallel ranged GETs into a file beside the target, checked, renamed into place.
+    let bar = out.bar(None);
+    let shown = bar.clone();
+    storage.set_progress(Some(Arc::new(move |transfer: &Transfer<'_>| {
+        if transfer.direction == Direction::Download {
+            shown.set_length(transfer.total.unwrap_or(0));
+            shown.set_position(transfer.done);
+        }
+    })));
+    let downloaded = storage.download_to(name, Path::new(local_path));
+    bar.finish_and_clear();
+    let written = downloaded?;
     out.result(
         json!({"name": name, "local": local_path, "size": written}),
         || format!("{name} -> {local_path} ({written} bytes)"),
