@@ -690,6 +690,23 @@ int s3storage_presign_post(const s3storage *storage,
                            char **out_json);
 
 /**
+ * Downloads `name` into the local file `local_path` with parallel ranged GETs
+ * (AWS_S3_TRANSFER_CONFIG max_concurrency / multipart_chunksize), written to a temporary
+ * file beside local_path, checked against the object's checksum, fsynced and renamed
+ * into place: local_path is never left half-written (a failure leaves it as it was).
+ * Blocks for the transfer; progress goes to the progress callback.
+ *
+ * @param storage    the storage.
+ * @param name       the object's name (without AWS_LOCATION); borrowed.
+ * @param local_path the file to write (replaced when the download is complete); borrowed.
+ * @return S3STORAGE_OK; S3STORAGE_ERR_NOT_FOUND; _CHECKSUM (the bytes did not match the
+ *         object's checksum, twice); _BAD_STATE (the object was replaced meanwhile);
+ *         _IO (the local file); _ACCESS_DENIED, _NETWORK, _SERVER; _SUSPICIOUS_NAME;
+ *         _INVALID_ARGUMENT for NULL or non-UTF-8 arguments.
+ */
+int s3storage_download_file(const s3storage *storage, const char *name, const char *local_path);
+
+/**
  * Opens `name`. Read modes send one ranged GET of the first 64 KiB, which is also the
  * existence check, so a missing object fails here; later bytes are fetched lazily by
  * ranges as they are read. Write modes send nothing until a part

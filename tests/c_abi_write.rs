@@ -854,3 +854,40 @@ fn presigned_post_through_the_c_abi() {
     assert!(errmsg().contains("conditions_json"), "{}", errmsg());
     s3storage_free(storage);
 }
+
+#[test]
+fn download_file_through_the_c_abi() {
+    let storage = c_storage(&[("AWS_LOCATION", &unique("c-download"))]);
+    let content = pattern(6 * MIB, 4);
+    let name = CString::new("big.bin").unwrap();
+    let code = s3storage_save(
+        storage,
+        name.as_ptr(),
+        content.as_ptr().cast(),
+        content.len(),
+        std::ptr::null_mut(),
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("big.bin");
+    let path = CString::new(target.to_str().unwrap()).unwrap();
+    assert_eq!(
+        s3storage_download_file(storage, name.as_ptr(), path.as_ptr()),
+        S3STORAGE_OK,
+        "{}",
+        errmsg()
+    );
+    assert!(std::fs::read(&target).unwrap() == content);
+    let missing = CString::new("missing.bin").unwrap();
+    let other = CString::new(dir.path().join("m").to_str().unwrap()).unwrap();
+    assert_eq!(
+        s3storage_download_file(storage, missing.as_ptr(), other.as_ptr()),
+        S3STORAGE_ERR_NOT_FOUND
+    );
+    assert!(!dir.path().join("m").exists());
+    assert_eq!(
+        s3storage_download_file(storage, name.as_ptr(), std::ptr::null()),
+        S3STORAGE_ERR_INVALID_ARGUMENT
+    );
+    s3storage_free(storage);
+}

@@ -581,3 +581,30 @@ pub extern "C" fn s3storage_presign_post(
         S3STORAGE_OK
     })
 }
+
+/// Downloads `name` into the local file `local_path` with parallel ranged GETs
+/// (AWS_S3_TRANSFER_CONFIG max_concurrency / multipart_chunksize), written to a temporary
+/// file beside local_path, checked against the object's checksum, fsynced and renamed
+/// into place: local_path is never left half-written (a failure leaves it as it was).
+/// Blocks for the transfer; progress goes to the progress callback.
+///
+/// @param storage    the storage.
+/// @param name       the object's name (without AWS_LOCATION); borrowed.
+/// @param local_path the file to write (replaced when the download is complete); borrowed.
+/// @return S3STORAGE_OK; S3STORAGE_ERR_NOT_FOUND; _CHECKSUM (the bytes did not match the
+///         object's checksum, twice); _BAD_STATE (the object was replaced meanwhile);
+///         _IO (the local file); _ACCESS_DENIED, _NETWORK, _SERVER; _SUSPICIOUS_NAME;
+///         _INVALID_ARGUMENT for NULL or non-UTF-8 arguments.
+#[no_mangle]
+pub extern "C" fn s3storage_download_file(
+    storage: *const s3storage,
+    name: *const c_char,
+    local_path: *const c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let name = try_str!(name, "name");
+        let local_path = try_str!(local_path, "local_path");
+        code_of(storage.0.download_to(name, local_path).map(|_| ()))
+    })
+}
