@@ -535,3 +535,14 @@ def test_presigned_post_uploads_from_a_form(storage):
         assert f.read() == b"from a form"
     with pytest.raises(s3storage.InvalidArgument):
         storage.presigned_post("x.txt", conditions=[["content-length-range", 9, 1]])
+
+
+def test_download_writes_the_whole_file_or_nothing(storage, tmp_path):
+    content = os.urandom(6 * 1024 * 1024 + 5)
+    storage.save("big.bin", content)
+    target = tmp_path / "big.bin"
+    storage.download("big.bin", target)
+    assert target.read_bytes() == content
+    with pytest.raises(s3storage.NotFound):
+        storage.download("missing.bin", tmp_path / "missing.bin")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.bin"]

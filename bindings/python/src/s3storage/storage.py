@@ -205,6 +205,14 @@ class Storage:
         result: dict[str, Any] = json.loads(native.take_string(out))
         return result
 
+    def download(self, name: str, path: Union[str, os.PathLike]) -> None:
+        """Downloads `name` into the local file `path` with parallel ranged GETs, checked
+        against the object's checksum and renamed into place: `path` is never left
+        half-written."""
+        with self._h as h:
+            native.check(lib.s3storage_download_file(h, text(name, "name"),
+                                                     text(os.fspath(path), "path")))
+
     def delete(self, name: str) -> None:
         """Deletes `name`; a missing name is not an error."""
         with self._h as h:
