@@ -22,7 +22,9 @@ use crate::reader::{ObjectRef, RangedReader, Verifier};
 use crate::requests::{RequestFn, RequestSlot};
 use crate::s3::S3Store;
 use crate::settings::{redacted_json, Settings};
-use crate::store::{memory, FirstWindow, ObjectHead, ObjectStore, Overwrite, PresignedPost};
+use crate::store::{
+    memory, CopyRequest, FirstWindow, ObjectHead, ObjectStore, Overwrite, PresignedPost,
+};
 use flate2::read::GzEncoder;
 use serde_json::{Map, Value as Json};
 use std::fmt;
@@ -523,7 +525,24 @@ impl Storage {
         size: Option<u64>,
         options: &SaveOptions,
     ) -> Result<String> {
-        let mut name = self.get_available_name(original, options.max_length)?;
+        self.write_under_available_name(original, options.max_length, |name, overwrite, again| {
+            if again {
+                content.rewind()?;
+            }
+            self.upload(name, &mut content, size, options, overwrite)
+        })
+    }
+
+    /// Writes with `write(name, overwrite, again)` under the name `save` would pick:
+    /// `get_available_name`, then create-only with `AWS_S3_FILE_OVERWRITE=False`; a
+    /// create-only write that lost a race picks again from `original`. Gives the name.
+    fn write_under_available_name(
+        &self,
+        original: &str,
+        max_length: Option<usize>,
+        mut write: impl FnMut(&str, Overwrite, bool) -> Result<()>,
+    ) -> Result<String> {
+        let mut name = self.get_available_name(original, max_length)?;
         names::validate_file_name(&name)?;
         self.ensure_bucket()?;
         let overwrite = match self.config().file_overwrite {
@@ -531,15 +550,12 @@ impl Storage {
             false => Overwrite::Refused,
         };
         for attempt in 0..CREATE_ONLY_ATTEMPTS {
-            if attempt > 0 {
-                content.rewind()?;
-            }
-            match self.upload(&name, &mut content, size, options, overwrite) {
+            match write(&name, overwrite, attempt > 0) {
                 Err(Error::AlreadyExists(_)) if overwrite == Overwrite::Refused => {
                     let taken = std::mem::take(&mut name);
-                    name = self.get_available_name(original, options.max_length)?;
+                    name = self.get_available_name(original, max_length)?;
                     log::debug(|| {
-                        format!("create-only save: '{taken}' was taken meanwhile; trying '{name}'")
+                        format!("create-only write: '{taken}' was taken meanwhile; trying '{name}'")
                     });
                 }
                 other => return other.map(|()| name),
@@ -548,6 +564,47 @@ impl Storage {
         Err(Error::AlreadyExists(format!(
             "could not find a free name for '{original}' after {CREATE_ONLY_ATTEMPTS} attempts"
         )))
+    }
+
+    /// A server-side copy of `src` to `dst` (CopyObject: the bytes never pass through
+    /// here). `dst` follows `save`'s rules: `get_available_name`, create-only with
+    /// `AWS_S3_FILE_OVERWRITE=False`; gives the name used. Without `options.parameters`
+    /// the metadata and content type are kept; with them they are replaced (as
+    /// MetadataDirective REPLACE). SSE-C source keys come from the object parameters.
+    pub fn copy(&self, src: &str, dst: &str, options: &SaveOptions) -> Result<String> {
+        let src_key = self.key(src)?;
+        self.check_save(dst, options)?;
+        if options.parameters.is_none() && names::clean_name(src) == names::clean_name(dst) {
+            return Err(Error::InvalidArgument(format!(
+                "copying {src} onto itself changes nothing (give object parameters to \
+                 replace its metadata)"
+            )));
+        }
+        self.write_under_available_name(dst, options.max_length, |name, overwrite, _| {
+            let key = self.key(name)?;
+            let write = match &options.parameters {
+                None => None,
+                Some(per_copy) => {
+                    let params = self.object_parameters(&key, Some(per_copy));
+                    Some(WriteParameters::from_parameters(&params)?)
+                }
+            };
+            let copy = CopyRequest {
+                source: &src_key,
+                key: &key,
+                replace: write.as_ref(),
+                read: &self.inner.read,
+            };
+            self.objects().copy_object(&copy, overwrite)
+        })
+    }
+
+    /// `copy`, then the source deleted once the copy is complete: a failure at any
+    /// step leaves the source in place. Gives the destination's name.
+    pub fn move_to(&self, src: &str, dst: &str, options: &SaveOptions) -> Result<String> {
+        let moved = self.copy(src, dst, options)?;
+        self.delete(src)?;
+        Ok(moved)
     }
 
     /// One upload of `content` under `name`: a single PUT below the multipart threshold,

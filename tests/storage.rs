@@ -1150,3 +1150,85 @@ fn delete_many_and_delete_prefix() {
     assert!(left.is_empty(), "{left:?}");
     assert_eq!(storage.delete_prefix("p").unwrap(), 0);
 }
+
+#[test]
+fn copy_and_move_on_the_server_side() {
+    let storage = storage(&[]);
+    let described = r#"{"ContentType": "text/x-a", "Metadata": {"owner": "Ada"}}"#;
+    let options = s3storage::SaveOptions::from_json(Some(described), None).unwrap();
+    storage
+        .save_with("src.txt", &b"copied bytes"[..], &options)
+        .unwrap();
+    let kept = storage
+        .copy("src.txt", "dir/kept.txt", &Default::default())
+        .unwrap();
+    assert_eq!(kept, "dir/kept.txt");
+    let info = storage.stat(&kept).unwrap();
+    assert_eq!((info.size, info.content_type.as_str()), (12, "text/x-a"));
+    assert_eq!(info.metadata.get("owner").map(String::as_str), Some("Ada"));
+    assert_eq!(
+        common::proxy::read_all(&storage, &kept).unwrap(),
+        b"copied bytes"
+    );
+    let replacing =
+        s3storage::SaveOptions::from_json(Some(r#"{"ContentType": "text/x-b"}"#), None).unwrap();
+    let replaced = storage
+        .copy("src.txt", "dir/replaced.txt", &replacing)
+        .unwrap();
+    let info = storage.stat(&replaced).unwrap();
+    assert_eq!(info.content_type, "text/x-b");
+    assert!(info.metadata.is_empty(), "{:?}", info.metadata);
+    // Bad input.
+    let onto_itself = storage
+        .copy("src.txt", "src.txt", &Default::default())
+        .unwrap_err();
+    assert_eq!(
+        onto_itself.code(),
+        ResultCode::InvalidArgument,
+        "{onto_itself}"
+    );
+    let missing = storage
+        .copy("missing.txt", "x.txt", &Default::default())
+        .unwrap_err();
+    assert_eq!(missing.code(), ResultCode::NotFound, "{missing}");
+    let escape = storage
+        .copy("src.txt", "../x.txt", &Default::default())
+        .unwrap_err();
+    assert_eq!(escape.code(), ResultCode::SuspiciousName);
+    // Move: the destination has the bytes, the source is gone.
+    let moved = storage
+        .move_to("dir/kept.txt", "moved.txt", &Default::default())
+        .unwrap();
+    assert_eq!(
+        common::proxy::read_all(&storage, &moved).unwrap(),
+        b"copied bytes"
+    );
+    assert!(!storage.exists("dir/kept.txt").unwrap());
+    let failed = storage
+        .move_to("missing.txt", "y.txt", &Default::default())
+        .unwrap_err();
+    assert_eq!(failed.code(), ResultCode::NotFound);
+}
+
+#[test]
+fn copies_follow_saves_rules_for_the_destination() {
+    let storage = storage(&[("AWS_S3_FILE_OVERWRITE", "False")]);
+    storage.save("a.txt", &b"source"[..]).unwrap();
+    storage.save("taken.txt", &b"already here"[..]).unwrap();
+    let saved = storage
+        .copy("a.txt", "taken.txt", &Default::default())
+        .unwrap();
+    assert_ne!(saved, "taken.txt");
+    assert!(
+        saved.starts_with("taken_") && saved.ends_with(".txt"),
+        "{saved}"
+    );
+    assert_eq!(
+        common::proxy::read_all(&storage, "taken.txt").unwrap(),
+        b"already here"
+    );
+    assert_eq!(
+        common::proxy::read_all(&storage, &saved).unwrap(),
+        b"source"
+    );
+}

@@ -9,6 +9,7 @@
 //!   it (a body hashed at most once, or `UNSIGNED-PAYLOAD` with a checksum over https);
 //! * the credentials and the SigV4 signer come from `crate::aws` (identity).
 
+mod copies;
 mod deletes;
 mod listing;
 mod objects;
@@ -25,8 +26,8 @@ pub(crate) use objects::S3Store;
 use crate::error::Result;
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
-    Destination, FirstWindow, KeyFailure, ListPage, ObjectBody, ObjectHead, ObjectStore, Overwrite,
-    PresignedPost, Upload, UploadedPart, UploadsPage, UrlRequest,
+    CopyRequest, Destination, FirstWindow, KeyFailure, ListPage, ObjectBody, ObjectHead,
+    ObjectStore, Overwrite, PresignedPost, Upload, UploadedPart, UploadsPage, UrlRequest,
 };
 
 /// Every parser of what an S3 server sends, run on `text` (for the fuzz targets): the
@@ -86,6 +87,10 @@ impl ObjectStore for S3Store {
 
     fn delete_batch(&self, keys: &[String]) -> Result<Vec<KeyFailure>> {
         S3Store::delete_batch(self, keys)
+    }
+
+    fn copy_object(&self, copy: &CopyRequest<'_>, overwrite: Overwrite) -> Result<()> {
+        S3Store::copy_object(self, copy, overwrite)
     }
 
     fn get_range(

@@ -283,10 +283,20 @@ impl S3Store {
         write: &WriteParameters,
         overwrite: Overwrite,
     ) -> Result<Overwrite> {
+        self.check_first_key(key, write.access(), overwrite)
+    }
+
+    /// `check_first` with the access parameters of the HEAD.
+    pub(super) fn check_first_key(
+        &self,
+        key: &str,
+        read: &AccessParameters,
+        overwrite: Overwrite,
+    ) -> Result<Overwrite> {
         if overwrite == Overwrite::Allowed || self.conditional_writes.load(Ordering::Relaxed) {
             return Ok(overwrite);
         }
-        match self.head(key, write.access())? {
+        match self.head(key, read)? {
             Some(_) => Err(Error::AlreadyExists(format!(
                 "{key} exists (checked with HEAD: the server cannot write conditionally)"
             ))),

@@ -121,7 +121,10 @@ impl Signed<'_> {
         headers.insert(HOST, header_value(&self.host_header())?);
         if !matches!(method, "GET" | "HEAD" | "DELETE") {
             headers.insert(CONTENT_LENGTH, http::HeaderValue::from(body.len()));
-            headers.insert(CONTENT_TYPE, header_value(&self.command.content_type())?);
+            // A Content-Type the request gives (a copy replacing the metadata) is kept.
+            if !headers.contains_key(CONTENT_TYPE) {
+                headers.insert(CONTENT_TYPE, header_value(&self.command.content_type())?);
+            }
         }
         if let Command::GetObjectRange { start, end } = &self.command {
             let end = end.map(|end| end.to_string()).unwrap_or_default();

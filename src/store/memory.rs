@@ -16,9 +16,9 @@ use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
 use crate::store::{
-    BodyStream, Destination, FirstWindow, KeyFailure, ListPage, Listed, ObjectBody, ObjectHead,
-    ObjectStore, Overwrite, PendingUpload, Upload as StartedUpload, UploadChecksum, UploadedPart,
-    UploadsPage, UrlRequest,
+    BodyStream, CopyRequest, Destination, FirstWindow, KeyFailure, ListPage, Listed, ObjectBody,
+    ObjectHead, ObjectStore, Overwrite, PendingUpload, Upload as StartedUpload, UploadChecksum,
+    UploadedPart, UploadsPage, UrlRequest,
 };
 use once_cell::sync::Lazy;
 use std::collections::{BTreeMap, HashMap};
@@ -42,6 +42,8 @@ pub enum Call {
     Delete,
     /// DeleteObjects (a batch of keys).
     DeleteMany,
+    /// CopyObject.
+    Copy,
     /// A listing page.
     List,
     /// A page of the multipart uploads in progress.
@@ -491,6 +493,24 @@ impl ObjectStore for MemoryStore {
         self.call(Call::Delete, &format!("DELETE {key}"), || {
             self.state().objects.remove(key);
             Ok(())
+        })
+    }
+
+    fn copy_object(&self, copy: &CopyRequest<'_>, overwrite: Overwrite) -> Result<()> {
+        let operation = format!("CopyObject {} -> {}", copy.source, copy.key);
+        self.call(Call::Copy, &operation, || {
+            let source = (self.state().objects.get(copy.source).cloned())
+                .ok_or_else(|| Error::NotFound(format!("File does not exist: {}", copy.source)))?;
+            let mut object = Object {
+                modified: SystemTime::now(),
+                ..source
+            };
+            if let Some(write) = copy.replace {
+                object.described = Described::of(write);
+                object.content_encoding =
+                    header(write.create_headers(), "content-encoding").map(str::to_string);
+            }
+            self.store(copy.key, object, overwrite, &operation)
         })
     }
 

@@ -186,6 +186,19 @@ pub(crate) struct UrlRequest<'a> {
     pub signed: bool,
 }
 
+/// A server-side copy: from which key to which, with the metadata kept or replaced.
+pub(crate) struct CopyRequest<'a> {
+    /// The source key.
+    pub source: &'a str,
+    /// The destination key.
+    pub key: &'a str,
+    /// `None`: the source's metadata and content type are kept (COPY); else these
+    /// parameters replace them (REPLACE).
+    pub replace: Option<&'a WriteParameters>,
+    /// SSE-C parameters of the source (and of the destination when kept).
+    pub read: &'a AccessParameters,
+}
+
 /// A presigned POST: where to send the form, and its fields (the file goes last).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PresignedPost {
@@ -243,6 +256,9 @@ pub(crate) trait ObjectStore: Send + Sync {
     ) -> Result<()>;
     /// DELETE; a missing key is not an error.
     fn delete(&self, key: &str) -> Result<()>;
+    /// CopyObject; a missing source is `NotFound`; with `Overwrite::Refused`,
+    /// `AlreadyExists` if the destination is taken.
+    fn copy_object(&self, copy: &CopyRequest<'_>, overwrite: Overwrite) -> Result<()>;
     /// DeleteObjects of up to 1,000 keys (Quiet mode): the keys not deleted, with why;
     /// missing keys are not failures. A store without the call deletes one by one.
     fn delete_batch(&self, keys: &[String]) -> Result<Vec<KeyFailure>>;

@@ -1,0 +1,103 @@
+//! CopyObject: a server-side copy (the bytes never leave the server), its metadata kept
+//! (COPY) or replaced (REPLACE), SSE-C source keys repeated as copy-source keys,
+//! create-only destinations with `If-None-Match`, and a 200 whose body is an `Error`
+//! (S3 sends one when a copy fails after the reply began) a failure, retried when the
+//! SDKs retry it.
+
+use super::objects::{refuses_condition, with_condition, S3Store};
+use super::transport::Outgoing;
+use crate::error::{Error, Result, S3Failure};
+use crate::store::{CopyRequest, Overwrite};
+use rust_s3::command::Command;
+use rust_s3::signing;
+
+/// The SSE-C headers of the source, as `x-amz-copy-source-…` headers.
+fn copy_source_keys(read: &[(String, String)]) -> Vec<(String, String)> {
+    (read.iter())
+        .filter_map(|(name, value)| {
+            let rest = name.strip_prefix("x-amz-server-side-encryption-customer-")?;
+            let name = format!("x-amz-copy-source-server-side-encryption-customer-{rest}");
+            Some((name, value.clone()))
+        })
+        .collect()
+}
+
+/// The failure a 200 reply to CopyObject stands for, if its body is an `Error`.
+fn copy_error(text: &str, operation: &str) -> Option<Error> {
+    if crate::xml::root(text).as_deref() != Some("Error") {
+        return None;
+    }
+    let fields = super::reply::reply_fields(text);
+    Some(Error::Server(S3Failure {
+        operation: operation.to_string(),
+        status: 200,
+        code: fields.code.unwrap_or_else(|| "InternalError".into()),
+        message: fields.message.unwrap_or_default(),
+        request_id: fields.request_id.unwrap_or_default(),
+    }))
+}
+
+impl S3Store {
+    /// CopyObject of `copy.source` to `copy.key`: `NotFound` for a missing source;
+    /// with `Overwrite::Refused`, `AlreadyExists` if the destination is taken.
+    pub fn copy_object(&self, copy: &CopyRequest<'_>, overwrite: Overwrite) -> Result<()> {
+        let overwrite = self.check_first_key(copy.key, copy.read, overwrite)?;
+        let operation = format!("CopyObject {} -> {}", copy.source, copy.key);
+        let source = format!(
+            "/{}/{}",
+            self.bucket_name,
+            signing::uri_encode(copy.source, false)
+        );
+        let mut headers = vec![("x-amz-copy-source".to_string(), source.clone())];
+        headers.extend(copy_source_keys(copy.read.headers()));
+        headers.extend(copy.read.headers().iter().cloned());
+        match copy.replace {
+            None => headers.push(("x-amz-metadata-directive".into(), "COPY".into())),
+            Some(write) => {
+                headers.push(("x-amz-metadata-directive".into(), "REPLACE".into()));
+                headers.push(("content-type".into(), write.content_type.clone()));
+                headers.extend(write.create_headers().iter().cloned());
+            }
+        }
+        let headers = with_condition(&headers, overwrite);
+        let mut attempt = 1;
+        loop {
+            let request = Outgoing {
+                command: Command::CopyObject { from: &source },
+                key: copy.key,
+                headers: &headers,
+                query: &[],
+                body: Some(&[]),
+            };
+            let reply = self.transport.send_request(request)?;
+            match reply.status {
+                404 => {
+                    return Err(Error::NotFound(format!(
+                        "File does not exist: {}",
+                        copy.source
+                    )))
+                }
+                _ if overwrite == Overwrite::Refused && refuses_condition(&reply) => {
+                    self.conditional_writes_refused();
+                    return self.copy_object(copy, Overwrite::Refused);
+                }
+                _ => {}
+            }
+            let text = reply.check(&operation)?.text(&operation)?;
+            let Some(error) = copy_error(&text, &operation) else {
+                return Ok(());
+            };
+            let retryable = matches!(error.s3_code(), Some("InternalError" | "SlowDown"));
+            let reason = format!("HTTP 200 carrying an error ({error})");
+            if !(retryable
+                && attempt < self.max_attempts()
+                && self
+                    .transport
+                    .pause_before_retry(&operation, &reason, attempt))
+            {
+                return Err(error);
+            }
+            attempt += 1;
+        }
+    }
+}
