@@ -902,3 +902,63 @@ fn batch_deletes_under_transient_and_persistent_faults() {
         }
     }
 }
+
+#[test]
+fn copies_under_transient_and_persistent_faults() {
+    if common::lacks(&["http"], "copies_under_transient_and_persistent_faults") {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let (storage, direct) = storages(&proxy);
+    let content = pattern(300_000, 9);
+    direct.save("copy-source.bin", content.as_slice()).unwrap();
+    let in_200 = "<?xml version=\"1.0\"?><Error><Code>InternalError</Code><Message>We \
+                  encountered an internal error.</Message></Error>";
+    let faults = [
+        Fault::Status503,
+        Fault::ResetBeforeBody,
+        Fault::TruncateResponse,
+        Fault::Stall,
+        Fault::Respond(200, in_200.into()),
+    ];
+    for fault in faults {
+        for times in [1, 1000] {
+            let what = format!("CopyObject {fault:?} x{times}");
+            let dst = format!("copies/{fault:?}-{times}.bin").replace(['(', ')'], "");
+            proxy.add(
+                Matcher::LineAndHeader(dst.clone(), "x-amz-copy-source"),
+                fault.clone(),
+                times,
+            );
+            let outcome = storage.copy("copy-source.bin", &dst, &Default::default());
+            proxy.clear_fired(&what);
+            let stored = common::proxy::read_all(&direct, &dst).ok();
+            match outcome {
+                Ok(_) => {
+                    assert!(
+                        times == 1 || matches!(fault, Fault::TruncateResponse),
+                        "{what}: a persistent fault was not reported"
+                    );
+                    assert!(
+                        stored.as_deref() == Some(content.as_slice()),
+                        "{what}: not exact"
+                    );
+                }
+                Err(error) => {
+                    assert_ne!(times, 1, "{what}: not retried: {error}");
+                    let code = error.code();
+                    assert!(
+                        matches!(code, ResultCode::Network | ResultCode::Server),
+                        "{what}: {error}"
+                    );
+                    // Never half a copy: the whole object, or none.
+                    assert!(
+                        stored.is_none() || stored.as_deref() == Some(content.as_slice()),
+                        "{what}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(direct.exists("copy-source.bin").unwrap());
+}

@@ -4,7 +4,7 @@
 //! (S3 sends one when a copy fails after the reply began) a failure, retried when the
 //! SDKs retry it.
 
-use super::objects::{refuses_condition, with_condition, S3Store};
+use super::objects::{refuses_condition_of, with_condition, S3Store};
 use super::transport::Outgoing;
 use crate::error::{Error, Result, S3Failure};
 use crate::store::{CopyRequest, Overwrite};
@@ -69,21 +69,23 @@ impl S3Store {
                 query: &[],
                 body: Some(&[]),
             };
-            let reply = self.transport.send_request(request)?;
-            match reply.status {
-                404 => {
+            // Copying is idempotent: a reply cut off while read is asked for again.
+            let text = match self.transport.fetch_text(request, &operation) {
+                Ok(text) => text,
+                Err(Error::NotFound(_)) => {
                     return Err(Error::NotFound(format!(
                         "File does not exist: {}",
                         copy.source
                     )))
                 }
-                _ if overwrite == Overwrite::Refused && refuses_condition(&reply) => {
+                Err(Error::Server(failure))
+                    if overwrite == Overwrite::Refused && refuses_condition_of(&failure) =>
+                {
                     self.conditional_writes_refused();
                     return self.copy_object(copy, Overwrite::Refused);
                 }
-                _ => {}
-            }
-            let text = reply.check(&operation)?.text(&operation)?;
+                Err(error) => return Err(error),
+            };
             let Some(error) = copy_error(&text, &operation) else {
                 return Ok(());
             };

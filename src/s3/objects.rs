@@ -122,6 +122,14 @@ pub(super) fn refuses_condition(reply: &Reply) -> bool {
     )
 }
 
+/// Whether a refusal says the server does not implement `If-None-Match` on writes.
+pub(super) fn refuses_condition_of(failure: &S3Failure) -> bool {
+    condition_refused(
+        failure.status,
+        &format!("{} {}", failure.code, failure.message),
+    )
+}
+
 /// A 501 that names no other header (B2: "A header you provided implies functionality
 /// that is not implemented"), or a 400 or 501 naming `If-None-Match`. A 501 naming
 /// another header (R2's for `x-amz-acl`) is about that header, not the condition.
