@@ -707,6 +707,50 @@ int s3storage_presign_post(const s3storage *storage,
 int s3storage_download_file(const s3storage *storage, const char *name, const char *local_path);
 
 /**
+ * Copies `src` to `dst` on the server (CopyObject: the bytes never pass through the
+ * caller). `dst` follows save's rules: with AWS_S3_FILE_OVERWRITE=False the name goes
+ * through get_available_name and the write is create-only; *saved_name is the name used.
+ * Blocks for the request.
+ *
+ * @param storage     the storage.
+ * @param src         the source's name; borrowed.
+ * @param dst         the wanted destination name; borrowed.
+ * @param params_json NULL: keep the source's metadata and content type; else a JSON
+ *                    object of boto3 CopyObject names that replaces them (REPLACE).
+ * @param saved_name  OUT (may be NULL): the destination's name, the caller's to free with
+ *                    s3storage_string_free().
+ * @return S3STORAGE_OK; S3STORAGE_ERR_NOT_FOUND (no source); _INVALID_ARGUMENT (copying
+ *         onto itself without parameters, bad JSON, NULL or non-UTF-8 arguments);
+ *         _SUSPICIOUS_NAME (nothing is sent); _ALREADY_EXISTS; _ACCESS_DENIED, _NETWORK,
+ *         _SERVER.
+ */
+int s3storage_copy(const s3storage *storage,
+                   const char *src,
+                   const char *dst,
+                   const char *params_json,
+                   char **saved_name);
+
+/**
+ * Moves `src` to `dst`: s3storage_copy(), then `src` deleted once the copy is complete.
+ * A failure at any step leaves `src` in place (never neither object).
+ *
+ * @param storage     the storage.
+ * @param src         the source's name; borrowed.
+ * @param dst         the wanted destination name; borrowed.
+ * @param params_json as for s3storage_copy().
+ * @param saved_name  OUT (may be NULL): the destination's name.
+ * @return S3STORAGE_OK; as s3storage_copy() (S3STORAGE_ERR_NOT_FOUND, _INVALID_ARGUMENT,
+ *         _SUSPICIOUS_NAME, _ALREADY_EXISTS, _ACCESS_DENIED, _NETWORK, _SERVER); an error
+ *         deleting `src` after the copy is reported too (the copy then exists beside
+ *         the source).
+ */
+int s3storage_move(const s3storage *storage,
+                   const char *src,
+                   const char *dst,
+                   const char *params_json,
+                   char **saved_name);
+
+/**
  * Opens `name`. Read modes send one ranged GET of the first 64 KiB, which is also the
  * existence check, so a missing object fails here; later bytes are fetched lazily by
  * ranges as they are read. Write modes send nothing until a part

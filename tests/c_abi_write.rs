@@ -891,3 +891,77 @@ fn download_file_through_the_c_abi() {
     );
     s3storage_free(storage);
 }
+
+#[test]
+fn copy_and_move_through_the_c_abi() {
+    let storage = c_storage(&[("AWS_LOCATION", &unique("c-copy"))]);
+    let (src, dst, moved) = (
+        CString::new("src.txt").unwrap(),
+        CString::new("dst.txt").unwrap(),
+        CString::new("moved.txt").unwrap(),
+    );
+    let code = s3storage_save(
+        storage,
+        src.as_ptr(),
+        b"abc".as_ptr().cast(),
+        3,
+        std::ptr::null_mut(),
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    let mut saved = std::ptr::null_mut();
+    let code = s3storage_copy(
+        storage,
+        src.as_ptr(),
+        dst.as_ptr(),
+        std::ptr::null(),
+        &mut saved,
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    assert_eq!(
+        unsafe { CStr::from_ptr(saved) }.to_str().unwrap(),
+        "dst.txt"
+    );
+    s3storage_string_free(saved);
+    let code = s3storage_move(
+        storage,
+        dst.as_ptr(),
+        moved.as_ptr(),
+        std::ptr::null(),
+        std::ptr::null_mut(),
+    );
+    assert_eq!(code, S3STORAGE_OK, "{}", errmsg());
+    let mut exists = true;
+    assert_eq!(
+        s3storage_exists(storage, dst.as_ptr(), &mut exists),
+        S3STORAGE_OK
+    );
+    assert!(!exists, "the moved source is gone");
+    let mut size = 0;
+    assert_eq!(
+        s3storage_size(storage, moved.as_ptr(), &mut size),
+        S3STORAGE_OK
+    );
+    assert_eq!(size, 3);
+    assert_eq!(
+        s3storage_copy(
+            storage,
+            src.as_ptr(),
+            src.as_ptr(),
+            std::ptr::null(),
+            std::ptr::null_mut()
+        ),
+        S3STORAGE_ERR_INVALID_ARGUMENT
+    );
+    let missing = CString::new("missing.txt").unwrap();
+    assert_eq!(
+        s3storage_move(
+            storage,
+            missing.as_ptr(),
+            dst.as_ptr(),
+            std::ptr::null(),
+            std::ptr::null_mut()
+        ),
+        S3STORAGE_ERR_NOT_FOUND
+    );
+    s3storage_free(storage);
+}

@@ -608,3 +608,67 @@ pub extern "C" fn s3storage_download_file(
         code_of(storage.0.download_to(name, local_path).map(|_| ()))
     })
 }
+
+/// Copies `src` to `dst` on the server (CopyObject: the bytes never pass through the
+/// caller). `dst` follows save's rules: with AWS_S3_FILE_OVERWRITE=False the name goes
+/// through get_available_name and the write is create-only; *saved_name is the name used.
+/// Blocks for the request.
+///
+/// @param storage     the storage.
+/// @param src         the source's name; borrowed.
+/// @param dst         the wanted destination name; borrowed.
+/// @param params_json NULL: keep the source's metadata and content type; else a JSON
+///                    object of boto3 CopyObject names that replaces them (REPLACE).
+/// @param saved_name  OUT (may be NULL): the destination's name, the caller's to free with
+///                    s3storage_string_free().
+/// @return S3STORAGE_OK; S3STORAGE_ERR_NOT_FOUND (no source); _INVALID_ARGUMENT (copying
+///         onto itself without parameters, bad JSON, NULL or non-UTF-8 arguments);
+///         _SUSPICIOUS_NAME (nothing is sent); _ALREADY_EXISTS; _ACCESS_DENIED, _NETWORK,
+///         _SERVER.
+#[no_mangle]
+pub extern "C" fn s3storage_copy(
+    storage: *const s3storage,
+    src: *const c_char,
+    dst: *const c_char,
+    params_json: *const c_char,
+    saved_name: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let (src, dst) = (try_str!(src, "src"), try_str!(dst, "dst"));
+        let params = try_opt_str!(params_json, "params_json");
+        let options = try_ok!(save_options(params, 0));
+        let saved = try_ok!(storage.0.copy(src, dst, &options));
+        give_saved_name(saved_name, &saved)
+    })
+}
+
+/// Moves `src` to `dst`: s3storage_copy(), then `src` deleted once the copy is complete.
+/// A failure at any step leaves `src` in place (never neither object).
+///
+/// @param storage     the storage.
+/// @param src         the source's name; borrowed.
+/// @param dst         the wanted destination name; borrowed.
+/// @param params_json as for s3storage_copy().
+/// @param saved_name  OUT (may be NULL): the destination's name.
+/// @return S3STORAGE_OK; as s3storage_copy() (S3STORAGE_ERR_NOT_FOUND, _INVALID_ARGUMENT,
+///         _SUSPICIOUS_NAME, _ALREADY_EXISTS, _ACCESS_DENIED, _NETWORK, _SERVER); an error
+///         deleting `src` after the copy is reported too (the copy then exists beside
+///         the source).
+#[no_mangle]
+pub extern "C" fn s3storage_move(
+    storage: *const s3storage,
+    src: *const c_char,
+    dst: *const c_char,
+    params_json: *const c_char,
+    saved_name: *mut *mut c_char,
+) -> c_int {
+    boundary(|| {
+        let storage = try_ref!(storage, "storage");
+        let (src, dst) = (try_str!(src, "src"), try_str!(dst, "dst"));
+        let params = try_opt_str!(params_json, "params_json");
+        let options = try_ok!(save_options(params, 0));
+        let moved = try_ok!(storage.0.move_to(src, dst, &options));
+        give_saved_name(saved_name, &moved)
+    })
+}
