@@ -546,3 +546,17 @@ def test_download_writes_the_whole_file_or_nothing(storage, tmp_path):
     with pytest.raises(s3storage.NotFound):
         storage.download("missing.bin", tmp_path / "missing.bin")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.bin"]
+
+
+def test_copy_and_move_on_the_server(storage):
+    storage.save("src.txt", b"abc", parameters={"ContentType": "text/x-a"})
+    assert storage.copy("src.txt", "dst.txt") == "dst.txt"
+    assert storage.stat("dst.txt").content_type == "text/x-a"
+    assert storage.copy("src.txt", "typed.txt", parameters={"ContentType": "text/x-b"}) == "typed.txt"
+    assert storage.stat("typed.txt").content_type == "text/x-b"
+    assert storage.move("dst.txt", "moved.txt") == "moved.txt"
+    assert not storage.exists("dst.txt") and storage.size("moved.txt") == 3
+    with pytest.raises(s3storage.NotFound):
+        storage.move("missing.txt", "x.txt")
+    with pytest.raises(s3storage.InvalidArgument):
+        storage.copy("src.txt", "src.txt")

@@ -55,6 +55,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "s3storage_delete_prefix": (c_int, [c_void_p, c_char_p, POINTER(c_uint64)]),
     "s3storage_presign_post": (c_int, [c_void_p, c_char_p, c_char_p, c_int64, POINTER(c_void_p)]),
     "s3storage_download_file": (c_int, [c_void_p, c_char_p, c_char_p]),
+    "s3storage_copy": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
+    "s3storage_move": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "s3storage_exists": (c_int, [c_void_p, c_char_p, POINTER(c_bool)]),
     "s3storage_delete": (c_int, [c_void_p, c_char_p]),
     "s3storage_size": (c_int, [c_void_p, c_char_p, POINTER(c_uint64)]),

@@ -213,6 +213,25 @@ class Storage:
             native.check(lib.s3storage_download_file(h, text(name, "name"),
                                                      text(os.fspath(path), "path")))
 
+    def copy(self, src: str, dst: str, parameters: Optional[Mapping[str, Any]] = None) -> str:
+        """Copies `src` to `dst` on the server; `dst` follows save's rules (another name
+        when AWS_S3_FILE_OVERWRITE is False and it is taken); gives the name used. Without
+        `parameters` the metadata and content type are kept; with them, replaced."""
+        return self._copy_or_move(lib.s3storage_copy, src, dst, parameters)
+
+    def move(self, src: str, dst: str, parameters: Optional[Mapping[str, Any]] = None) -> str:
+        """`copy`, then `src` deleted once the copy is complete (a failure leaves it)."""
+        return self._copy_or_move(lib.s3storage_move, src, dst, parameters)
+
+    def _copy_or_move(self, function: Any, src: str, dst: str,
+                      parameters: Optional[Mapping[str, Any]]) -> str:
+        import json
+
+        encoded = None if parameters is None else json.dumps(dict(parameters)).encode()
+        with self._h as h:
+            out = native.call_with_out(function, h, text(src, "src"), text(dst, "dst"), encoded)
+        return native.take_string(out)
+
     def delete(self, name: str) -> None:
         """Deletes `name`; a missing name is not an error."""
         with self._h as h:
