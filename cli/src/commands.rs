@@ -26,6 +26,14 @@ pub fn run(command: Command, storage: &Storage, out: &Output) -> Result<()> {
         Command::Cat { name } => cat(storage, &name),
         Command::Put { local, name } => put(storage, &local, &name, out),
         Command::Get { name, local } => get(storage, &name, &local, out),
+        Command::Cp { src, dst } => {
+            let saved = storage.copy(&src, &dst, &Default::default())?;
+            out.result(json!({"copied": src, "to": saved}), || saved.clone())
+        }
+        Command::Mv { src, dst } => {
+            let saved = storage.move_to(&src, &dst, &Default::default())?;
+            out.result(json!({"moved": src, "to": saved}), || saved.clone())
+        }
         Command::Rm {
             name,
             recursive: false,

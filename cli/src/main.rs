@@ -72,6 +72,21 @@ enum Command {
         /// The local file to write, or "-" for standard output.
         local: String,
     },
+    /// Copy an object to another name on the server (the bytes stay there); prints the
+    /// name used (another one when AWS_S3_FILE_OVERWRITE=False and DST is taken).
+    Cp {
+        /// The source object.
+        src: String,
+        /// The wanted destination name.
+        dst: String,
+    },
+    /// Move an object to another name: a server-side copy, then the source deleted.
+    Mv {
+        /// The source object.
+        src: String,
+        /// The wanted destination name.
+        dst: String,
+    },
     /// Delete an object (a missing one is not an error); with -r, every object under
     /// NAME/ (batches of 1,000 per request).
     Rm {

@@ -217,7 +217,9 @@ fn help_for_every_command() {
     if capabilities::lacks(&["http"], "help_for_every_command") {
         return;
     }
-    for command in ["ls", "stat", "cat", "put", "get", "rm", "url", "doctor"] {
+    for command in [
+        "ls", "stat", "cat", "put", "get", "cp", "mv", "rm", "url", "doctor",
+    ] {
         let help = expect("", &[command, "--help"], 0);
         assert!(stdout(&help).contains("Usage: s3storage"), "{command}");
     }
@@ -477,8 +479,18 @@ fn recursive_ls_streams_and_recursive_rm_deletes_everything_below() {
         text.lines().count() == 2 && text.contains("t/u/2"),
         "{text}"
     );
+    assert_eq!(
+        stdout(&expect(&at, &["cp", "t/1", "t/copy"], 0)).trim(),
+        "t/copy"
+    );
+    assert_eq!(
+        stdout(&expect(&at, &["mv", "t/copy", "t/moved"], 0)).trim(),
+        "t/moved"
+    );
+    expect(&at, &["stat", "t/copy"], 4);
+    expect(&at, &["cp", "t/none", "t/x"], 4);
     let removed = json(&expect(&at, &["rm", "-r", "t", "--json"], 0));
-    assert_eq!(removed["count"], 2);
+    assert_eq!(removed["count"], 3);
     assert!(stdout(&expect(&at, &["ls", "-r", "t"], 0)).is_empty());
     assert!(stdout(&expect(&at, &["ls"], 0)).contains("other"));
 }
