@@ -55,6 +55,7 @@ mod checksums;
 mod config;
 mod content;
 mod content_type;
+mod copying;
 mod download;
 mod error;
 /// The C ABI (`include/s3storage.h`): only with the `capi` feature.

@@ -248,6 +248,9 @@ pub(crate) struct WriteParameters {
     abort: Vec<(String, String)>,
     /// The checksum `ChecksumAlgorithm` asks for, if it does.
     checksum: Option<ChecksumAlgorithm>,
+    /// No checksum at all (a multipart copy: the server copies the parts' bytes, which
+    /// this library never sees to checksum).
+    unchecksummed: bool,
 }
 
 fn config_error(why: String) -> Error {
@@ -268,6 +271,7 @@ impl WriteParameters {
         };
         Ok(WriteParameters {
             checksum,
+            unchecksummed: false,
             content_type,
             create: headers_for(&rest, Purpose::Create).map_err(config_error)?,
             access: AccessParameters::from_parameters(params)?,
@@ -296,10 +300,19 @@ impl WriteParameters {
         &self.abort
     }
 
+    /// The same parameters for an upload that carries no checksum (a multipart copy).
+    pub(crate) fn without_checksum(mut self) -> WriteParameters {
+        self.unchecksummed = true;
+        self
+    }
+
     /// The checksum algorithm of the upload, under botocore's
     /// `request_checksum_calculation`: the one `ChecksumAlgorithm` names, else CRC32C
     /// when supported, none when only required.
     pub(crate) fn checksum(&self, when: ChecksumWhen) -> Option<ChecksumAlgorithm> {
+        if self.unchecksummed {
+            return None;
+        }
         match (self.checksum, when) {
             (Some(named), _) => Some(named),
             (None, ChecksumWhen::Supported) => Some(ChecksumAlgorithm::default()),

@@ -580,8 +580,28 @@ impl Storage {
                  replace its metadata)"
             )));
         }
+        self.ensure_bucket()?;
+        let source = self.head(&src_key)?.ok_or_else(|| not_found(&src_key))?;
+        let multipart = source.size > self.config().transfer.multipart_threshold;
         self.write_under_available_name(dst, options.max_length, |name, overwrite, _| {
             let key = self.key(name)?;
+            let copy = |replace| CopyRequest {
+                source: &src_key,
+                key: &key,
+                replace,
+                read: &self.inner.read,
+            };
+            if multipart {
+                let write = self.copy_parameters(&key, options, &source)?;
+                let parts = crate::copying::PartCopy {
+                    objects: self.objects(),
+                    copy: copy(None),
+                    size: source.size,
+                    chunk: self.config().transfer.multipart_chunksize,
+                    concurrency: self.config().transfer.max_concurrency,
+                };
+                return parts.run(&write, overwrite);
+            }
             let write = match &options.parameters {
                 None => None,
                 Some(per_copy) => {
@@ -589,14 +609,36 @@ impl Storage {
                     Some(WriteParameters::from_parameters(&params)?)
                 }
             };
-            let copy = CopyRequest {
-                source: &src_key,
-                key: &key,
-                replace: write.as_ref(),
-                read: &self.inner.read,
-            };
-            self.objects().copy_object(&copy, overwrite)
+            self.objects().copy_object(&copy(write.as_ref()), overwrite)
         })
+    }
+
+    /// The parameters a multipart copy creates its destination with: the per-copy ones,
+    /// or (boto3's managed copy does the same) the source's content type and metadata.
+    fn copy_parameters(
+        &self,
+        key: &str,
+        options: &SaveOptions,
+        source: &ObjectHead,
+    ) -> Result<WriteParameters> {
+        let kept = || {
+            let mut kept = Map::new();
+            if let Some(content_type) = &source.content_type {
+                kept.insert("ContentType".into(), Json::String(content_type.clone()));
+            }
+            if let Some(encoding) = &source.content_encoding {
+                kept.insert("ContentEncoding".into(), Json::String(encoding.clone()));
+            }
+            let metadata = (source.metadata.iter())
+                .map(|(name, value)| (name.clone(), Json::String(value.clone())))
+                .collect::<Map<String, Json>>();
+            if !metadata.is_empty() {
+                kept.insert("Metadata".into(), Json::Object(metadata));
+            }
+            kept
+        };
+        let per_copy = options.parameters.clone().unwrap_or_else(kept);
+        WriteParameters::from_parameters(&self.object_parameters(key, Some(&per_copy)))
     }
 
     /// `copy`, then the source deleted once the copy is complete: a failure at any

@@ -1232,3 +1232,30 @@ fn copies_follow_saves_rules_for_the_destination() {
         b"source"
     );
 }
+
+#[test]
+fn large_copies_go_in_parallel_parts_with_the_metadata() {
+    let transfer =
+        r#"{"multipart_threshold": 5242880, "multipart_chunksize": 5242880, "max_concurrency": 3}"#;
+    let storage = storage(&[("AWS_S3_TRANSFER_CONFIG", transfer)]);
+    let described = r#"{"ContentType": "text/x-big", "Metadata": {"owner": "Ada"}}"#;
+    let options = s3storage::SaveOptions::from_json(Some(described), None).unwrap();
+    let content = pattern(12 * 1024 * 1024 + 7, 3);
+    storage
+        .save_with("big-src.bin", content.as_slice(), &options)
+        .unwrap();
+    let copied = storage
+        .copy("big-src.bin", "big-dst.bin", &Default::default())
+        .unwrap();
+    assert!(common::proxy::read_all(&storage, &copied).unwrap() == content);
+    let info = storage.stat(&copied).unwrap();
+    assert_eq!(info.content_type, "text/x-big");
+    assert_eq!(info.metadata.get("owner").map(String::as_str), Some("Ada"));
+    assert!(info.etag.ends_with("-3"), "three parts: {}", info.etag);
+    if !common::lacks(
+        &["list-uploads"],
+        "large_copies_go_in_parallel_parts (uploads left)",
+    ) {
+        assert!(storage.incomplete_uploads().unwrap().is_empty());
+    }
+}

@@ -962,3 +962,64 @@ fn copies_under_transient_and_persistent_faults() {
     }
     assert!(direct.exists("copy-source.bin").unwrap());
 }
+
+#[test]
+fn part_copies_under_transient_and_persistent_faults() {
+    if common::lacks(
+        &["http", "list-uploads"],
+        "part_copies_under_transient_and_persistent_faults",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let location = unique("part-copies");
+    let transfer =
+        r#"{"multipart_threshold": 5242880, "multipart_chunksize": 5242880, "max_concurrency": 2}"#;
+    let client =
+        r#"{"connect_timeout": 1, "read_timeout": 2, "retries": {"total_max_attempts": 3}}"#;
+    let storage = Storage::new(&settings(&[
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
+        ("AWS_LOCATION", &location),
+        ("AWS_S3_TRANSFER_CONFIG", transfer),
+        ("AWS_S3_CLIENT_CONFIG", client),
+    ]))
+    .unwrap();
+    let direct = Storage::new(&settings(&[("AWS_LOCATION", &location)])).unwrap();
+    let content = pattern(11 * MIB, 6);
+    direct.save("src.bin", content.as_slice()).unwrap();
+    let parts = || Matcher::LineAndHeader("partNumber=2&".into(), "x-amz-copy-source-range");
+    for (fault, times) in [
+        (Fault::Status503, 1),
+        (Fault::TruncateResponse, 1),
+        (Fault::Status503, 1000),
+        (Fault::ResetBeforeBody, 1000),
+    ] {
+        let what = format!("UploadPartCopy {fault:?} x{times}");
+        let dst = format!("copies/{fault:?}-{times}.bin");
+        proxy.add(parts(), fault.clone(), times);
+        let outcome = storage.copy("src.bin", &dst, &Default::default());
+        proxy.clear_fired(&what);
+        match (times, outcome) {
+            (1, Ok(name)) => {
+                assert!(
+                    common::proxy::read_all(&direct, &name).unwrap() == content,
+                    "{what}"
+                )
+            }
+            (1, Err(error)) => panic!("{what}: not retried: {error}"),
+            (_, Ok(_)) => panic!("{what}: a persistent fault was not reported"),
+            (_, Err(error)) => {
+                assert!(
+                    matches!(error.code(), ResultCode::Network | ResultCode::Server),
+                    "{what}: {error}"
+                );
+                assert!(
+                    !direct.exists(&dst).unwrap(),
+                    "{what}: a half copy is visible"
+                );
+            }
+        }
+        let left = direct.incomplete_uploads().unwrap();
+        assert!(left.is_empty(), "{what}: uploads left: {left:?}");
+    }
+}

@@ -7,8 +7,8 @@
 use super::objects::{refuses_condition_of, with_condition, S3Store};
 use super::transport::Outgoing;
 use crate::error::{Error, Result, S3Failure};
-use crate::store::{CopyRequest, Overwrite};
-use rust_s3::command::Command;
+use crate::store::{CopyRequest, Overwrite, Upload, UploadedPart};
+use rust_s3::command::{Command, Multipart};
 use rust_s3::signing;
 
 /// The SSE-C headers of the source, as `x-amz-copy-source-…` headers.
@@ -102,4 +102,92 @@ impl S3Store {
             attempt += 1;
         }
     }
+}
+
+impl S3Store {
+    /// UploadPartCopy of the source's bytes `[start, end)` as part `number`.
+    pub fn upload_part_copy(
+        &self,
+        copy: &CopyRequest<'_>,
+        upload: &Upload,
+        (number, (start, end)): (u32, (u64, u64)),
+    ) -> Result<UploadedPart> {
+        let operation = format!("UploadPartCopy {} #{number}", copy.key);
+        let source = format!(
+            "/{}/{}",
+            self.bucket_name,
+            signing::uri_encode(copy.source, false)
+        );
+        let mut headers = vec![
+            ("x-amz-copy-source".to_string(), source),
+            (
+                "x-amz-copy-source-range".to_string(),
+                format!("bytes={start}-{}", end - 1),
+            ),
+        ];
+        headers.extend(copy_source_keys(copy.read.headers()));
+        headers.extend(copy.read.headers().iter().cloned());
+        let mut attempt = 1;
+        loop {
+            let request = Outgoing {
+                command: Command::PutObject {
+                    content: &[],
+                    content_type: "application/octet-stream",
+                    custom_headers: None,
+                    multipart: Some(Multipart::new(number, &upload.id)),
+                },
+                key: copy.key,
+                headers: &headers,
+                query: &[],
+                body: None,
+            };
+            let text = self.transport.fetch_text(request, &operation)?;
+            let error = match copy_error(&text, &operation) {
+                None => return part_of(&text, number, upload, &operation),
+                Some(error) => error,
+            };
+            let retryable = matches!(error.s3_code(), Some("InternalError" | "SlowDown"));
+            let reason = format!("HTTP 200 carrying an error ({error})");
+            if !(retryable
+                && attempt < self.max_attempts()
+                && self
+                    .transport
+                    .pause_before_retry(&operation, &reason, attempt))
+            {
+                return Err(error);
+            }
+            attempt += 1;
+        }
+    }
+}
+
+/// A `CopyPartResult`: the part's ETag, and its checksum when the upload has one.
+fn part_of(text: &str, number: u32, upload: &Upload, operation: &str) -> Result<UploadedPart> {
+    #[derive(serde::Deserialize)]
+    struct CopyPartResult {
+        #[serde(rename = "ETag")]
+        etag: Option<String>,
+        #[serde(rename = "ChecksumCRC32C", default)]
+        crc32c: Option<String>,
+        #[serde(rename = "ChecksumCRC32", default)]
+        crc32: Option<String>,
+    }
+    let result: CopyPartResult = crate::xml::from_str(text)
+        .map_err(|error| S3Failure::malformed(operation, format!("unreadable reply: {error}")))?;
+    let etag = result
+        .etag
+        .ok_or_else(|| S3Failure::malformed(operation, "the reply carries no ETag"))?;
+    let checksum = upload.checksum.and_then(|checksum| {
+        let value = match checksum.algorithm {
+            crate::checksums::ChecksumAlgorithm::Crc32c => result.crc32c.clone(),
+            crate::checksums::ChecksumAlgorithm::Crc32 => result.crc32.clone(),
+            _ => None,
+        }?;
+        Some((checksum.algorithm, value))
+    });
+    Ok(UploadedPart {
+        number,
+        etag,
+        checksum,
+    })
 }

@@ -93,6 +93,15 @@ impl ObjectStore for S3Store {
         S3Store::copy_object(self, copy, overwrite)
     }
 
+    fn upload_part_copy(
+        &self,
+        copy: &CopyRequest<'_>,
+        upload: &Upload,
+        part: (u32, (u64, u64)),
+    ) -> Result<UploadedPart> {
+        S3Store::upload_part_copy(self, copy, upload, part)
+    }
+
     fn get_range(
         &self,
         key: &str,

@@ -44,6 +44,8 @@ pub enum Call {
     DeleteMany,
     /// CopyObject.
     Copy,
+    /// UploadPartCopy.
+    PartCopy,
     /// A listing page.
     List,
     /// A page of the multipart uploads in progress.
@@ -511,6 +513,32 @@ impl ObjectStore for MemoryStore {
                     header(write.create_headers(), "content-encoding").map(str::to_string);
             }
             self.store(copy.key, object, overwrite, &operation)
+        })
+    }
+
+    fn upload_part_copy(
+        &self,
+        copy: &CopyRequest<'_>,
+        started: &StartedUpload,
+        (number, (start, end)): (u32, (u64, u64)),
+    ) -> Result<UploadedPart> {
+        let operation = format!("UploadPartCopy {} #{number}", copy.key);
+        self.call(Call::PartCopy, &operation, || {
+            let mut state = self.state();
+            let source = (state.objects.get(copy.source))
+                .ok_or_else(|| Error::NotFound(format!("File does not exist: {}", copy.source)))?;
+            let end = (end as usize).min(source.data.len());
+            let data = source.data[(start as usize).min(end)..end].to_vec();
+            let upload = MemoryStore::upload_of(&mut state, &started.id, &operation)?;
+            let etag = quoted_md5(&data);
+            let checksum = (started.checksum)
+                .map(|checksum| (checksum.algorithm, checksum.algorithm.compute(&data)));
+            upload.parts.insert(number, (etag.clone(), Arc::new(data)));
+            Ok(UploadedPart {
+                number,
+                etag,
+                checksum,
+            })
         })
     }
 

@@ -300,6 +300,14 @@ pub(crate) trait ObjectStore: Send + Sync {
         part: (u32, &[u8]),
         write: &WriteParameters,
     ) -> Result<UploadedPart>;
+    /// UploadPartCopy: part `number` of `upload` is the source's bytes `[start, end)`,
+    /// copied on the server; gives its ETag (and checksum, if the upload has one).
+    fn upload_part_copy(
+        &self,
+        copy: &CopyRequest<'_>,
+        upload: &Upload,
+        part: (u32, (u64, u64)),
+    ) -> Result<UploadedPart>;
     /// CompleteMultipartUpload of `parts` (in any order), with the whole object's
     /// checksum for a FULL_OBJECT upload; with `Overwrite::Refused`, `AlreadyExists` if
     /// the key is taken.
