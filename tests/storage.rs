@@ -1111,7 +1111,9 @@ fn listings_stream_one_level_or_everything() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(entries[1].size, 4);
-    assert_eq!(entries[1].etag, format!("{:x}", md5::compute(b"two!")));
+    if !common::lacks(&["listed-etags"], "listings_stream (ETags of entries)") {
+        assert_eq!(entries[1].etag, format!("{:x}", md5::compute(b"two!")));
+    }
     assert!(entries[1].modified.is_some());
     let dir = storage.list("a", false).unwrap().last().unwrap().unwrap();
     assert_eq!((dir.name.as_str(), dir.size), ("a/b/", 0));

@@ -364,6 +364,16 @@ impl S3Store {
             _ => reply.check(&operation)?,
         };
         check_content_range(&reply, &operation, start, end)?;
+        // A server that ignores If-Match still names the version it sends.
+        let sent = reply.header("etag").map(|etag| etag.trim_matches('"'));
+        if let (Some(wanted), Some(sent)) = (if_match, sent) {
+            if wanted.trim_matches('"') != sent {
+                return Err(Error::BadState(format!(
+                    "{operation}: the object was replaced while it was being read (ETag {sent}, \
+                     not {wanted})"
+                )));
+            }
+        }
         let skip = if reply.status == 200 { start } else { 0 };
         Ok(ObjectBody::new(S3Body {
             body: reply.body.into_with_config().limit(u64::MAX).reader(),
