@@ -72,6 +72,7 @@ mod names;
 mod object_info;
 mod object_parameters;
 mod object_urls;
+mod operations;
 mod post_policy;
 mod progress;
 mod reader;
