@@ -60,7 +60,7 @@ pub(crate) fn delete_listed(
         }
         if batch.len() == BATCH || (next.is_none() && !batch.is_empty()) {
             let failed = delete_keys(objects, &batch, location)?;
-            deleted += (batch.len() - failed.len()) as u64;
+            deleted += batch.len().saturating_sub(failed.len()) as u64;
             failures.extend(failed);
             batch.clear();
         }

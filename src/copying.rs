@@ -51,7 +51,11 @@ impl PartCopy<'_> {
 
     /// Every part, copied on up to `concurrency` threads; all of them, or an error.
     fn parts(&self, upload: &Upload) -> Result<Vec<UploadedPart>> {
-        let chunk = self.chunk.max(5 * 1024 * 1024);
+        // At most 10,000 parts, as S3 allows (boto3 grows the part size the same way).
+        let chunk = self
+            .chunk
+            .max(5 * 1024 * 1024)
+            .max(self.size.div_ceil(10_000));
         let count = self.size.div_ceil(chunk).max(1) as u32;
         let next = AtomicU32::new(1);
         let (parts, failure) = (Mutex::new(Vec::new()), Mutex::new(None::<Error>));

@@ -19,6 +19,13 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+/// Why a range was not read: its request failed (already retried by the store), or its
+/// body was cut short (retried here).
+enum Failure {
+    Request(Error),
+    Body(String),
+}
+
 /// What a download reads and how.
 pub(crate) struct Download<'a> {
     /// The store.
@@ -122,8 +129,7 @@ impl Download<'_> {
         let attempts = self.objects.max_attempts();
         let mut attempt = 1;
         loop {
-            let outcome = self.read_range(head, (start, end));
-            match outcome {
+            match self.read_range(head, (start, end)) {
                 Ok(data) => {
                     let written = file.write_all_at(&data, start).map_err(|error| {
                         Error::io(
@@ -133,7 +139,9 @@ impl Download<'_> {
                     });
                     return written.map(|()| end - start);
                 }
-                Err(Error::Network { message, .. })
+                // A body cut short: asked for again here (a request that failed was
+                // retried by the store already).
+                Err(Failure::Body(message))
                     if attempt < attempts
                         && (self.objects).pause_before_retry(
                             &format!("GET {}", self.key),
@@ -143,30 +151,30 @@ impl Download<'_> {
                 {
                     attempt += 1;
                 }
-                Err(error) => return Err(error),
+                Err(Failure::Body(message)) => return Err(Error::network(message)),
+                Err(Failure::Request(error)) => return Err(error),
             }
         }
     }
 
-    fn read_range(&self, head: &ObjectHead, (start, end): (u64, u64)) -> Result<Vec<u8>> {
-        let mut body =
-            (self.objects).get_range(self.key, (start, end), head.etag.as_deref(), self.read)?;
+    fn read_range(
+        &self,
+        head: &ObjectHead,
+        (start, end): (u64, u64),
+    ) -> std::result::Result<Vec<u8>, Failure> {
+        let etag = head.etag.as_deref();
+        let mut body = (self.objects)
+            .get_range(self.key, (start, end), etag, self.read)
+            .map_err(Failure::Request)?;
         let mut data = Vec::with_capacity((end - start) as usize);
-        (&mut body)
-            .take(end - start)
-            .read_to_end(&mut data)
-            .map_err(|error| {
-                Error::network_because(
-                    format!("GET {}: reading bytes {start}-{end}: {error}", self.key),
-                    error,
-                )
-            })?;
+        let read = (&mut body).take(end - start).read_to_end(&mut data);
+        let key = self.key;
+        read.map_err(|e| Failure::Body(format!("GET {key}: reading bytes {start}-{end}: {e}")))?;
         body.finish();
         if data.len() as u64 != end - start {
-            return Err(Error::network(format!(
-                "GET {}: got {} bytes of {start}-{end}",
-                self.key,
-                data.len()
+            let got = data.len();
+            return Err(Failure::Body(format!(
+                "GET {key}: got {got} bytes of {start}-{end}"
             )));
         }
         Ok(data)

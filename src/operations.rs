@@ -36,6 +36,13 @@ impl Storage {
     /// streaming the listing into DeleteObjects batches: memory stays bounded whatever
     /// the count. Gives the number deleted; any object not deleted fails the call.
     pub fn delete_prefix(&self, path: &str) -> Result<u64> {
+        let prefix = names::object_key(&self.config().location, path)?;
+        if prefix.trim_matches('/') == self.config().location.trim_matches('/') {
+            return Err(Error::InvalidArgument(format!(
+                "delete_prefix({path:?}) would delete everything under AWS_LOCATION: name a \
+                 directory"
+            )));
+        }
         let listing = self.list(path, true)?.with_marker();
         bulk::delete_listed(self.objects(), listing, &self.location_prefix())
     }
@@ -98,6 +105,7 @@ impl Storage {
                 key: &key,
                 replace,
                 read: &self.inner.read,
+                source_etag: source.etag.as_deref(),
             };
             if multipart {
                 let write = self.copy_parameters(&key, options, &source)?;
@@ -152,8 +160,16 @@ impl Storage {
     /// `copy`, then the source deleted once the copy is complete: a failure at any
     /// step leaves the source in place. Gives the destination's name.
     pub fn move_to(&self, src: &str, dst: &str, options: &SaveOptions) -> Result<String> {
+        if names::clean_name(src) == names::clean_name(dst) {
+            return Err(Error::InvalidArgument(format!(
+                "moving {src} onto itself would delete it"
+            )));
+        }
         let moved = self.copy(src, dst, options)?;
-        self.delete(src)?;
+        // Never delete the only copy, whatever name the copy ended under.
+        if self.key(&moved)? != self.key(src)? {
+            self.delete(src)?;
+        }
         Ok(moved)
     }
 
@@ -202,6 +218,12 @@ impl Storage {
             }
         };
         crate::post_policy::check_conditions(&conditions)?;
+        if expire.is_some_and(|seconds| seconds > 10 * 365 * 24 * 3600) {
+            return Err(Error::InvalidArgument(format!(
+                "presigned POST: an expiry of {} seconds is over ten years",
+                expire.unwrap_or_default()
+            )));
+        }
         let expire = expire.unwrap_or(self.config().urls.querystring_expire);
         self.objects().presigned_post(&key, &conditions, expire)
     }

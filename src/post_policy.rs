@@ -9,6 +9,12 @@ pub(crate) fn check_conditions(conditions: &[Value]) -> Result<()> {
     let bad = |why: String| Err(Error::InvalidArgument(format!("POST conditions: {why}")));
     for condition in conditions {
         match condition {
+            Value::Object(fields) if fields.keys().any(|name| reserved(name)) => {
+                return bad(format!(
+                    "{condition}: the key, bucket, policy and signing fields are the \
+                     library's to set"
+                ));
+            }
             Value::Object(fields) if fields.values().all(Value::is_string) => {}
             Value::Array(items) => match items.as_slice() {
                 [Value::String(op), Value::String(field), Value::String(_)]
@@ -24,4 +30,11 @@ pub(crate) fn check_conditions(conditions: &[Value]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The fields a presigned POST sets itself: never from a condition.
+fn reserved(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(name.as_str(), "key" | "bucket" | "policy" | "file")
+        || (name.starts_with("x-amz-") && !name.starts_with("x-amz-meta-"))
 }

@@ -125,6 +125,8 @@ fn bad_names_and_conditions_are_refused_before_anything() {
     bad(json!([["content-length-range", 10, 1]]));
     bad(json!([["starts-with", "key", "x"]]));
     bad(json!([42]));
+    bad(json!([{"key": "../elsewhere"}]));
+    bad(json!([{"x-amz-credential": "forged"}]));
     let error = storage.presigned_post("../up.txt", None, None).unwrap_err();
     assert_eq!(error.code(), ResultCode::SuspiciousName);
 }

@@ -1151,6 +1151,15 @@ fn delete_many_and_delete_prefix() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
     assert_eq!(storage.delete_prefix("p").unwrap(), 0);
+    // Everything under AWS_LOCATION is not a prefix to delete by accident.
+    for everything in ["", ".", "p/.."] {
+        let error = storage.delete_prefix(everything).unwrap_err();
+        assert_eq!(
+            error.code(),
+            ResultCode::InvalidArgument,
+            "{everything:?}: {error}"
+        );
+    }
 }
 
 #[test]

@@ -1023,3 +1023,48 @@ fn part_copies_under_transient_and_persistent_faults() {
         assert!(left.is_empty(), "{what}: uploads left: {left:?}");
     }
 }
+
+#[test]
+fn a_source_replaced_during_a_part_copy_is_an_error_never_a_mix() {
+    if common::lacks(
+        &["http", "list-uploads"],
+        "a_source_replaced_during_a_part_copy_is_an_error_never_a_mix",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let location = unique("replaced-copy");
+    let transfer =
+        r#"{"multipart_threshold": 5242880, "multipart_chunksize": 5242880, "max_concurrency": 1}"#;
+    let storage = Storage::new(&settings(&[
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
+        ("AWS_LOCATION", &location),
+        ("AWS_S3_TRANSFER_CONFIG", transfer),
+    ]))
+    .unwrap();
+    let direct = Storage::new(&settings(&[("AWS_LOCATION", &location)])).unwrap();
+    direct
+        .save("src.bin", pattern(11 * MIB, 1).as_slice())
+        .unwrap();
+    let replacer = direct.clone();
+    let hook = std::sync::Arc::new(move || {
+        replacer
+            .save("src.bin", pattern(11 * MIB, 2).as_slice())
+            .unwrap();
+    });
+    proxy.add(
+        Matcher::LineAndHeader("partNumber=2&".into(), "x-amz-copy-source-range"),
+        Fault::Hook(hook),
+        1,
+    );
+    let error = storage
+        .copy("src.bin", "dst.bin", &Default::default())
+        .unwrap_err();
+    proxy.clear_fired("replaced");
+    assert_eq!(error.code(), ResultCode::BadState, "{error}");
+    assert!(
+        !direct.exists("dst.bin").unwrap(),
+        "a mixed copy is visible"
+    );
+    assert!(direct.incomplete_uploads().unwrap().is_empty());
+}

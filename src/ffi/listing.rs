@@ -64,6 +64,7 @@ pub extern "C" fn s3storage_lister_next(
     boundary(|| {
         let lister = try_mut!(lister, "lister");
         let out = try_mut!(out, "out");
+        *out = std::ptr::null(); // the entry given last is freed now, whatever follows
         lister.current = None;
         let entry = lister.listing.next().transpose();
         lister.current = try_ok!(entry).map(s3storage_object::new);

@@ -516,7 +516,8 @@ pub extern "C" fn s3storage_delete_many(
 /// Blocks for the requests.
 ///
 /// @param storage the storage.
-/// @param path    the directory, relative to AWS_LOCATION ("" for all of it); borrowed.
+/// @param path    the directory, relative to AWS_LOCATION; borrowed. A path that names
+///                AWS_LOCATION itself ("", ".", "a/..") is S3STORAGE_ERR_INVALID_ARGUMENT.
 /// @param deleted OUT (may be NULL): how many objects were deleted.
 /// @return S3STORAGE_OK; S3STORAGE_ERR_SERVER or _ACCESS_DENIED when an object could not
 ///         be deleted (the message names how many and the first; the others were tried);

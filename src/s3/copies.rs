@@ -127,6 +127,9 @@ impl S3Store {
         ];
         headers.extend(copy_source_keys(copy.read.headers()));
         headers.extend(copy.read.headers().iter().cloned());
+        if let Some(etag) = copy.source_etag {
+            headers.push(("x-amz-copy-source-if-match".into(), etag.to_string()));
+        }
         let mut attempt = 1;
         loop {
             let request = Outgoing {
@@ -141,7 +144,16 @@ impl S3Store {
                 query: &[],
                 body: None,
             };
-            let text = self.transport.fetch_text(request, &operation)?;
+            let text = match self.transport.fetch_text(request, &operation) {
+                // 412: x-amz-copy-source-if-match failed.
+                Err(Error::AlreadyExists(_)) => {
+                    return Err(Error::BadState(format!(
+                        "{operation}: the source {} was replaced during the copy",
+                        copy.source
+                    )))
+                }
+                other => other?,
+            };
             let error = match copy_error(&text, &operation) {
                 None => return part_of(&text, number, upload, &operation),
                 Some(error) => error,

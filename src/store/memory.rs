@@ -527,6 +527,12 @@ impl ObjectStore for MemoryStore {
             let mut state = self.state();
             let source = (state.objects.get(copy.source))
                 .ok_or_else(|| Error::NotFound(format!("File does not exist: {}", copy.source)))?;
+            if copy.source_etag.is_some_and(|etag| etag != source.etag) {
+                return Err(Error::BadState(format!(
+                    "{operation}: the source {} was replaced during the copy",
+                    copy.source
+                )));
+            }
             let end = (end as usize).min(source.data.len());
             let data = source.data[(start as usize).min(end)..end].to_vec();
             let upload = MemoryStore::upload_of(&mut state, &started.id, &operation)?;

@@ -197,6 +197,9 @@ pub(crate) struct CopyRequest<'a> {
     pub replace: Option<&'a WriteParameters>,
     /// SSE-C parameters of the source (and of the destination when kept).
     pub read: &'a AccessParameters,
+    /// The source's ETag when the copy began: every part copy must come from that
+    /// version (`x-amz-copy-source-if-match`), never a mix of two.
+    pub source_etag: Option<&'a str>,
 }
 
 /// A presigned POST: where to send the form, and its fields (the file goes last).

@@ -509,6 +509,8 @@ def test_delete_many_and_delete_prefix(storage):
     assert not storage.exists("d/1")
     with pytest.raises(s3storage.InvalidArgument):
         storage.delete_many([])
+    with pytest.raises(TypeError):
+        storage.delete_many("keep")
     with pytest.raises(s3storage.SuspiciousName):
         storage.delete_many(["d/2", "../up"])
     assert storage.exists("d/2")

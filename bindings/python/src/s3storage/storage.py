@@ -176,6 +176,8 @@ class Storage:
         """Deletes `names` with DeleteObjects, 1,000 per request; gives the names that
         were not deleted (missing names are not failures). Every name is checked first;
         an empty list raises InvalidArgument."""
+        if isinstance(names, (str, bytes)):
+            raise TypeError("delete_many takes a list of names, not one name")
         encoded = [text(name, "name") for name in names]
         array = (c_char_p * max(len(encoded), 1))(*encoded)
         with self._h as h:
