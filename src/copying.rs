@@ -30,9 +30,11 @@ impl PartCopy<'_> {
         let write = write.clone().without_checksum();
         let key = self.copy.key;
         let upload = self.objects.create_multipart(key, &write)?;
-        let outcome = (self.parts(&upload)).and_then(|parts| {
-            (self.objects).complete(key, &upload, parts, (&write, overwrite, None))
-        });
+        let outcome = (self.parts(&upload))
+            .and_then(|parts| self.source_unchanged().map(|()| parts))
+            .and_then(|parts| {
+                (self.objects).complete(key, &upload, parts, (&write, overwrite, None))
+            });
         if let Err(error) = &outcome {
             if let Err(abort) = self.objects.abort(key, &upload.id, &write) {
                 crate::log::emit(
@@ -47,6 +49,23 @@ impl PartCopy<'_> {
             }
         }
         outcome
+    }
+
+    /// The source still has the ETag the copy began with: a server that ignores
+    /// `x-amz-copy-source-if-match` (moto) may have copied parts of two versions, and
+    /// this HEAD before the completion catches a replacement during the part copies.
+    fn source_unchanged(&self) -> Result<()> {
+        let Some(began) = self.copy.source_etag else {
+            return Ok(());
+        };
+        let now = self.objects.head(self.copy.source, self.copy.read)?;
+        match now.and_then(|head| head.etag) {
+            Some(etag) if etag.trim_matches('"') == began.trim_matches('"') => Ok(()),
+            _ => Err(Error::BadState(format!(
+                "UploadPartCopy {}: the source {} was replaced during the copy",
+                self.copy.key, self.copy.source
+            ))),
+        }
     }
 
     /// Every part, copied on up to `concurrency` threads; all of them, or an error.
