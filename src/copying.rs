@@ -30,7 +30,13 @@ impl PartCopy<'_> {
         let write = write.clone().without_checksum();
         let key = self.copy.key;
         let upload = self.objects.create_multipart(key, &write)?;
-        let outcome = (self.parts(&upload))
+        // A panic in a part's thread aborts the upload too, then goes on unwinding.
+        let parts = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.parts(&upload)));
+        let parts = parts.unwrap_or_else(|panic| {
+            let _ = self.objects.abort(key, &upload.id, &write);
+            std::panic::resume_unwind(panic)
+        });
+        let outcome = parts
             .and_then(|parts| self.source_unchanged().map(|()| parts))
             .and_then(|parts| {
                 (self.objects).complete(key, &upload, parts, (&write, overwrite, None))

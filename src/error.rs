@@ -224,6 +224,37 @@ impl Error {
             .filter(|id| !id.is_empty())
     }
 
+    /// The same error (same code, status, S3 code and request id), its message
+    /// beginning with `what` (what the failed step was part of).
+    pub(crate) fn within(self, what: &str) -> Error {
+        let prefixed = |message: String| format!("{what}: {message}");
+        match self {
+            Error::InvalidArgument(m) => Error::InvalidArgument(prefixed(m)),
+            Error::Config(m) => Error::Config(prefixed(m)),
+            Error::SuspiciousName(m) => Error::SuspiciousName(prefixed(m)),
+            Error::NotFound(m) => Error::NotFound(prefixed(m)),
+            Error::AlreadyExists(m) => Error::AlreadyExists(prefixed(m)),
+            Error::BadState(m) => Error::BadState(prefixed(m)),
+            Error::Checksum(m) => Error::Checksum(prefixed(m)),
+            Error::AccessDenied(mut failure) => {
+                failure.operation = prefixed(failure.operation);
+                Error::AccessDenied(failure)
+            }
+            Error::Server(mut failure) => {
+                failure.operation = prefixed(failure.operation);
+                Error::Server(failure)
+            }
+            Error::Network { message, source } => Error::Network {
+                message: prefixed(message),
+                source,
+            },
+            Error::Io { message, source } => Error::Io {
+                message: prefixed(message),
+                source,
+            },
+        }
+    }
+
     /// An I/O error with what was being done (the `io::Error` kept as the source).
     pub(crate) fn io(context: &str, error: std::io::Error) -> Error {
         Error::Io {

@@ -100,10 +100,11 @@ impl Storage {
         let multipart = source.size > self.config().transfer.multipart_threshold;
         self.write_under_available_name(dst, options.max_length, |name, overwrite, _| {
             let key = self.key(name)?;
-            let copy = |replace| CopyRequest {
+            let copy = |replace, kept| CopyRequest {
                 source: &src_key,
                 key: &key,
                 replace,
+                kept,
                 read: &self.inner.read,
                 source_etag: source.etag.as_deref(),
             };
@@ -111,21 +112,20 @@ impl Storage {
                 let write = self.copy_parameters(&key, options, &source)?;
                 let parts = crate::copying::PartCopy {
                     objects: self.objects(),
-                    copy: copy(None),
+                    copy: copy(None, None),
                     size: source.size,
                     chunk: self.config().transfer.multipart_chunksize,
                     concurrency: self.config().transfer.max_concurrency,
                 };
                 return parts.run(&write, overwrite);
             }
-            let write = match &options.parameters {
-                None => None,
-                Some(per_copy) => {
-                    let params = self.object_parameters(&key, Some(per_copy));
-                    Some(WriteParameters::from_parameters(&params)?)
-                }
+            let params = self.object_parameters(&key, options.parameters.as_ref());
+            let write = WriteParameters::from_parameters(&params)?;
+            let request = match options.parameters {
+                None => copy(None, Some(&write)),
+                Some(_) => copy(Some(&write), None),
             };
-            self.objects().copy_object(&copy(write.as_ref()), overwrite)
+            self.objects().copy_object(&request, overwrite)
         })
     }
 
@@ -158,7 +158,8 @@ impl Storage {
     }
 
     /// `copy`, then the source deleted once the copy is complete: a failure at any
-    /// step leaves the source in place. Gives the destination's name.
+    /// step leaves the source in place. Gives the destination's name. If only the
+    /// delete fails, both exist and the error's message names the destination.
     pub fn move_to(&self, src: &str, dst: &str, options: &SaveOptions) -> Result<String> {
         if names::clean_name(src) == names::clean_name(dst) {
             return Err(Error::InvalidArgument(format!(
@@ -168,7 +169,11 @@ impl Storage {
         let moved = self.copy(src, dst, options)?;
         // Never delete the only copy, whatever name the copy ended under.
         if self.key(&moved)? != self.key(src)? {
-            self.delete(src)?;
+            self.delete(src).map_err(|error| {
+                error.within(&format!(
+                    "moved {src} to {moved}, but {src} could not be deleted (both exist)"
+                ))
+            })?;
         }
         Ok(moved)
     }

@@ -439,3 +439,27 @@ fn delete_prefix_batches_a_thousand_keys_per_request() {
     assert_eq!(error.code(), ResultCode::AccessDenied, "{error}");
     assert_eq!(storage.list("again", true).unwrap().count(), 10);
 }
+
+#[test]
+fn a_move_whose_delete_fails_names_where_the_copy_went() {
+    let storage = on("move-delete", &[("AWS_S3_FILE_OVERWRITE", "False")]);
+    storage.save("src.txt", &b"moving"[..]).unwrap();
+    storage.save("dst.txt", &b"taken"[..]).unwrap();
+    memory::inject_fault("move-delete", Call::Delete, Fault::AccessDenied, 1).unwrap();
+    let error = storage
+        .move_to("src.txt", "dst.txt", &Default::default())
+        .unwrap_err();
+    assert_eq!(memory::clear_faults("move-delete"), 0, "the fault fired");
+    assert_eq!(error.code(), ResultCode::AccessDenied, "{error}");
+    let copied = (storage.list("", false).unwrap())
+        .map(|entry| entry.unwrap().name)
+        .find(|name| name.starts_with("dst_"))
+        .expect("the copy went to an available name");
+    assert!(error.to_string().contains(&copied), "{error}");
+    assert_eq!(read(&storage, &copied).unwrap(), b"moving");
+    assert_eq!(
+        read(&storage, "src.txt").unwrap(),
+        b"moving",
+        "the source stays"
+    );
+}

@@ -1222,6 +1222,42 @@ fn copy_and_move_on_the_server_side() {
 }
 
 #[test]
+fn a_panic_during_a_part_copy_leaves_no_upload() {
+    if common::lacks(
+        &["list-uploads"],
+        "a_panic_during_a_part_copy_leaves_no_upload",
+    ) {
+        return;
+    }
+    let transfer =
+        r#"{"multipart_threshold": 5242880, "multipart_chunksize": 5242880, "max_concurrency": 2}"#;
+    let storage = storage(&[("AWS_S3_TRANSFER_CONFIG", transfer)]);
+    storage
+        .save("panic-src.bin", pattern(11 * 1024 * 1024, 5).as_slice())
+        .unwrap();
+    let panicked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = panicked.clone();
+    storage.set_request_callback(Some(std::sync::Arc::new(move |record| {
+        if record.operation == "UploadPartCopy" {
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+            panic!("a callback that panics");
+        }
+    })));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        storage.copy("panic-src.bin", "panic-dst.bin", &Default::default())
+    }));
+    storage.set_request_callback(None);
+    assert!(
+        panicked.load(std::sync::atomic::Ordering::SeqCst),
+        "the panic fired"
+    );
+    assert!(outcome.is_err(), "the panic goes on unwinding");
+    assert!(!storage.exists("panic-dst.bin").unwrap());
+    let left = storage.incomplete_uploads().unwrap();
+    assert!(left.is_empty(), "uploads left: {left:?}");
+}
+
+#[test]
 fn copies_follow_saves_rules_for_the_destination() {
     let storage = storage(&[("AWS_S3_FILE_OVERWRITE", "False")]);
     storage.save("a.txt", &b"source"[..]).unwrap();

@@ -964,6 +964,50 @@ fn copies_under_transient_and_persistent_faults() {
 }
 
 #[test]
+fn a_kept_metadata_copy_still_sets_the_storages_acl_and_storage_class() {
+    if common::lacks(
+        &["http"],
+        "a_kept_metadata_copy_still_sets_the_storages_acl",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let location = unique("kept-copy");
+    let params = r#"{"StorageClass": "STANDARD", "Metadata": {"from": "storage"}}"#;
+    let storage = Storage::new(&common::settings(&[
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
+        ("AWS_LOCATION", &location),
+        ("AWS_DEFAULT_ACL", "private"),
+        ("AWS_S3_OBJECT_PARAMETERS", params),
+    ]))
+    .unwrap();
+    storage.save("src.txt", &b"kept"[..]).unwrap();
+    storage
+        .copy("src.txt", "dst.txt", &Default::default())
+        .unwrap();
+    let seen = proxy.seen();
+    let copy = (seen.iter())
+        .find(|request| request.header("x-amz-copy-source").is_some())
+        .expect("a CopyObject was sent");
+    assert_eq!(
+        copy.header("x-amz-metadata-directive").as_deref(),
+        Some("COPY")
+    );
+    assert_eq!(copy.header("x-amz-acl").as_deref(), Some("private"));
+    assert_eq!(
+        copy.header("x-amz-storage-class").as_deref(),
+        Some("STANDARD")
+    );
+    // The metadata is the source's (COPY), not sent again.
+    assert_eq!(copy.header("x-amz-meta-from"), None);
+    let info = storage.stat("dst.txt").unwrap();
+    assert_eq!(
+        info.metadata.get("from").map(String::as_str),
+        Some("storage")
+    );
+}
+
+#[test]
 fn part_copies_under_transient_and_persistent_faults() {
     if common::lacks(
         &["http", "list-uploads"],

@@ -52,7 +52,14 @@ impl S3Store {
         headers.extend(copy_source_keys(copy.read.headers()));
         headers.extend(copy.read.headers().iter().cloned());
         match copy.replace {
-            None => headers.push(("x-amz-metadata-directive".into(), "COPY".into())),
+            None => {
+                headers.push(("x-amz-metadata-directive".into(), "COPY".into()));
+                headers.extend(
+                    copy.kept
+                        .map(|kept| kept.kept_copy_headers())
+                        .unwrap_or_default(),
+                );
+            }
             Some(write) => {
                 headers.push(("x-amz-metadata-directive".into(), "REPLACE".into()));
                 headers.push(("content-type".into(), write.content_type.clone()));

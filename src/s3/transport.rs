@@ -357,7 +357,7 @@ impl Transport {
         bucket.extra_query = (request.query.iter())
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
-        let (api, sent_bytes) = (api_name(&request.command), body_len(&request));
+        let (api, sent_bytes) = (api_name(&request), body_len(&request));
         let completing = api == "CompleteMultipartUpload";
         let signed = Signed {
             agent: &self.agent,
@@ -577,13 +577,20 @@ fn body_len(request: &Outgoing<'_>) -> u64 {
 }
 
 /// The S3 API name of a request, for request records.
-fn api_name(command: &Command<'_>) -> &'static str {
-    match command {
+fn api_name(request: &Outgoing<'_>) -> &'static str {
+    let copies =
+        || (request.headers.iter()).any(|(name, _)| name.eq_ignore_ascii_case("x-amz-copy-source"));
+    match &request.command {
         Command::HeadObject => "HeadObject",
         Command::GetObject | Command::GetObjectRange { .. } => "GetObject",
         Command::PutObject {
             multipart: Some(_), ..
+        } if copies() => "UploadPartCopy",
+        Command::PutObject {
+            multipart: Some(_), ..
         } => "UploadPart",
+        Command::CopyObject { .. } => "CopyObject",
+        Command::DeleteObjects { .. } => "DeleteObjects",
         Command::PutObject { .. } => "PutObject",
         Command::DeleteObject => "DeleteObject",
         Command::ListObjects { .. } => "ListObjects",

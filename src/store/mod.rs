@@ -195,6 +195,10 @@ pub(crate) struct CopyRequest<'a> {
     /// `None`: the source's metadata and content type are kept (COPY); else these
     /// parameters replace them (REPLACE).
     pub replace: Option<&'a WriteParameters>,
+    /// With `replace` `None`: the storage's own parameters for the destination
+    /// (`AWS_S3_OBJECT_PARAMETERS`, `AWS_DEFAULT_ACL`), whose ACL, storage class and
+    /// encryption a kept-metadata copy still sets, as a save would.
+    pub kept: Option<&'a WriteParameters>,
     /// SSE-C parameters of the source (and of the destination when kept).
     pub read: &'a AccessParameters,
     /// The source's ETag when the copy began: every part copy must come from that
