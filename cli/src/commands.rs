@@ -1,4 +1,4 @@
-//! The file commands: ls, stat, cat, put, get, rm, url. Each does one thing through the
+//! The file commands: ls, stat, cat, put, get, cp, mv, rm, url, presign. Each does one thing through the
 //! storage made from the settings and prints its result.
 
 use crate::output::Output;
@@ -26,10 +26,23 @@ pub fn run(command: Command, storage: &Storage, out: &Output) -> Result<()> {
         Command::Cat { name } => cat(storage, &name),
         Command::Put { local, name } => put(storage, &local, &name, out),
         Command::Get { name, local } => get(storage, &name, &local, out),
-        Command::Cp { src, dst } => {
-            let saved = storage.copy(&src, &dst, &Default::default())?;
-            out.result(json!({"copied": src, "to": saved}), || saved.clone())
-        }
+        Command::Cp { src, dst } => match (is_local(&src), is_local(&dst)) {
+            (false, false) => {
+                let saved = storage.copy(&src, &dst, &Default::default())?;
+                out.result(json!({"copied": src, "to": saved}), || saved.clone())
+            }
+            (true, false) => put(storage, &src, &dst, out),
+            (false, true) => get(storage, &src, &dst, out),
+            (true, true) => Err(Error::InvalidArgument(format!(
+                "cp {src} {dst}: both are local paths; one end must be an object name"
+            ))),
+        },
+        Command::Presign {
+            name,
+            method,
+            expire,
+            conditions,
+        } => presign(storage, &name, (&method, expire, &conditions), out),
         Command::Mv { src, dst } => {
             let saved = storage.move_to(&src, &dst, &Default::default())?;
             out.result(json!({"moved": src, "to": saved}), || saved.clone())
@@ -65,6 +78,45 @@ pub fn run(command: Command, storage: &Storage, out: &Output) -> Result<()> {
         }
         Command::Doctor => unreachable!("doctor has its own module"),
     }
+}
+
+/// Whether a `cp` argument is a local path ("/", "./", "../", "-") or an object name.
+fn is_local(argument: &str) -> bool {
+    argument == "-" || ["/", "./", "../"].iter().any(|p| argument.starts_with(p))
+}
+
+/// `presign`: a signed GET or PUT URL, or a presigned POST's URL and form fields.
+fn presign(
+    storage: &Storage,
+    name: &str,
+    (method, expire, conditions): (&str, Option<u64>, &[String]),
+    out: &Output,
+) -> Result<()> {
+    let method = method.to_ascii_uppercase();
+    if method != "POST" {
+        if !conditions.is_empty() {
+            return Err(Error::InvalidArgument(
+                "--condition is for --method POST only".into(),
+            ));
+        }
+        let options = UrlOptions {
+            expire,
+            http_method: Some(method),
+            ..UrlOptions::default()
+        };
+        let url = storage.url_with(name, &options)?;
+        return out.result(json!({"name": name, "url": url}), || url.clone());
+    }
+    let conditions = (conditions.iter().enumerate())
+        .map(|(index, text)| {
+            serde_json::from_str(text).map_err(|error| {
+                Error::InvalidArgument(format!("--condition number {}: {error}", index + 1))
+            })
+        })
+        .collect::<Result<Vec<serde_json::Value>>>()?;
+    let post = storage.presigned_post(name, Some(&serde_json::Value::Array(conditions)), expire)?;
+    let form = json!({"url": post.url, "fields": post.fields});
+    out.result(form.clone(), || form.to_string())
 }
 
 fn ls(storage: &Storage, path: &str, out: &Output) -> Result<()> {

@@ -72,12 +72,15 @@ enum Command {
         /// The local file to write, or "-" for standard output.
         local: String,
     },
-    /// Copy an object to another name on the server (the bytes stay there); prints the
-    /// name used (another one when AWS_S3_FILE_OVERWRITE=False and DST is taken).
+    /// Copy: object to object on the server (the bytes stay there), a local file to an
+    /// object (an upload, as put), or an object to a local file (a parallel download,
+    /// as get). A local path begins with "/", "./" or "../" (or is "-": standard input
+    /// or output); anything else names an object. Prints the name used (another one
+    /// when AWS_S3_FILE_OVERWRITE=False and DST is taken).
     Cp {
-        /// The source object.
+        /// The source object, or a local file.
         src: String,
-        /// The wanted destination name.
+        /// The wanted destination name, or a local file.
         dst: String,
     },
     /// Move an object to another name: a server-side copy, then the source deleted.
@@ -106,6 +109,22 @@ enum Command {
         /// The HTTP method the URL is signed for (GET, HEAD, PUT, DELETE).
         #[arg(long)]
         method: Option<String>,
+    },
+    /// Print a presigned URL (GET, PUT) for NAME, or with --method POST the URL and form
+    /// fields of boto3's generate_presigned_post, as JSON.
+    Presign {
+        /// The object's name (for POST, it may end in ${filename}).
+        name: String,
+        /// GET (default), PUT or POST.
+        #[arg(long, default_value = "GET")]
+        method: String,
+        /// The lifetime in seconds (default AWS_QUERYSTRING_EXPIRE).
+        #[arg(long)]
+        expire: Option<u64>,
+        /// A POST policy condition as JSON, as boto3 takes them (repeatable), e.g.
+        /// --condition '["content-length-range", 1, 1048576]'
+        #[arg(long = "condition", value_name = "JSON")]
+        conditions: Vec<String>,
     },
     /// Print the resolved configuration (never a secret) and check, one line each, that
     /// the bucket answers and that a test object can be written, read and deleted.

@@ -218,7 +218,7 @@ fn help_for_every_command() {
         return;
     }
     for command in [
-        "ls", "stat", "cat", "put", "get", "cp", "mv", "rm", "url", "doctor",
+        "ls", "stat", "cat", "put", "get", "cp", "mv", "rm", "url", "presign", "doctor",
     ] {
         let help = expect("", &[command, "--help"], 0);
         assert!(stdout(&help).contains("Usage: s3storage"), "{command}");
@@ -493,4 +493,109 @@ fn recursive_ls_streams_and_recursive_rm_deletes_everything_below() {
     assert_eq!(removed["count"], 3);
     assert!(stdout(&expect(&at, &["ls", "-r", "t"], 0)).is_empty());
     assert!(stdout(&expect(&at, &["ls"], 0)).contains("other"));
+}
+
+#[test]
+fn cp_uploads_and_downloads_and_presign_signs_get_put_and_post() {
+    if capabilities::lacks(&["http"], "cp_uploads_and_downloads_and_presign") {
+        return;
+    }
+    let at = location("cp-presign");
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("up.txt");
+    std::fs::write(&local, b"uploaded by cp").unwrap();
+    let local_arg = local.to_str().unwrap();
+    // Local -> object is an upload, object -> local a download, object -> object a copy.
+    assert_eq!(
+        stdout(&expect(&at, &["cp", local_arg, "c/up.txt"], 0)).trim(),
+        "c/up.txt"
+    );
+    let back = dir.path().join("back.txt");
+    expect(&at, &["cp", "c/up.txt", back.to_str().unwrap()], 0);
+    assert_eq!(std::fs::read(&back).unwrap(), b"uploaded by cp");
+    let piped = expect(&at, &["cp", "c/up.txt", "-"], 0);
+    assert_eq!(piped.stdout, b"uploaded by cp");
+    expect(&at, &["cp", local_arg, back.to_str().unwrap()], 1);
+    expect(
+        &at,
+        &["cp", "c/none.txt", dir.path().join("no").to_str().unwrap()],
+        4,
+    );
+    assert!(
+        !dir.path().join("no").exists(),
+        "no file for a failed download"
+    );
+    // presign: GET reads, PUT writes, POST uploads a form within its conditions.
+    let curl = |args: &[&str]| {
+        let output = Command::new("curl")
+            .args(["-s", "-w", "%{http_code}"])
+            .args(args)
+            .output();
+        stdout(&output.expect("curl runs"))
+    };
+    let get = json(&expect(&at, &["presign", "c/up.txt", "--json"], 0));
+    assert_eq!(curl(&[get["url"].as_str().unwrap()]), "uploaded by cp200");
+    let put = stdout(&expect(
+        &at,
+        &["presign", "c/put.txt", "--method", "put"],
+        0,
+    ));
+    let sent = dir.path().join("put.txt");
+    std::fs::write(&sent, b"put through a presigned URL").unwrap();
+    assert_eq!(
+        curl(&["-o", "/dev/null", "-T", sent.to_str().unwrap(), put.trim()]),
+        "200"
+    );
+    assert_eq!(
+        stdout(&expect(&at, &["cat", "c/put.txt"], 0)),
+        "put through a presigned URL"
+    );
+    let range = r#"["content-length-range", 1, 20]"#;
+    let post = json(&expect(
+        &at,
+        &[
+            "presign",
+            "c/form.txt",
+            "--method",
+            "POST",
+            "--condition",
+            range,
+        ],
+        0,
+    ));
+    let mut form: Vec<String> = Vec::new();
+    for (name, value) in post["fields"].as_object().unwrap() {
+        form.extend(["-F".into(), format!("{name}={}", value.as_str().unwrap())]);
+    }
+    let posted = |content: &[u8]| {
+        std::fs::write(&sent, content).unwrap();
+        let mut args: Vec<&str> = form.iter().map(String::as_str).collect();
+        let file = format!("file=@{}", sent.to_str().unwrap());
+        args.extend([
+            "-o",
+            "/dev/null",
+            "-F",
+            &file,
+            post["url"].as_str().unwrap(),
+        ]);
+        curl(&args)
+    };
+    assert!(posted(b"small form").starts_with('2'), "within the range");
+    assert_eq!(
+        stdout(&expect(&at, &["cat", "c/form.txt"], 0)),
+        "small form"
+    );
+    let refused = posted(b"far more than twenty bytes of form");
+    assert!(refused.starts_with('4'), "outside the range: {refused}");
+    assert_eq!(
+        stdout(&expect(&at, &["cat", "c/form.txt"], 0)),
+        "small form"
+    );
+    // Bad input: conditions without POST, a condition that is not JSON.
+    expect(&at, &["presign", "c/x", "--condition", range], 1);
+    expect(
+        &at,
+        &["presign", "c/x", "--method", "POST", "--condition", "[1,"],
+        1,
+    );
 }
