@@ -157,6 +157,37 @@ def transport_rows(transport, local_big, local_kib):
         add(rows, "  peak RSS, %s" % label, "MiB",
             {n: big[(kind, n)][1] if (kind, n) in big else None for n in CLIENTS.keys() | {"curl"}})
 
+    def run_copy(name):
+        if name == "curl":
+            raise KeyError(name)
+        where = "%s/%s" % (loc, name)
+        result = client(name, transport, ["copy", "big.bin", "big-copy.bin"], where)
+        big[("copy", name)] = result
+        return mib / result[0]
+
+    safely(rows, "copy %d MiB (server-side; django-storages: open + save)" % BIG_MIB, "MiB/s",
+           run_copy)
+    add(rows, "  client CPU, copy", "CPU-s",
+        {n: big[("copy", n)][2] if ("copy", n) in big else None for n in CLIENTS.keys() | {"curl"}})
+
+    def run_download(name):
+        local = os.path.join(os.environ["BENCH_DIR"], "download-%s.bin" % name)
+        if name == "curl":
+            result = measured(transport.curl("-o", local, transport.url("%s/curl/big.bin" % loc)))
+        else:
+            result = client(name, transport, ["download", "big.bin", local], "%s/%s" % (loc, name))
+        if os.path.getsize(local) != BIG_MIB * 1024 * 1024:
+            raise Failed("downloaded %d bytes" % os.path.getsize(local))
+        os.remove(local)
+        big[("download", name)] = result
+        return mib / result[0]
+
+    safely(rows, "download %d MiB to a file" % BIG_MIB, "MiB/s", run_download)
+    for label, index in [("client CPU", 2), ("peak RSS", 1)]:
+        add(rows, "  %s, download" % label, "CPU-s" if index == 2 else "MiB",
+            {n: big[("download", n)][index] if ("download", n) in big else None
+             for n in CLIENTS.keys() | {"curl"}})
+
     def threads(name):
         if name == "curl":
             raise KeyError(name)
@@ -179,6 +210,43 @@ def transport_rows(transport, local_big, local_kib):
     safely(rows, "listdir of %d keys" % LIST_KEYS, "s", listdir)
     add(rows, "  peak RSS, listdir", "MiB",
         {n: listed[n][1] if n in listed else None for n in CLIENTS.keys() | {"curl"}})
+    streamed = {}
+
+    def list_recursive(name):
+        if name == "curl":
+            raise KeyError(name)
+        result = client(name, transport, ["list", "many"], "bench-list")
+        if int(result[3].strip()) != LIST_KEYS:
+            raise Failed("listed %s keys, not %d" % (result[3].strip(), LIST_KEYS))
+        streamed[name] = result
+        return result[0]
+
+    safely(rows, "list -r of %d keys (streamed; django-storages: listdir)" % LIST_KEYS, "s",
+           list_recursive)
+    add(rows, "  peak RSS, list -r", "MiB",
+        {n: streamed[n][1] if n in streamed else None for n in CLIENTS.keys() | {"curl"}})
+    return rows
+
+
+def delete_rows(transport):
+    """delete_prefix of LIST_KEYS keys (DeleteObjects batches) against django-storages'
+    way (listdir, then one DELETE each) and OpenDAL's remove_all."""
+    rows, requests = [], {}
+
+    def delete(name):
+        if name == "curl":
+            raise KeyError(name)
+        where = "bench-delete-%s" % name
+        measured(CLIENTS["s3storage"] + ["populate", "doomed", str(LIST_KEYS)], transport.env(where))
+        result = client(name, transport, ["delete-prefix", "doomed"], where)
+        deleted, batches = result[3].split()
+        if int(deleted) != LIST_KEYS:
+            raise Failed("deleted %s keys, not %d" % (deleted, LIST_KEYS))
+        requests[name] = int(batches) or None
+        return result[0]
+
+    safely(rows, "delete %d keys by prefix" % LIST_KEYS, "s", delete)
+    add(rows, "  DeleteObjects requests", "count", requests)
     return rows
 
 
@@ -242,7 +310,7 @@ def main():
     for transport in [http, https]:
         rows = transport_rows(transport, local_big, local_kib)
         if transport is http:
-            rows += huge_save_rows(transport)
+            rows += huge_save_rows(transport) + delete_rows(transport)
         print_table("### %s" % transport.name, rows)
     print("\n(ratios > 1 favour s3storage; for CPU-s, s and MiB they are peer / s3storage)")
 

@@ -77,6 +77,26 @@ def main():
         for _ in range(int(sys.argv[3])):
             f.write(piece)
         f.close()
+    elif command == "list":
+        # Django's Storage has no recursive listing: one level, as listdir gives it.
+        print(len(storage.listdir(sys.argv[2])[1]))
+    elif command == "copy":
+        # No copy in Django's Storage: open (download) and save (upload).
+        with storage.open(sys.argv[2], "rb") as src:
+            storage.save(sys.argv[3], File(src))
+    elif command == "download":
+        with storage.open(sys.argv[2], "rb") as src, open(sys.argv[3], "wb") as dst:
+            while True:
+                chunk = src.read(8 * 1024 * 1024)
+                if not chunk:
+                    break
+                dst.write(chunk)
+    elif command == "delete-prefix":
+        # Django's way: listdir, then one DELETE per name.
+        files = storage.listdir(sys.argv[2])[1]
+        for name in files:
+            storage.delete("%s/%s" % (sys.argv[2], name))
+        print(len(files), 0)
     elif command == "read":
         with storage.open(sys.argv[2], "rb") as f:
             while f.read(1024 * 1024):

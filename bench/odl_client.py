@@ -70,6 +70,23 @@ def main():
     elif command == "threads":
         count, ops = int(sys.argv[2]), int(sys.argv[3])
         print(json.dumps({"ops_per_s": threaded(count, ops, mixed_ops)}))
+    elif command == "list":
+        prefix = sys.argv[2].rstrip("/") + "/"
+        print(sum(1 for entry in op.scan(prefix) if not entry.path.endswith("/")))
+    elif command == "copy":
+        op.copy(sys.argv[2], sys.argv[3])
+    elif command == "download":
+        with op.open(sys.argv[2], "rb") as src, open(sys.argv[3], "wb") as dst:
+            while True:
+                chunk = src.read(8 * 1024 * 1024)
+                if not chunk:
+                    break
+                dst.write(chunk)
+    elif command == "delete-prefix":
+        prefix = sys.argv[2].rstrip("/") + "/"
+        count = sum(1 for entry in op.scan(prefix) if not entry.path.endswith("/"))
+        op.remove_all(prefix)
+        print(count, 0)
     elif command == "listdir":
         prefix = sys.argv[2].rstrip("/") + "/"
         print(sum(1 for entry in op.list(prefix) if not entry.path.endswith("/")))

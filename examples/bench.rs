@@ -10,6 +10,10 @@
 //!                               save 1 KiB, exists, open+read, delete: total ops/s
 //!   bench populate PREFIX N     N empty objects under PREFIX (8 threads)
 //!   bench listdir PREFIX        listdir(PREFIX): prints the number of files
+//!   bench list PREFIX           list(PREFIX, recursive), streamed: prints the count
+//!   bench copy SRC DST          server-side copy (parallel part copies when large)
+//!   bench download NAME LOCAL   download_to: parallel ranged GETs into a local file
+//!   bench delete-prefix PREFIX  delete_prefix: prints the count and DeleteObjects sent
 
 use s3storage::{Settings, Storage};
 use std::io::{Read, Write};
@@ -157,6 +161,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("listdir") => {
             let (_, files) = storage.listdir(&args[2])?;
             println!("{}", files.len());
+        }
+        Some("list") => {
+            let mut count = 0u64;
+            for entry in storage.list(&args[2], true)? {
+                entry?;
+                count += 1;
+            }
+            println!("{count}");
+        }
+        Some("copy") => {
+            storage.copy(&args[2], &args[3], &Default::default())?;
+        }
+        Some("download") => {
+            storage.download_to(&args[2], &args[3])?;
+        }
+        Some("delete-prefix") => {
+            let batches = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let counted = batches.clone();
+            storage.set_request_callback(Some(std::sync::Arc::new(move |request| {
+                if request.operation == "DeleteObjects" {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            })));
+            let deleted = storage.delete_prefix(&args[2])?;
+            let batches = batches.load(std::sync::atomic::Ordering::Relaxed);
+            println!("{deleted} {batches}");
         }
         _ => return Err("usage: see the comment at the top of examples/bench.rs".into()),
     }

@@ -14,6 +14,9 @@ use crate::storage::{not_found, SaveOptions, Storage};
 use crate::store::{CopyRequest, ObjectHead, PresignedPost};
 use serde_json::{Map, Value as Json};
 
+/// The largest object one CopyObject copies (5 GiB); larger ones go in parts.
+const COPY_OBJECT_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
+
 impl Storage {
     /// Deletes `names` with DeleteObjects, 1,000 per request (one DELETE each on a
     /// server without it); gives the names not deleted, with why. Missing names are not
@@ -97,7 +100,9 @@ impl Storage {
         }
         self.ensure_bucket()?;
         let source = self.head(&src_key)?.ok_or_else(|| not_found(&src_key))?;
-        let multipart = source.size > self.config().transfer.multipart_threshold;
+        // CopyObject takes at most 5 GiB, whatever the threshold says.
+        let multipart = source.size > self.config().transfer.multipart_threshold
+            || source.size > COPY_OBJECT_LIMIT;
         self.write_under_available_name(dst, options.max_length, |name, overwrite, _| {
             let key = self.key(name)?;
             let copy = |replace, kept| CopyRequest {
