@@ -97,13 +97,16 @@ impl Download<'_> {
         let workers = (self.concurrency.max(1) as u64).min(ranges.max(1));
         std::thread::scope(|scope| {
             for _ in 0..workers {
-                scope.spawn(|| loop {
+                // One buffer per worker, reused for each of its ranges.
+                let mut buffer = Vec::new();
+                let (next, done, failure) = (&next, &done, &failure);
+                scope.spawn(move || loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let stopped = failure.lock().unwrap_or_else(|p| p.into_inner()).is_some();
                     if index >= ranges || stopped {
                         return;
                     }
-                    match self.fetch_range(file, head, index) {
+                    match self.fetch_range(file, head, index, &mut buffer) {
                         Ok(bytes) => {
                             progress.report(done.fetch_add(bytes, Ordering::Relaxed) + bytes)
                         }
@@ -123,15 +126,21 @@ impl Download<'_> {
 
     /// One range into memory (exactly its length, or an error), then into the file;
     /// gives its length.
-    fn fetch_range(&self, file: &File, head: &ObjectHead, index: u64) -> Result<u64> {
+    fn fetch_range(
+        &self,
+        file: &File,
+        head: &ObjectHead,
+        index: u64,
+        data: &mut Vec<u8>,
+    ) -> Result<u64> {
         let start = index * self.chunk;
         let end = (start + self.chunk).min(head.size);
         let attempts = self.objects.max_attempts();
         let mut attempt = 1;
         loop {
-            match self.read_range(head, (start, end)) {
-                Ok(data) => {
-                    let written = file.write_all_at(&data, start).map_err(|error| {
+            match self.read_range(head, (start, end), data) {
+                Ok(()) => {
+                    let written = file.write_all_at(data, start).map_err(|error| {
                         Error::io(
                             &format!("writing bytes {start}-{end} of the download"),
                             error,
@@ -161,13 +170,15 @@ impl Download<'_> {
         &self,
         head: &ObjectHead,
         (start, end): (u64, u64),
-    ) -> std::result::Result<Vec<u8>, Failure> {
+        data: &mut Vec<u8>,
+    ) -> std::result::Result<(), Failure> {
         let etag = head.etag.as_deref();
         let mut body = (self.objects)
             .get_range(self.key, (start, end), etag, self.read)
             .map_err(Failure::Request)?;
-        let mut data = Vec::with_capacity((end - start) as usize);
-        let read = (&mut body).take(end - start).read_to_end(&mut data);
+        data.clear();
+        data.reserve((end - start) as usize);
+        let read = (&mut body).take(end - start).read_to_end(data);
         let key = self.key;
         read.map_err(|e| Failure::Body(format!("GET {key}: reading bytes {start}-{end}: {e}")))?;
         body.finish();
@@ -177,7 +188,7 @@ impl Download<'_> {
                 "GET {key}: got {got} bytes of {start}-{end}"
             )));
         }
-        Ok(data)
+        Ok(())
     }
 
     /// The whole file against the object's full-object checksum (none: nothing to check).
