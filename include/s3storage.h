@@ -759,7 +759,9 @@ int s3storage_move(const s3storage *storage,
  *
  * @param storage the storage; the file stays valid after s3storage_free(storage).
  * @param name    the name; borrowed.
- * @param mode    "r" or "rb" (the same bytes: there is no text mode), "w" or "wb"; borrowed.
+ * @param mode    "r" or "rb" (the same bytes: there is no text mode), "w" or "wb", or "x"
+ *                or "xb" (create-only: S3STORAGE_ERR_ALREADY_EXISTS here if the name is
+ *                taken, or from s3storage_file_close if it was taken meanwhile); borrowed.
  * @param out     OUT: the file, the caller's to close with s3storage_file_close().
  *                Unchanged on failure.
  * @return S3STORAGE_OK; S3STORAGE_ERR_NOT_FOUND (read mode, no such object);
@@ -778,7 +780,7 @@ int s3storage_open(const s3storage *storage,
  *
  * @param storage     the storage.
  * @param name        the name; borrowed.
- * @param mode        "r", "rb", "w" or "wb"; borrowed.
+ * @param mode        "r", "rb", "w", "wb", "x" or "xb" (as s3storage_open); borrowed.
  * @param params_json NULL, or (write modes only) a JSON object of boto3 PutObject
  *                    parameters merged over AWS_S3_OBJECT_PARAMETERS, as for
  *                    s3storage_save_ex(); borrowed.

@@ -34,15 +34,23 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// Parses a Python-style mode; anything but r, rb, w, wb is `InvalidArgument`.
+    /// Parses a Python-style mode; anything but r, rb, w, wb, x, xb is
+    /// `InvalidArgument` (x and xb write create-only: see [`Mode::exclusive`]).
     pub fn parse(mode: &str) -> Result<Mode> {
         match mode {
             "r" | "rb" => Ok(Mode::Read),
-            "w" | "wb" => Ok(Mode::Write),
+            "w" | "wb" | "x" | "xb" => Ok(Mode::Write),
             _ => Err(Error::InvalidArgument(format!(
-                "mode must be \"r\", \"rb\", \"w\" or \"wb\", not {mode:?}"
+                "mode must be \"r\", \"rb\", \"w\", \"wb\", \"x\" or \"xb\", not {mode:?}"
             ))),
         }
+    }
+
+    /// Whether `mode` writes create-only (Python's `"x"`): the open fails with
+    /// `AlreadyExists` if the name is taken, and so does the close if it was taken
+    /// meanwhile (the commit carries `If-None-Match: *` where the server honours it).
+    pub fn exclusive(mode: &str) -> bool {
+        matches!(mode, "x" | "xb")
     }
 }
 
@@ -81,6 +89,8 @@ pub(crate) struct WriteTarget {
     pub concurrency: usize,
     /// Where progress goes.
     pub progress: Reporter,
+    /// `Overwrite::Refused` for a create-only (`"x"`) file.
+    pub overwrite: Overwrite,
 }
 
 struct Writing {
@@ -472,7 +482,7 @@ impl S3File {
                         return Err(error);
                     }
                 }
-                upload.finish(Overwrite::Allowed)
+                upload.finish(target.overwrite)
             }
             None if writing.written > 0 => {
                 let objects = &target.objects;
@@ -480,19 +490,21 @@ impl S3File {
                     &target.key,
                     &writing.buffer,
                     &target.write,
-                    Overwrite::Allowed,
+                    target.overwrite,
                 )?;
                 target.progress.finished(writing.written);
                 Ok(())
             }
             None => {
-                // Nothing written: create an empty object only if there is none.
+                // Nothing written: create an empty object only if there is none (a
+                // create-only file fails if there is one).
                 let objects = &target.objects;
-                if objects.head(&target.key, &target.read)?.is_some() {
+                let exclusive = target.overwrite == Overwrite::Refused;
+                if !exclusive && objects.head(&target.key, &target.read)?.is_some() {
                     return Ok(());
                 }
                 match objects.put(&target.key, &[], &target.write, Overwrite::Refused) {
-                    Err(Error::AlreadyExists(_)) => Ok(()),
+                    Err(Error::AlreadyExists(_)) if !exclusive => Ok(()),
                     other => other,
                 }
             }

@@ -548,7 +548,8 @@ impl Storage {
     }
 
     /// Opens `name`: `"r"`/`"rb"` to read (a missing object fails here), `"w"`/`"wb"` to
-    /// write (committed by `close`).
+    /// write (committed by `close`), `"x"`/`"xb"` to write create-only (`AlreadyExists`
+    /// here if the name is taken, or at `close` if it was taken meanwhile).
     pub fn open(&self, name: &str, mode: &str) -> Result<S3File> {
         self.open_with(name, mode, &SaveOptions::default())
     }
@@ -556,7 +557,7 @@ impl Storage {
     /// `open` with per-file object parameters for a write mode (`options.parameters`,
     /// as for `save_with`); a read mode takes none.
     pub fn open_with(&self, name: &str, mode: &str, options: &SaveOptions) -> Result<S3File> {
-        let mode = Mode::parse(mode)?;
+        let (exclusive, mode) = (Mode::exclusive(mode), Mode::parse(mode)?);
         if mode == Mode::Write {
             names::check_new_name(name)?;
         }
@@ -574,6 +575,9 @@ impl Storage {
             self.ensure_bucket()?;
             let params = self.object_parameters(&key, options.parameters.as_ref());
             let write = WriteParameters::from_parameters(&params)?;
+            if exclusive && self.head(&key)?.is_some() {
+                return Err(Error::AlreadyExists(format!("File exists: {name}")));
+            }
             let target = WriteTarget {
                 objects: self.inner.objects.clone(),
                 key,
@@ -582,6 +586,10 @@ impl Storage {
                 part_size: self.config().transfer.file_buffer_size,
                 concurrency: self.config().transfer.max_concurrency,
                 progress: self.reporter(&name, Direction::Upload, None),
+                overwrite: match exclusive {
+                    true => Overwrite::Refused,
+                    false => Overwrite::Allowed,
+                },
             };
             return Ok(S3File::for_writing(name, target));
         }

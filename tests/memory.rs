@@ -463,3 +463,28 @@ fn a_move_whose_delete_fails_names_where_the_copy_went() {
         "the source stays"
     );
 }
+
+#[test]
+fn create_only_files_never_replace_an_object() {
+    let storage = on("exclusive", &[]);
+    storage.save("taken.txt", &b"first"[..]).unwrap();
+    let error = storage.open("taken.txt", "xb").unwrap_err();
+    assert_eq!(error.code(), ResultCode::AlreadyExists, "{error}");
+    let mut file = storage.open("new.txt", "x").unwrap();
+    file.write_all(b"created").unwrap();
+    file.close().unwrap();
+    assert_eq!(read(&storage, "new.txt").unwrap(), b"created");
+    // Taken between open and close: the close fails, the other writer's bytes stay.
+    for content in [&b"late"[..], &b""[..], &bytes(12 * MIB, 1)[..]] {
+        let name = format!("raced-{}.txt", content.len());
+        let mut file = storage.open(&name, "xb").unwrap();
+        file.write_all(content).unwrap();
+        storage.save(&name, &b"winner"[..]).unwrap();
+        let error = file.close().unwrap_err();
+        assert_eq!(error.code(), ResultCode::AlreadyExists, "{name}: {error}");
+        assert_eq!(read(&storage, &name).unwrap(), b"winner", "{name}");
+    }
+    assert!(storage.incomplete_uploads().unwrap().is_empty());
+    let error = storage.open("a.txt", "a").unwrap_err();
+    assert_eq!(error.code(), ResultCode::InvalidArgument);
+}

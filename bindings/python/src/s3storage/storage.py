@@ -400,6 +400,7 @@ class File(io.RawIOBase):
         self._lock = threading.Lock()
         self.name = name
         self.mode = mode
+        self._writes = "w" in mode or "x" in mode
 
     @contextlib.contextmanager
     def _use(self) -> Iterator[int]:
@@ -414,7 +415,7 @@ class File(io.RawIOBase):
 
     def writable(self) -> bool:
         self._check_open()
-        return "w" in self.mode
+        return self._writes
 
     def seekable(self) -> bool:
         return self.readable()
@@ -476,7 +477,7 @@ class File(io.RawIOBase):
         self._finish(lib.s3storage_file_abort)
 
     def __exit__(self, exc_type: Any, *rest: Any) -> None:
-        if exc_type is not None and "w" in self.mode:
+        if exc_type is not None and self._writes:
             self.abort()
         else:
             self.close()
@@ -484,7 +485,7 @@ class File(io.RawIOBase):
     def __del__(self) -> None:
         if not self._handle:
             return
-        if "w" in self.mode:
+        if self._writes:
             warnings.warn(f"{self!r} was never closed: its write is discarded",
                           ResourceWarning, stacklevel=2)
         try:
