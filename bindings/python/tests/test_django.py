@@ -238,3 +238,41 @@ def test_a_botocore_config_with_the_checksum_and_retry_switches():
     with storage.open(name) as f:
         assert f.read() == b"switched"
     storage.delete(name)
+
+
+def manage_check(settings_module):
+    import subprocess
+
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module,
+               PYTHONPATH=str(pathlib.Path(__file__).parent / "django_project"))
+    return subprocess.run([sys.executable, "-m", "django", "check"], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(settings.BACKEND != "s3storage", reason="the check is this package's")
+def test_manage_py_check_names_wrong_options():
+    wrong = manage_check("settings_wrong")
+    assert wrong.returncode != 0, wrong.stdout + wrong.stderr
+    report = wrong.stdout + wrong.stderr
+    assert "s3storage.E001" in report, report
+    assert "AWS_S3_ADDRESSING_STYLE" in report and "sideways" in report, report
+    assert "bucket_nam" in report, report  # an unknown option, named
+    good = manage_check("settings")
+    assert good.returncode == 0, good.stdout + good.stderr
+
+
+@pytest.mark.skipif(settings.BACKEND != "s3storage", reason="memory:// is this package's")
+def test_an_in_memory_storage_for_tests():
+    from s3storage.django import S3Storage
+
+    # As Django's InMemoryStorage in a test settings module: no server, same semantics.
+    memory = S3Storage(endpoint_url="memory://django-tests", bucket_name="media",
+                       file_overwrite=False)
+    first = memory.save("docs/a.txt", ContentFile(b"one"))
+    second = memory.save("docs/a.txt", ContentFile(b"two"))
+    assert first == "docs/a.txt" and second != first
+    with memory.open(second) as f:
+        assert f.read() == b"two"
+    assert memory.listdir("docs") == ([], sorted([first.split("/")[1], second.split("/")[1]]))
+    other = S3Storage(endpoint_url="memory://django-tests", bucket_name="media")
+    assert other.exists(first), "one store per name, shared as a server would be"

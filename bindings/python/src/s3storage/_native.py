@@ -13,7 +13,7 @@ import json
 import os
 import pathlib
 from ctypes import POINTER, byref, c_bool, c_char_p, c_int, c_int64, c_size_t, c_uint64, c_void_p
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, cast
 
 from . import errors
 
@@ -102,7 +102,7 @@ lib = _load()
 def text(value: str, what: str) -> bytes:
     """A str argument as the NUL-terminated UTF-8 the C API takes."""
     if not isinstance(value, str):
-        value = os.fspath(value)  # type: ignore[arg-type]
+        value = os.fspath(value)
         if isinstance(value, bytes):
             value = value.decode()
     encoded = value.encode("utf-8", "surrogatepass")
@@ -117,7 +117,10 @@ def check(code: int) -> None:
         message = (lib.s3storage_errmsg() or b"").decode("utf-8", "replace")
         status, s3_code, request_id = c_int(0), c_char_p(), c_char_p()
         lib.s3storage_errinfo(byref(status), byref(s3_code), byref(request_id))
-        decode = lambda value: (value or b"").decode("utf-8", "replace")  # noqa: E731
+
+        def decode(value: Optional[bytes]) -> str:
+            return (value or b"").decode("utf-8", "replace")
+
         raise errors.from_code(code, message, status.value, decode(s3_code.value),
                                decode(request_id.value))
 
@@ -125,6 +128,7 @@ def check(code: int) -> None:
 def take_string(pointer: c_void_p) -> str:
     """An owned `char *` result as str; frees it."""
     try:
+        assert pointer.value is not None, "no string to take (NULL)"
         return ctypes.string_at(pointer.value).decode("utf-8")
     finally:
         lib.s3storage_string_free(pointer)
@@ -161,7 +165,7 @@ def setting_value(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8")
     if isinstance(value, os.PathLike):
-        return os.fspath(value)  # type: ignore[return-value]
+        return cast(str, os.fspath(value))
     return str(value)
 
 
@@ -224,7 +228,7 @@ def install_logging() -> None:
 
 def version() -> str:
     """The version of the library in use."""
-    return lib.s3storage_version().decode()
+    return cast(str, lib.s3storage_version().decode())
 
 
 def params_json(parameters: Optional[Mapping[str, Any]]) -> Optional[bytes]:
@@ -262,7 +266,7 @@ class Reader:
                     raise BlockingIOError("the file object has no data ready (non-blocking)")
                 if not 0 <= count <= cap:
                     raise ValueError(f"readinto() returned {count} for a buffer of {cap} bytes")
-                return count
+                return cast(int, count)
             chunk = self.source.read(cap)
             if chunk is None:
                 raise BlockingIOError("the file object has no data ready (non-blocking)")

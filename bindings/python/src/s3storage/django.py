@@ -21,8 +21,9 @@ import datetime
 import io
 import mimetypes
 import threading
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
+from django.apps import AppConfig
 from django.conf import settings as django_settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.exceptions import (
@@ -117,7 +118,7 @@ def _global(names: tuple[str, ...]) -> tuple[bool, Any]:
 
 
 @deconstructible(path="s3storage.django.S3Storage")
-class S3Storage(DjangoStorage):
+class S3Storage(DjangoStorage):  # type: ignore[misc]
     """django-storages' `S3Storage`, backed by libs3storage."""
 
     default_content_type = "application/octet-stream"
@@ -213,15 +214,16 @@ class S3Storage(DjangoStorage):
         # is replaced by one that still fits.
         self._max_length.value = max_length
         try:
-            return super().save(name, content, max_length=max_length)
+            return cast(str, super().save(name, content, max_length=max_length))
         finally:
             self._max_length.value = None
 
     def _save(self, name: str, content: Any) -> str:
         if hasattr(content, "seek") and getattr(content, "seekable", lambda: True)():
             content.seek(0)
-        return self._call("save", name, content, parameters=self._write_parameters(name, content),
-                          max_length=getattr(self._max_length, "value", None))
+        return cast(str, self._call("save", name, content,
+                                    parameters=self._write_parameters(name, content),
+                                    max_length=getattr(self._max_length, "value", None)))
 
     def get_available_name(self, name: str, max_length: Optional[int] = None) -> str:
         try:
@@ -230,28 +232,29 @@ class S3Storage(DjangoStorage):
             raise SuspiciousFileOperation(str(error)) from error
 
     def exists(self, name: str) -> bool:
-        return self._call("exists", name)
+        return cast(bool, self._call("exists", name))
 
     def delete(self, name: str) -> None:
         self._call("delete", name)
 
     def size(self, name: str) -> int:
-        return self._call("size", name)
+        return cast(int, self._call("size", name))
 
     def listdir(self, path: str) -> tuple[list[str], list[str]]:
-        return self._call("listdir", path)
+        return cast("tuple[list[str], list[str]]", self._call("listdir", path))
 
-    def url(self, name: str, parameters: Optional[dict] = None, expire: Optional[int] = None,
-            http_method: Optional[str] = None) -> str:
-        return self._call("url", name, parameters, expire, http_method)
+    def url(self, name: str, parameters: Optional[dict[str, Any]] = None,
+            expire: Optional[int] = None, http_method: Optional[str] = None) -> str:
+        return cast(str, self._call("url", name, parameters, expire, http_method))
 
     def get_modified_time(self, name: str) -> datetime.datetime:
         """Aware (UTC) with USE_TZ, naive local time without it, as django-storages."""
         modified = self._call("modified_time", name)
-        return modified if django_settings.USE_TZ else timezone.make_naive(modified)
+        return cast(datetime.datetime,
+                    modified if django_settings.USE_TZ else timezone.make_naive(modified))
 
 
-class S3File(File):
+class S3File(File):  # type: ignore[misc]
     """What `open` gives Django, as django-storages' S3File: reads are buffered ("r"
     gives str, decoded as UTF-8; "rb" bytes); writes go to the library (which uploads
     parts as they fill; str is encoded as UTF-8) and are committed by close(); a file
@@ -280,7 +283,8 @@ class S3File(File):
 
     @property
     def size(self) -> int:
-        return self._raw.size
+        assert self._raw is not None  # set by _connect() in __init__, never unset
+        return cast(int, self._raw.size)
 
     @property
     def closed(self) -> bool:
@@ -303,6 +307,7 @@ class S3File(File):
 
     def abort(self) -> None:
         """Discards a write: nothing is stored."""
+        assert self._raw is not None  # set by _connect() in __init__, never unset
         self._raw.abort()
 
 
@@ -314,5 +319,62 @@ class S3StaticStorage(S3Storage):
 
 
 @deconstructible(path="s3storage.django.S3ManifestStaticStorage")
-class S3ManifestStaticStorage(ManifestFilesMixin, S3StaticStorage):
+class S3ManifestStaticStorage(ManifestFilesMixin, S3StaticStorage):  # type: ignore[misc]
     """S3StaticStorage with Django's manifest of hashed names."""
+
+
+def check_storages(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Django's system check (`manage.py check`): every storage of STORAGES (or the
+    legacy DEFAULT_FILE_STORAGE / STATICFILES_STORAGE) whose backend is this package's is
+    made with its OPTIONS and the settings, as its first use would; an unknown, wrong or
+    conflicting option is an error naming it (id s3storage.E001), before any request."""
+    from django.core import checks
+    from django.utils.module_loading import import_string
+
+    configured = dict(getattr(django_settings, "STORAGES", None) or {})
+    for alias, legacy in (("default", "DEFAULT_FILE_STORAGE"),
+                          ("staticfiles", "STATICFILES_STORAGE")):
+        if alias not in configured and getattr(django_settings, legacy, None):
+            configured[alias] = {"BACKEND": getattr(django_settings, legacy)}
+    errors: list[Any] = []
+    for alias, config in configured.items():
+        path = (config or {}).get("BACKEND", "")
+        try:
+            backend = import_string(path)
+        except ImportError:
+            continue  # Django reports a backend it cannot import
+        if not (isinstance(backend, type) and issubclass(backend, S3Storage)):
+            continue
+        try:
+            backend(**dict((config or {}).get("OPTIONS") or {}))
+        except ImproperlyConfigured as error:
+            named = [f"the option {option!r} (setting {names[0]})"
+                     for option, names in OPTION_SETTINGS.items()
+                     if names[0] in str(error) or repr(option) in str(error)]
+            errors.append(checks.Error(
+                f"STORAGES[{alias!r}] ({path}): {error}", obj=alias, id="s3storage.E001",
+                hint=("check " + ", ".join(named)) if named else None))
+    return errors
+
+
+def _register_check() -> None:
+    from django.core import checks
+
+    checks.register(check_storages, checks.Tags.compatibility)
+
+
+class S3StorageConfig(AppConfig):  # type: ignore[misc]
+    """The app to put in INSTALLED_APPS ("s3storage.django.S3StorageConfig") so that
+    `manage.py check` checks the storage options before any request."""
+
+    name = "s3storage"
+    label = "s3storage"
+    verbose_name = "s3storage"
+
+    def ready(self) -> None:
+        _register_check()
+
+
+# Importing the backend registers the check too (the STORAGES backend is imported when
+# the storage is first used; the app above makes `manage.py check` see it at once).
+_register_check()

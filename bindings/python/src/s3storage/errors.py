@@ -5,6 +5,8 @@ and `request_id`; most are also the built-in exception a Python programmer expec
 
 from __future__ import annotations
 
+from typing import Any
+
 OK = 0
 INVALID_ARGUMENT = 1
 CONFIG = 2
@@ -25,7 +27,7 @@ class S3StorageError(Exception):
 
     code_name = "S3STORAGE_ERR"
 
-    def __new__(cls, code: int, message: str):
+    def __new__(cls, code: int, message: str) -> S3StorageError:
         # One argument up the chain, so that OSError does not take `code` for an errno.
         return super().__new__(cls, message)
 
@@ -44,7 +46,7 @@ class S3StorageError(Exception):
     def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self):  # keep code, message and details through pickling
+    def __reduce__(self) -> tuple[Any, ...]:  # keep code, message and details through pickling
         details = {"http_status": self.http_status, "s3_code": self.s3_code,
                    "request_id": self.request_id}
         return (type(self), (self.code, self.message), details)

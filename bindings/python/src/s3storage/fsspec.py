@@ -177,9 +177,10 @@ class S3StorageFileSystem(AbstractFileSystem):  # type: ignore[misc]
             try:
                 entry = self.info(path)
             except FileNotFoundError:
-                entry = None
-            if entry is not None and entry["type"] == "file":
-                found[entry["name"]] = entry
+                pass
+            else:
+                if entry["type"] == "file":
+                    found[entry["name"]] = entry
         if withdirs and key and base not in found and found:
             found[base] = {"name": base, "size": 0, "type": "directory"}
         names = sorted(found)
@@ -318,6 +319,8 @@ class S3StorageFile(AbstractBufferedFile):  # type: ignore[misc]
     """A buffered fsspec file: reads through one library read file (sequential reads
     stream one GET, verified; seeks fetch ranges), writes through one library write
     file (parts stream as the buffer fills, committed on close, aborted on error)."""
+
+    closed: bool  # fsspec's property (untyped)
 
     def __init__(self, fs: S3StorageFileSystem, path: str, mode: str = "rb",
                  **kwargs: Any) -> None:

@@ -207,7 +207,7 @@ class Storage:
         result: dict[str, Any] = json.loads(native.take_string(out))
         return result
 
-    def download(self, name: str, path: Union[str, os.PathLike]) -> None:
+    def download(self, name: str, path: Union[str, os.PathLike[Any]]) -> None:
         """Downloads `name` into the local file `path` with parallel ranged GETs, checked
         against the object's checksum and renamed into place: `path` is never left
         half-written."""
@@ -242,7 +242,8 @@ class Storage:
     def size(self, name: str) -> int:
         """The object's size in bytes."""
         with self._h as h:
-            return native.call_with_out(lib.s3storage_size, h, text(name, "name"), out_type=c_uint64).value
+            return int(native.call_with_out(lib.s3storage_size, h, text(name, "name"),
+                                            out_type=c_uint64).value)
 
     def modified_time(self, name: str) -> datetime.datetime:
         """The object's Last-Modified time, an aware datetime in UTC."""
@@ -301,7 +302,8 @@ class Storage:
         native.check(code)
         return native.take_string(out)
 
-    def save_file(self, name: str, path: Union[str, os.PathLike], max_length: Optional[int] = None,
+    def save_file(self, name: str, path: Union[str, os.PathLike[Any]],
+                  max_length: Optional[int] = None,
                   parameters: Optional[Mapping[str, Any]] = None) -> str:
         """Saves the local file at `path` (streamed), as `save`."""
         with self._h as h:
@@ -456,7 +458,7 @@ class File(io.RawIOBase):
     def size(self) -> int:
         """The object's size (read mode), or the bytes written so far (write mode)."""
         with self._use() as h:
-            return native.call_with_out(lib.s3storage_file_size, h, out_type=c_uint64).value
+            return int(native.call_with_out(lib.s3storage_file_size, h, out_type=c_uint64).value)
 
     def _finish(self, function: Any) -> None:
         with self._lock:
