@@ -106,6 +106,10 @@ assert "/elsewhere/venv/" in s3storage.__file__, s3storage.__file__
 print("the sdist, built elsewhere:", s3storage.__file__, s3storage.version())
 PY
   )
+  # And the Python API tests with the package the sdist built.
+  "$tmp/elsewhere/venv/bin/pip" install "${pip_quiet[@]}" "pytest==8.3.5"
+  (cd bindings/python/tests && "$tmp/elsewhere/venv/bin/python" -m pytest -q \
+    -p no:cacheprovider test_storage.py)
 }
 check "the sdist builds with cargo and installs in a fresh venv in another folder" sdist
 

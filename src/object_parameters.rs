@@ -287,13 +287,12 @@ impl WriteParameters {
 
     /// The create headers a copy that keeps the source's metadata (COPY) still sends:
     /// the ones S3 never copies from the source (ACL and grants, storage class,
-    /// encryption, object lock, bucket owner, requester pays), as a save would set them;
-    /// metadata, content headers, tagging and the redirect stay the source's.
+    /// encryption, object lock, the website redirect, bucket owner, requester pays), as a
+    /// save would set them; metadata, content headers and tagging stay the source's.
     pub(crate) fn kept_copy_headers(&self) -> Vec<(String, String)> {
         let copied = |name: &str| {
             name.starts_with("x-amz-meta-")
                 || name == "x-amz-tagging"
-                || name == "x-amz-website-redirect-location"
                 || !name.starts_with("x-amz-")
         };
         (self.create.iter())

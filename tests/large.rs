@@ -237,13 +237,25 @@ fn a_killed_download_leaves_no_file_at_its_target() {
         .unwrap();
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let halfway = lines.find_map(|line| (line.ok()? == "halfway").then_some(()));
-    assert!(halfway.is_some(), "the child never got halfway");
-    child.kill().unwrap(); // SIGKILL
+    child.kill().unwrap(); // SIGKILL (also when it never got halfway: no stray download)
     let status = child.wait().unwrap();
+    assert!(halfway.is_some(), "the child never got halfway");
     assert!(!status.success(), "the child was killed: {status:?}");
     assert!(
         !target.exists(),
         "a killed download left a file at its target"
+    );
+    // What SIGKILL leaves: only the temporary file beside the target (nothing can remove
+    // it from a killed process), never anything under the target's name.
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "whole.bin")
+        .collect();
+    assert!(
+        left.iter()
+            .all(|name| name.starts_with(".killed.bin.") && name.ends_with(".part")),
+        "{left:?}"
     );
 }
 
@@ -264,6 +276,7 @@ fn deleting_20000_keys_by_prefix_takes_at_most_25_requests() {
             });
         }
     });
+    let _removed = Removed(&storage, &["kept.txt"]);
     storage
         .save("kept.txt", &b"not under the prefix"[..])
         .unwrap();

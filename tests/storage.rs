@@ -1235,26 +1235,29 @@ fn a_panic_during_a_part_copy_leaves_no_upload() {
     storage
         .save("panic-src.bin", pattern(11 * 1024 * 1024, 5).as_slice())
         .unwrap();
-    let panicked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let seen = panicked.clone();
-    storage.set_request_callback(Some(std::sync::Arc::new(move |record| {
-        if record.operation == "UploadPartCopy" {
-            seen.store(true, std::sync::atomic::Ordering::SeqCst);
-            panic!("a callback that panics");
+    // A panic in a part copy's thread, and one on the completion's thread.
+    for operation in ["UploadPartCopy", "CompleteMultipartUpload"] {
+        let panicked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = panicked.clone();
+        storage.set_request_callback(Some(std::sync::Arc::new(move |record| {
+            if record.operation == operation {
+                seen.store(true, std::sync::atomic::Ordering::SeqCst);
+                panic!("a callback that panics");
+            }
+        })));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            storage.copy("panic-src.bin", "panic-dst.bin", &Default::default())
+        }));
+        storage.set_request_callback(None);
+        let fired = panicked.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(fired, "{operation}: the panic fired");
+        assert!(outcome.is_err(), "{operation}: the panic goes on unwinding");
+        if operation == "UploadPartCopy" {
+            assert!(!storage.exists("panic-dst.bin").unwrap());
         }
-    })));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        storage.copy("panic-src.bin", "panic-dst.bin", &Default::default())
-    }));
-    storage.set_request_callback(None);
-    assert!(
-        panicked.load(std::sync::atomic::Ordering::SeqCst),
-        "the panic fired"
-    );
-    assert!(outcome.is_err(), "the panic goes on unwinding");
-    assert!(!storage.exists("panic-dst.bin").unwrap());
-    let left = storage.incomplete_uploads().unwrap();
-    assert!(left.is_empty(), "uploads left: {left:?}");
+        let left = storage.incomplete_uploads().unwrap();
+        assert!(left.is_empty(), "{operation}: uploads left: {left:?}");
+    }
 }
 
 #[test]

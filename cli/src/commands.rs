@@ -105,6 +105,18 @@ fn presign(
             ..UrlOptions::default()
         };
         let url = storage.url_with(name, &options)?;
+        // url() follows django-storages: a custom domain, or AWS_QUERYSTRING_AUTH=False,
+        // gives a plain URL (a CloudFront-signed one for GET): no presigned URL at all.
+        let s3_signed = url.contains("X-Amz-Signature=") || url.contains("AWSAccessKeyId=");
+        if !(s3_signed
+            || (options.http_method.as_deref() == Some("GET") && url.contains("Signature=")))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "presign: these settings give no presigned {} URL (AWS_S3_CUSTOM_DOMAIN or \
+                 AWS_QUERYSTRING_AUTH=False make url() plain); override them with --set",
+                options.http_method.as_deref().unwrap_or("GET")
+            )));
+        }
         return out.result(json!({"name": name, "url": url}), || url.clone());
     }
     let conditions = (conditions.iter().enumerate())

@@ -591,6 +591,24 @@ fn cp_uploads_and_downloads_and_presign_signs_get_put_and_post() {
         stdout(&expect(&at, &["cat", "c/form.txt"], 0)),
         "small form"
     );
+    // Settings under which url() is plain: no presigned URL, an error rather than a URL
+    // that cannot do what was asked.
+    let plain = location("presign-plain");
+    for setting in [
+        "AWS_QUERYSTRING_AUTH=False",
+        "AWS_S3_CUSTOM_DOMAIN=cdn.example.com",
+    ] {
+        let output = s3storage(&plain)
+            .args(["presign", "c/x", "--method", "PUT", "--set", setting])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{setting}: {}",
+            stdout(&output)
+        );
+    }
     // Bad input: conditions without POST, a condition that is not JSON.
     expect(&at, &["presign", "c/x", "--condition", range], 1);
     expect(

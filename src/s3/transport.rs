@@ -178,7 +178,7 @@ impl Transport {
         };
         // botocore's S3 redirector: re-sign for the bucket's region, once, and keep it.
         let old = self.move_to_region(&region)?;
-        let operation = describe(&request.command, request.key);
+        let operation = describe(&request);
         log::warn(&format!(
             "{operation}: the bucket is in region {region}, not {old}: re-signed and sent \
              again; this storage uses {region} from now on"
@@ -258,7 +258,7 @@ impl Transport {
     /// Sends a request, retrying what is safe to retry while the retry quota lasts;
     /// see `send`.
     fn send_with_retries(&self, request: Outgoing<'_>) -> Result<Reply> {
-        let operation = describe(&request.command, request.key);
+        let operation = describe(&request);
         let repeatable = !matches!(
             request.command,
             Command::InitiateMultipartUpload { .. } | Command::CompleteMultipartUpload { .. }
@@ -605,8 +605,16 @@ fn api_name(request: &Outgoing<'_>) -> &'static str {
 }
 
 /// A short description of a request for messages: `"PUT media/a.txt"`.
-fn describe(command: &Command<'_>, key: &str) -> String {
-    let what = match command {
+fn describe(request: &Outgoing<'_>) -> String {
+    let key = request.key;
+    let what = match &request.command {
+        _ if matches!(
+            api_name(request),
+            "UploadPartCopy" | "CopyObject" | "DeleteObjects"
+        ) =>
+        {
+            api_name(request)
+        }
         Command::HeadObject => "HEAD",
         Command::GetObject | Command::GetObjectRange { .. } => "GET",
         Command::PutObject {
