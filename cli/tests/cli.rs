@@ -585,12 +585,18 @@ fn cp_uploads_and_downloads_and_presign_signs_get_put_and_post() {
         stdout(&expect(&at, &["cat", "c/form.txt"], 0)),
         "small form"
     );
-    let refused = posted(b"far more than twenty bytes of form");
-    assert!(refused.starts_with('4'), "outside the range: {refused}");
-    assert_eq!(
-        stdout(&expect(&at, &["cat", "c/form.txt"], 0)),
-        "small form"
-    );
+    // The refusal needs a server that checks POST policies (moto does not).
+    if !capabilities::lacks(
+        &["auth"],
+        "cli presign POST outside its content-length-range",
+    ) {
+        let refused = posted(b"far more than twenty bytes of form");
+        assert!(refused.starts_with('4'), "outside the range: {refused}");
+        assert_eq!(
+            stdout(&expect(&at, &["cat", "c/form.txt"], 0)),
+            "small form"
+        );
+    }
     // Settings under which url() is plain: no presigned URL, an error rather than a URL
     // that cannot do what was asked.
     let plain = location("presign-plain");
