@@ -1,6 +1,7 @@
 """Runs the benchmark side by side against one local SeaweedFS: s3storage
 (examples/bench.rs), django-storages' S3Storage with boto3 (bench/ds_client.py), OpenDAL's
-Python binding (bench/odl_client.py) and curl (the wire limit), over plain http and over
+Python binding (bench/odl_client.py), obstore (bench/obs_client.py) and curl (the wire
+limit), over plain http and over
 https through a loopback TLS terminator. Each client runs in its own process, so its peak
 RSS and CPU time are measured with wait4. Started by scripts/bench.sh, which exports
 BENCH_DIR, BENCH_HTTP, BENCH_HTTPS and BENCH_CA."""
@@ -17,6 +18,7 @@ CLIENTS = {
     "s3storage": [os.path.join(ROOT, "target", "release", "examples", "bench")],
     "django-storages": [sys.executable, os.path.join(ROOT, "bench", "ds_client.py")],
     "opendal": [sys.executable, os.path.join(ROOT, "bench", "odl_client.py")],
+    "obstore": [sys.executable, os.path.join(ROOT, "bench", "obs_client.py")],
 }
 BIG_MIB = int(os.environ.get("BENCH_MIB", "256"))
 HUGE_MIB = int(os.environ.get("BENCH_HUGE_MIB", "1024"))
@@ -103,7 +105,7 @@ def add(rows, metric, unit, values):
 def safely(rows, metric, unit, fn):
     """Runs each client's measurement; a client that cannot run says why, as n/a."""
     values = {}
-    for name in ["s3storage", "django-storages", "opendal", "curl"]:
+    for name in ["s3storage", "django-storages", "opendal", "obstore", "curl"]:
         try:
             values[name] = fn(name)
         except Failed as error:
@@ -118,7 +120,7 @@ def transport_rows(transport, local_big, local_kib):
     rows = []
     loc = "bench-%s" % transport.name
     small = {}
-    for name in ["s3storage", "django-storages", "opendal"]:
+    for name in ["s3storage", "django-storages", "opendal", "obstore"]:
         try:
             small[name] = json.loads(client(name, transport, ["small", str(ROUNDS), str(OPS)],
                                             "%s/%s" % (loc, name))[3])
@@ -282,15 +284,17 @@ def ratio(a, b, higher_is_better):
 
 def print_table(title, rows):
     print("\n%s\n" % title)
-    print("| metric | unit | s3storage | django-storages | opendal | curl | vs curl | vs opendal | vs django-storages |")
-    print("|" + "---|" * 9)
+    print("| metric | unit | s3storage | django-storages | opendal | obstore | curl | vs curl "
+          "| vs opendal | vs obstore | vs django-storages |")
+    print("|" + "---|" * 11)
     for metric, unit, v in rows:
         better = unit in ("ops/s", "MiB/s")
         rs = v.get("s3storage")
-        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            metric, unit, cell(rs), cell(v.get("django-storages")), cell(v.get("opendal")),
-            cell(v.get("curl")), ratio(rs, v.get("curl"), better), ratio(rs, v.get("opendal"), better),
-            ratio(rs, v.get("django-storages"), better)))
+        peers = ["django-storages", "opendal", "obstore", "curl"]
+        print("| %s | %s | %s | %s | %s |" % (
+            metric, unit, cell(rs), " | ".join(cell(v.get(p)) for p in peers),
+            " | ".join(ratio(rs, v.get(p), better)
+                       for p in ["curl", "opendal", "obstore", "django-storages"])))
 
 
 def main():

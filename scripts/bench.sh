@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The benchmark: s3storage vs django-storages (boto3) vs OpenDAL's Python binding vs curl
+# The benchmark: s3storage vs django-storages (boto3) vs OpenDAL's Python binding vs
+# obstore (object_store's) vs curl
 # on one local SeaweedFS, over plain http and over https through a loopback stunnel.
 # Prints a table per transport (see bench/bench.py). BENCH_MIB (default 256) sizes the
 # large object, BENCH_HUGE_MIB (1024) the save_file whose peak RSS is measured,
@@ -8,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 python3 -m pip install --quiet --disable-pip-version-check django django-storages boto3 \
-  "opendal==0.47.12" >&2
+  "opendal==0.47.12" "obstore==0.12.1" >&2
 cargo build --quiet --release --example bench
 work=$(mktemp -d /tmp/s3storage-bench.XXXXXX)
 cleanup() {
