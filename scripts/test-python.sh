@@ -53,6 +53,29 @@ wheel_tag() {
 }
 check "the wheel's tag is the manylinux policy its library needs (auditwheel show)" wheel_tag
 
+# smoke PYTHON DIR WHAT: from DIR, PYTHON imports the installed package (the copy under
+# DIR when DIR is a venv's folder), saves, reads back and deletes one object.
+smoke() {
+  (cd "$2" && AWS_LOCATION="py-$3-$$" S3STORAGE_SMOKE="$3" "$1" - <<'PY'
+import os, s3storage
+what = os.environ["S3STORAGE_SMOKE"]
+storage = s3storage.Storage(
+    AWS_STORAGE_BUCKET_NAME="s3storage-python-tests", AWS_AUTO_CREATE_BUCKET=True,
+    AWS_S3_ENDPOINT_URL=os.environ["S3STORAGE_TEST_ENDPOINT"], AWS_S3_REGION_NAME="us-east-1",
+    AWS_S3_ACCESS_KEY_ID=os.environ["S3STORAGE_TEST_ACCESS_KEY"],
+    AWS_S3_SECRET_ACCESS_KEY=os.environ["S3STORAGE_TEST_SECRET_KEY"],
+    AWS_LOCATION=os.environ["AWS_LOCATION"])
+content = ("hello from the %s" % what).encode()
+name = storage.save("hello.txt", content)
+assert storage.open(name).read() == content, "read back"
+storage.delete(name)
+if what == "sdist":
+    assert "/elsewhere/venv/" in s3storage.__file__, s3storage.__file__
+print("the %s:" % what, s3storage.__file__, s3storage.version())
+PY
+  )
+}
+
 venv="$tmp/venv"
 alone() {
   python3 -m venv "$venv"
@@ -60,20 +83,7 @@ alone() {
   "$venv/bin/pip" list --format=freeze > "$tmp/installed.txt"
   grep -q '^s3storage==' "$tmp/installed.txt"
   lacks '^[^=]*==' <(grep -v '^\(pip\|setuptools\|s3storage\)==' "$tmp/installed.txt")
-  (cd "$tmp" && AWS_LOCATION="py-alone-$$" "$venv/bin/python" - <<'PY'
-import os, s3storage
-storage = s3storage.Storage(
-    AWS_STORAGE_BUCKET_NAME="s3storage-python-tests", AWS_AUTO_CREATE_BUCKET=True,
-    AWS_S3_ENDPOINT_URL=os.environ["S3STORAGE_TEST_ENDPOINT"], AWS_S3_REGION_NAME="us-east-1",
-    AWS_S3_ACCESS_KEY_ID=os.environ["S3STORAGE_TEST_ACCESS_KEY"],
-    AWS_S3_SECRET_ACCESS_KEY=os.environ["S3STORAGE_TEST_SECRET_KEY"],
-    AWS_LOCATION=os.environ["AWS_LOCATION"])
-name = storage.save("hello.txt", b"hello from the wheel")
-assert storage.open(name).read() == b"hello from the wheel", "read back"
-storage.delete(name)
-print("the wheel alone:", s3storage.__file__, s3storage.version())
-PY
-  )
+  smoke "$venv/bin/python" "$tmp" wheel
 }
 check "the wheel in a fresh venv, nothing else installed" alone
 
@@ -91,21 +101,7 @@ sdist() {
   python3 -m venv "$tmp/elsewhere/venv"
   (cd "$tmp/elsewhere" && CARGO_TARGET_DIR="$repo/target" \
     venv/bin/pip install "${pip_quiet[@]}" "$archive")
-  (cd "$tmp/elsewhere" && AWS_LOCATION="py-sdist-$$" venv/bin/python - <<'PY'
-import os, s3storage
-storage = s3storage.Storage(
-    AWS_STORAGE_BUCKET_NAME="s3storage-python-tests", AWS_AUTO_CREATE_BUCKET=True,
-    AWS_S3_ENDPOINT_URL=os.environ["S3STORAGE_TEST_ENDPOINT"], AWS_S3_REGION_NAME="us-east-1",
-    AWS_S3_ACCESS_KEY_ID=os.environ["S3STORAGE_TEST_ACCESS_KEY"],
-    AWS_S3_SECRET_ACCESS_KEY=os.environ["S3STORAGE_TEST_SECRET_KEY"],
-    AWS_LOCATION=os.environ["AWS_LOCATION"])
-name = storage.save("hello.txt", b"hello from the sdist")
-assert storage.open(name).read() == b"hello from the sdist", "read back"
-storage.delete(name)
-assert "/elsewhere/venv/" in s3storage.__file__, s3storage.__file__
-print("the sdist, built elsewhere:", s3storage.__file__, s3storage.version())
-PY
-  )
+  smoke "$tmp/elsewhere/venv/bin/python" "$tmp/elsewhere" sdist
   # And the Python API tests with the package the sdist built.
   "$tmp/elsewhere/venv/bin/pip" install "${pip_quiet[@]}" "pytest==8.3.5"
   (cd bindings/python/tests && "$tmp/elsewhere/venv/bin/python" -m pytest -q \
