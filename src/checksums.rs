@@ -75,6 +75,52 @@ impl ChecksumAlgorithm {
         }
     }
 
+    /// The checksum of `data` and its hex SHA-256 (the signed payload's hash), in one
+    /// pass: block by block, so each block comes from memory once for both.
+    pub fn compute_with_sha256(self, data: &[u8]) -> (String, String) {
+        let mut checksum = Hasher::new(self);
+        let mut sha256 = sha2::Sha256::new();
+        for block in data.chunks(64 * 1024) {
+            checksum.update(block);
+            sha256.update(block);
+        }
+        (checksum.value(), hex::encode(sha256.finalize()))
+    }
+
+    /// The value of a whole object from its parts' values (base64) and lengths, in
+    /// order, where the algorithm allows it without the bytes (CRC32, CRC32C); `None`
+    /// for the others, or for a value that is not one of this algorithm.
+    pub fn combined<'a>(self, parts: impl IntoIterator<Item = (&'a str, u64)>) -> Option<String> {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let crc = |value: &str| -> Option<u32> {
+            let bytes: [u8; 4] = engine.decode(value).ok()?.try_into().ok()?;
+            Some(u32::from_be_bytes(bytes))
+        };
+        let mut whole: Option<u32> = None;
+        for (value, len) in parts {
+            let part = crc(value)?;
+            whole = Some(match (self, whole) {
+                (_, None) => part,
+                (ChecksumAlgorithm::Crc32, Some(sum)) => {
+                    let mut hasher = crc32fast::Hasher::new_with_initial_len(sum, 0);
+                    hasher.combine(&crc32fast::Hasher::new_with_initial_len(part, len));
+                    hasher.finalize()
+                }
+                (ChecksumAlgorithm::Crc32c, Some(sum)) => {
+                    crc32c::crc32c_combine(sum, part, len as usize)
+                }
+                _ => return None,
+            });
+        }
+        self.combinable()
+            .then(|| engine.encode(whole.unwrap_or(0).to_be_bytes()))
+    }
+
+    /// Whether a whole object's value can be had from its parts' ([`Self::combined`]).
+    pub fn combinable(self) -> bool {
+        matches!(self, ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c)
+    }
+
     /// The algorithm of a multipart upload's parts when the upload cannot declare a
     /// full-object checksum: CRC64NVME has no composite form, so its parts are checked
     /// with CRC32C.
@@ -254,6 +300,28 @@ impl ObjectChecksum {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_pass_and_combined_values_are_the_streamed_ones() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 31 % 251) as u8).collect();
+        for algorithm in ChecksumAlgorithm::all() {
+            let (value, sha) = algorithm.compute_with_sha256(&data);
+            assert_eq!(value, algorithm.compute(&data), "{algorithm:?}");
+            assert_eq!(sha, hex::encode(sha2::Sha256::digest(&data)));
+            let cuts = [0usize, 1, 70_000, 70_001, 250_000, data.len()];
+            let parts: Vec<(String, u64)> = (cuts.windows(2))
+                .map(|w| (algorithm.compute(&data[w[0]..w[1]]), (w[1] - w[0]) as u64))
+                .collect();
+            let combined = algorithm.combined(parts.iter().map(|(v, n)| (v.as_str(), *n)));
+            match algorithm {
+                ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c => {
+                    assert_eq!(combined, Some(value), "{algorithm:?}")
+                }
+                _ => assert_eq!(combined, None, "{algorithm:?}"),
+            }
+        }
+        assert_eq!(ChecksumAlgorithm::Crc32c.combined([("not base64!", 3)]), None);
+    }
 
     #[test]
     fn known_values() {

@@ -88,8 +88,11 @@ pub(crate) struct Uploader {
     key: String,
     upload: Upload,
     /// The checksum of the whole object, computed as the parts are handed over (in
-    /// order), for an upload of checksum type FULL_OBJECT.
+    /// order), for an upload of checksum type FULL_OBJECT whose algorithm cannot be
+    /// combined from the parts' values.
     whole: Option<Hasher>,
+    /// The length of each part handed over, in order.
+    lengths: Vec<u64>,
     write: Arc<WriteParameters>,
     concurrency: usize,
     progress: Reporter,
@@ -112,14 +115,17 @@ impl Uploader {
         progress: Reporter,
     ) -> Result<Uploader> {
         let upload = objects.create_multipart(key, write)?;
+        // A CRC32 or CRC32C whole comes from the parts' own values at the end; the
+        // others are computed as the parts are handed over.
         let whole = (upload.checksum)
-            .filter(|checksum| checksum.full_object)
+            .filter(|checksum| checksum.full_object && !checksum.algorithm.combinable())
             .map(|checksum| Hasher::new(checksum.algorithm));
         Ok(Uploader {
             objects,
             key: key.to_string(),
             upload,
             whole,
+            lengths: Vec::new(),
             write: Arc::new(write.clone()),
             concurrency: concurrency.max(1),
             progress,
@@ -171,6 +177,7 @@ impl Uploader {
         if let Some(whole) = &mut self.whole {
             whole.update(&data);
         }
+        self.lengths.push(data.len() as u64);
         let sender = self.sender.as_ref().expect("made above");
         sender.send((number, data)).map_err(|_| {
             Error::network(format!(
@@ -261,8 +268,8 @@ impl Uploader {
             Some(error) => Err(error),
             None => self.uploaded_parts(),
         };
-        let whole = self.whole.as_ref().map(Hasher::value);
         let completed = parts.and_then(|parts| {
+            let whole = self.whole_checksum(&parts);
             let write = (&*self.write, overwrite, whole);
             (self.objects).complete(&self.key, &self.upload, parts, write)
         });
@@ -276,6 +283,20 @@ impl Uploader {
                 Err(error)
             }
         }
+    }
+
+    /// The full-object checksum the completion declares: the streamed one, or one
+    /// combined from the parts' values (CRC32, CRC32C); `None` for a COMPOSITE upload.
+    fn whole_checksum(&self, parts: &[UploadedPart]) -> Option<String> {
+        if let Some(whole) = &self.whole {
+            return Some(whole.value());
+        }
+        let checksum = self.upload.checksum.filter(|checksum| checksum.full_object)?;
+        let values = parts.iter().map(|part| {
+            let value = part.checksum.as_ref().map_or("", |(_, value)| value.as_str());
+            (value, self.lengths[part.number as usize - 1])
+        });
+        checksum.algorithm.combined(values)
     }
 
     /// Stops the workers and aborts the upload.

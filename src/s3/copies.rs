@@ -75,6 +75,7 @@ impl S3Store {
                 headers: &headers,
                 query: &[],
                 body: Some(&[]),
+                payload_sha256: None,
             };
             // Copying is idempotent: a reply cut off while read is asked for again.
             let text = match self.transport.fetch_text(request, &operation) {
@@ -150,6 +151,7 @@ impl S3Store {
                 headers: &headers,
                 query: &[],
                 body: None,
+                payload_sha256: None,
             };
             let text = match self.transport.fetch_text(request, &operation) {
                 // 412: x-amz-copy-source-if-match failed.

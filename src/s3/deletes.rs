@@ -151,6 +151,7 @@ impl S3Store {
             headers: &headers,
             query: &[],
             body: Some(body.as_bytes()),
+            payload_sha256: None,
         };
         self.transport.fetch_text(request, operation)
     }

@@ -187,6 +187,7 @@ impl S3Store {
             headers: &[],
             query,
             body: None,
+            payload_sha256: None,
         };
         let text = self.transport.fetch_text(request, operation)?;
         crate::xml::from_str(&text).map_err(|error| {

@@ -1,9 +1,9 @@
 //! The typed S3 calls the storage is built from: one method per request kind, each
 //! turning S3's status codes, headers and XML into our types and errors.
 
-use super::transport::{Reply, Transport};
+use super::transport::{Outgoing, Reply, Transport};
 use crate::aws::CredentialSource;
-use crate::checksums::{ChecksumWhen, ObjectChecksum};
+use crate::checksums::{ChecksumAlgorithm, ChecksumWhen, ObjectChecksum};
 use crate::config::Config;
 use crate::error::{Error, Result, S3Failure};
 use crate::object_parameters::{AccessParameters, WriteParameters};
@@ -264,15 +264,24 @@ impl S3Store {
             multipart: None,
         };
         let mut headers = with_condition(write.create_headers(), overwrite);
-        if let Some(algorithm) = write.checksum(self.checksums.request) {
+        let (checksum, sha256) = self.body_digests(write.checksum(self.checksums.request), body);
+        if let Some((algorithm, value)) = checksum {
             // As botocore sends it: the algorithm named, and its value.
             headers.push((
                 "x-amz-sdk-checksum-algorithm".into(),
                 algorithm.name().into(),
             ));
-            headers.push((algorithm.header().into(), algorithm.compute(body)));
+            headers.push((algorithm.header().into(), value));
         }
-        let reply = self.transport.send(command, key, &headers)?;
+        let request = Outgoing {
+            command,
+            key,
+            headers: &headers,
+            query: &[],
+            body: None,
+            payload_sha256: sha256.as_deref(),
+        };
+        let reply = self.transport.send_request(request)?;
         if overwrite == Overwrite::Refused && refuses_condition(&reply) {
             self.conditional_writes_refused();
             return self.put(key, body, write, Overwrite::Refused);
@@ -280,6 +289,24 @@ impl S3Store {
         match reply.check(&format!("PUT {key}")) {
             Err(Error::AlreadyExists(_)) if self.stored_by_us(key, body, write) => Ok(()),
             other => other.map(Reply::finish),
+        }
+    }
+
+    /// A body's checksum of `algorithm` and, where such a body's payload is signed, its
+    /// SHA-256 too, in one pass over the bytes (the transport hashes an unsigned-checksum
+    /// body itself).
+    pub(super) fn body_digests(
+        &self,
+        algorithm: Option<ChecksumAlgorithm>,
+        body: &[u8],
+    ) -> (Option<(ChecksumAlgorithm, String)>, Option<String>) {
+        match algorithm {
+            Some(algorithm) if self.transport.signs_checksummed_payload() => {
+                let (value, sha256) = algorithm.compute_with_sha256(body);
+                (Some((algorithm, value)), Some(sha256))
+            }
+            Some(algorithm) => (Some((algorithm, algorithm.compute(body))), None),
+            None => (None, None),
         }
     }
 

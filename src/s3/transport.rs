@@ -57,6 +57,9 @@ pub(crate) struct Outgoing<'a> {
     pub query: &'a [(&'a str, &'a str)],
     /// The body, when it is not the command's own (a completion with checksums).
     pub body: Option<&'a [u8]>,
+    /// The body's hex SHA-256 when the caller computed it already (with the body's
+    /// checksum, in the same pass); otherwise it is computed if the payload is signed.
+    pub payload_sha256: Option<&'a str>,
 }
 
 /// What a failed attempt means for the next one.
@@ -121,6 +124,13 @@ impl Transport {
         })
     }
 
+    /// Whether a body that carries its checksum is still signed (its SHA-256 in
+    /// `x-amz-content-sha256`): botocore signs payloads over http, not over https,
+    /// unless `payload_signing_enabled` says otherwise.
+    pub fn signs_checksummed_payload(&self) -> bool {
+        (self.payload_signing).unwrap_or_else(|| !self.endpoint.starts_with("https:"))
+    }
+
     /// How many attempts a request (or a read of a range) gets.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
@@ -164,6 +174,7 @@ impl Transport {
             headers,
             query: &[],
             body: None,
+            payload_sha256: None,
         })
     }
 
@@ -265,6 +276,9 @@ impl Transport {
         );
         let (mut attempt, mut retry_cost) = (1, None);
         let payload_hash = std::cell::OnceCell::new();
+        if let Some(hash) = request.payload_sha256 {
+            let _ = payload_hash.set(hash.to_string());
+        }
         loop {
             let outcome = self.attempt(
                 request.clone(),

@@ -171,16 +171,21 @@ impl S3Store {
             custom_headers: None,
             multipart: Some(Multipart::new(number, &upload.id)),
         };
-        let checksum = (upload.checksum)
-            .map(|checksum| (checksum.algorithm, checksum.algorithm.compute(data)));
+        let algorithm = upload.checksum.map(|checksum| checksum.algorithm);
+        let (checksum, sha256) = self.body_digests(algorithm, data);
         let mut headers = write.access().headers().to_vec();
         if let Some((algorithm, value)) = &checksum {
             headers.push((algorithm.header().into(), value.clone()));
         }
-        let reply = self
-            .transport
-            .send(command, key, &headers)?
-            .check(&operation)?;
+        let request = Outgoing {
+            command,
+            key,
+            headers: &headers,
+            query: &[],
+            body: None,
+            payload_sha256: sha256.as_deref(),
+        };
+        let reply = (self.transport.send_request(request))?.check(&operation)?;
         let etag = reply
             .header("etag")
             .ok_or_else(|| S3Failure::malformed(&operation, "the reply carries no ETag"))?
@@ -225,6 +230,7 @@ impl S3Store {
                 headers: &headers,
                 query: &[],
                 body: Some(body.as_bytes()),
+                payload_sha256: None,
             };
             let reply = match self.transport.send_request(request) {
                 Ok(reply) => reply,
