@@ -343,6 +343,32 @@ fn damaged_reads_are_caught_never_delivered() {
 }
 
 #[test]
+fn a_part_damaged_inside_the_store_fails_the_completion() {
+    // The part's own checksum matched what was sent; only the full-object checksum the
+    // completion declares (combined from the parts, or streamed) sees the damage.
+    for algorithm in ["CRC32", "CRC32C", "CRC64NVME"] {
+        let parameters = format!(r#"{{"ChecksumAlgorithm": "{algorithm}"}}"#);
+        let storage = on("damaged-part", &[("AWS_S3_OBJECT_PARAMETERS", &parameters)]);
+        let content = bytes(20 * MIB, 5);
+        memory::inject_fault("damaged-part", Call::Part, Fault::CorruptBody, 1).unwrap();
+        let mut file = storage.open("whole.bin", "wb").unwrap();
+        file.write_all(&content).unwrap();
+        let error = file.close().unwrap_err();
+        let left = memory::clear_faults("damaged-part");
+        assert_eq!(left, 0, "{algorithm}: the fault did not fire");
+        assert!(error.to_string().contains("BadDigest"), "{algorithm}: {error}");
+        assert!(!storage.exists("whole.bin").unwrap(), "{algorithm}");
+        assert!(storage.incomplete_uploads().unwrap().is_empty(), "{algorithm}");
+        // Undamaged, the same upload completes with the same declared checksum.
+        let mut file = storage.open("whole.bin", "wb").unwrap();
+        file.write_all(&content).unwrap();
+        file.close().unwrap();
+        assert!(read(&storage, "whole.bin").unwrap() == content, "{algorithm}");
+        storage.delete("whole.bin").unwrap();
+    }
+}
+
+#[test]
 fn when_required_stores_and_checks_no_checksum() {
     let client = r#"{"request_checksum_calculation": "when_required"}"#;
     let storage = on("unchecked", &[("AWS_S3_CLIENT_CONFIG", client)]);

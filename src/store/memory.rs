@@ -74,7 +74,10 @@ pub enum Fault {
     /// The store refuses the call with 403 AccessDenied (never retried).
     AccessDenied,
     /// A GET's body arrives with one byte flipped, its length and the object's checksum
-    /// intact (what a full read's checksum check must catch). Other calls ignore it.
+    /// intact (what a full read's checksum check must catch); an UploadPart's bytes are
+    /// kept with one byte flipped after the part's checksum was taken (damage inside the
+    /// store that only the completion's full-object checksum catches). Other calls
+    /// ignore it.
     CorruptBody,
 }
 
@@ -703,11 +706,15 @@ impl ObjectStore for MemoryStore {
             let mut state = self.state();
             let upload = MemoryStore::upload_of(&mut state, &started.id, &operation)?;
             let etag = quoted_md5(data);
-            upload
-                .parts
-                .insert(number, (etag.clone(), Arc::new(data.to_vec())));
             let checksum = (started.checksum)
                 .map(|checksum| (checksum.algorithm, checksum.algorithm.compute(data)));
+            let mut kept = data.to_vec();
+            let damaged = |rule: &Rule| rule.call == Call::Part && rule.fault == Fault::CorruptBody;
+            if !kept.is_empty() && self.take_rule(damaged).is_some() {
+                let middle = kept.len() / 2;
+                kept[middle] ^= 0x01;
+            }
+            upload.parts.insert(number, (etag.clone(), Arc::new(kept)));
             Ok(UploadedPart {
                 number,
                 etag,
