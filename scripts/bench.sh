@@ -8,6 +8,8 @@
 # (1024) the save_file whose peak RSS is measured, BENCH_LIST_KEYS (20000) the listing,
 # BENCH_OPS (50) each small-operation round; BENCH_NO_BUILD=1 skips the release build.
 # The Python peers and matplotlib live in the bench's own venv, target/bench-venv.
+# `scripts/bench.sh profile` runs bench/profile.py instead: callgrind's attribution of
+# the per-request cost of small operations, s3storage against OpenDAL and obstore.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -66,4 +68,4 @@ machine="machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/10485
 echo "$machine"
 BENCH_DIR="$work" BENCH_HTTP="$S3STORAGE_TEST_ENDPOINT" BENCH_HTTPS="https://127.0.0.1:$tls_port" \
   BENCH_CA="$work/ca.pem" BENCH_CLUSTER="$cluster" BENCH_MACHINE="$machine" \
-  "$venv/bin/python" bench/bench.py
+  "$venv/bin/python" "bench/${1:-bench}.py"

@@ -320,7 +320,10 @@ mod tests {
                 _ => assert_eq!(combined, None, "{algorithm:?}"),
             }
         }
-        assert_eq!(ChecksumAlgorithm::Crc32c.combined([("not base64!", 3)]), None);
+        assert_eq!(
+            ChecksumAlgorithm::Crc32c.combined([("not base64!", 3)]),
+            None
+        );
     }
 
     #[test]

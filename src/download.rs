@@ -10,6 +10,7 @@ use crate::checksums::Hasher;
 use crate::error::{Error, Result};
 use crate::object_parameters::AccessParameters;
 use crate::progress::Reporter;
+use crate::read_ahead::{read_exact_range, RangeFailure};
 use crate::reader::mismatch;
 use crate::store::{ObjectHead, ObjectStore};
 use std::fs::File;
@@ -18,13 +19,6 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-
-/// Why a range was not read: its request failed (already retried by the store), or its
-/// body was cut short (retried here).
-enum Failure {
-    Request(Error),
-    Body(String),
-}
 
 /// What a download reads and how.
 pub(crate) struct Download<'a> {
@@ -138,7 +132,8 @@ impl Download<'_> {
         let attempts = self.objects.max_attempts();
         let mut attempt = 1;
         loop {
-            match self.read_range(head, (start, end), data) {
+            let identity = (self.key, head.etag.as_deref(), self.read);
+            match read_exact_range(self.objects, identity, (start, end), data) {
                 Ok(()) => {
                     let written = file.write_all_at(data, start).map_err(|error| {
                         Error::io(
@@ -150,7 +145,7 @@ impl Download<'_> {
                 }
                 // A body cut short: asked for again here (a request that failed was
                 // retried by the store already).
-                Err(Failure::Body(message))
+                Err(RangeFailure::Body(message))
                     if attempt < attempts
                         && (self.objects).pause_before_retry(
                             &format!("GET {}", self.key),
@@ -160,35 +155,9 @@ impl Download<'_> {
                 {
                     attempt += 1;
                 }
-                Err(Failure::Body(message)) => return Err(Error::network(message)),
-                Err(Failure::Request(error)) => return Err(error),
+                Err(failure) => return Err(failure.into()),
             }
         }
-    }
-
-    fn read_range(
-        &self,
-        head: &ObjectHead,
-        (start, end): (u64, u64),
-        data: &mut Vec<u8>,
-    ) -> std::result::Result<(), Failure> {
-        let etag = head.etag.as_deref();
-        let mut body = (self.objects)
-            .get_range(self.key, (start, end), etag, self.read)
-            .map_err(Failure::Request)?;
-        data.clear();
-        data.reserve((end - start) as usize);
-        let read = (&mut body).take(end - start).read_to_end(data);
-        let key = self.key;
-        read.map_err(|e| Failure::Body(format!("GET {key}: reading bytes {start}-{end}: {e}")))?;
-        body.finish();
-        if data.len() as u64 != end - start {
-            let got = data.len();
-            return Err(Failure::Body(format!(
-                "GET {key}: got {got} bytes of {start}-{end}"
-            )));
-        }
-        Ok(())
     }
 
     /// The whole file against the object's full-object checksum (none: nothing to check).

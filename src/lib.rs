@@ -75,6 +75,7 @@ mod object_urls;
 mod operations;
 mod post_policy;
 mod progress;
+mod read_ahead;
 mod reader;
 mod requests;
 mod s3;

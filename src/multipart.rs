@@ -291,9 +291,15 @@ impl Uploader {
         if let Some(whole) = &self.whole {
             return Some(whole.value());
         }
-        let checksum = self.upload.checksum.filter(|checksum| checksum.full_object)?;
+        let checksum = self
+            .upload
+            .checksum
+            .filter(|checksum| checksum.full_object)?;
         let values = parts.iter().map(|part| {
-            let value = part.checksum.as_ref().map_or("", |(_, value)| value.as_str());
+            let value = part
+                .checksum
+                .as_ref()
+                .map_or("", |(_, value)| value.as_str());
             (value, self.lengths[part.number as usize - 1])
         });
         checksum.algorithm.combined(values)

@@ -10,6 +10,12 @@
 //! after it is sent ahead on a worker thread. Every ranged GET carries `If-Match` with
 //! the ETag seen at open, so an object replaced mid-read is reported, never mixed.
 //!
+//! A long sequential read (at least two `multipart_chunksize` ranges left, from the
+//! opening GET on or once a streamed run has grown to a chunk) reads ahead instead
+//! ([`crate::read_ahead`]): the opening body is dropped and the rest comes in ranges of
+//! `multipart_chunksize` fetched in parallel, `max_concurrency` held at most. Random
+//! access never starts it; a seek elsewhere stops it.
+//!
 //! Bytes delivered in order from the first one are hashed as they go ([`Verifier`]):
 //! the read that delivers the last byte fails with [`Error::Checksum`] if the whole does
 //! not match the object's full-object checksum, and every read after it fails too. Bytes
@@ -19,6 +25,7 @@ use crate::checksums::{Hasher, ObjectChecksum};
 use crate::error::{Error, Result};
 use crate::object_parameters::AccessParameters;
 use crate::progress::Reporter;
+use crate::read_ahead::ReadAhead;
 use crate::store::{ObjectBody, ObjectStore};
 use std::io::{self, Read, SeekFrom};
 use std::sync::Arc;
@@ -65,6 +72,12 @@ pub(crate) struct RangedReader {
     window_end: u64,
     window_size: u64,
     prefetch: Option<Prefetch>,
+    /// The ranges fetched ahead of a long sequential read.
+    ahead: Option<ReadAhead>,
+    /// Bytes per read-ahead range (`multipart_chunksize`).
+    chunk: u64,
+    /// Ranges a read-ahead holds at most (`max_concurrency`; below 2, none).
+    concurrency: usize,
     fetched: u64,
     reported: u64,
     progress: Reporter,
@@ -181,6 +194,9 @@ impl RangedReader {
             window_end,
             window_size: MIN_WINDOW,
             prefetch: None,
+            ahead: None,
+            chunk: u64::MAX,
+            concurrency: 1,
             fetched,
             reported: 0,
             progress,
@@ -188,6 +204,13 @@ impl RangedReader {
             verifier,
             failed: None,
         }
+    }
+
+    /// Reads ahead of a long sequential read: up to `concurrency` ranges of `chunk`
+    /// bytes held at once, fetched in parallel (none below a concurrency of 2).
+    pub fn with_read_ahead(mut self, chunk: u64, concurrency: usize) -> RangedReader {
+        (self.chunk, self.concurrency) = (chunk.max(1), concurrency);
+        self
     }
 
     /// Bytes fetched from S3 so far (for tests and the benchmark).
@@ -209,48 +232,73 @@ impl RangedReader {
     fn open_window(&mut self) -> Result<()> {
         let sequential = !matches!(self.window, Window::Empty) && self.pos == self.window_end;
         self.window = Window::Empty;
-        if sequential && self.pos == self.window_end {
-            if let Some(body) = self.rest.take() {
-                // The opening GET's body goes on: no new request.
-                self.window = Window::Streaming {
-                    at: self.pos,
-                    end: self.size,
-                    body,
-                };
-                self.window_end = self.size;
-                return Ok(());
+        if !sequential {
+            return self.open_random();
+        }
+        // A long sequential read: from the opening GET on, or once a streamed run has
+        // grown to a chunk.
+        if self.ahead.is_none() && (self.rest.is_some() || self.window_size >= self.chunk) {
+            let (at, size) = (self.pos, self.size);
+            self.ahead = ReadAhead::start(&self.object, (at, size), self.chunk, self.concurrency);
+            if self.ahead.is_some() {
+                (self.rest, self.prefetch) = (None, None);
             }
         }
-        if !sequential {
-            // Random access: one small range, in memory.
-            self.prefetch = None;
-            self.rest = None;
-            self.window_size = MIN_WINDOW;
-            let end = (self.pos + MIN_WINDOW).min(self.size);
-            let mut body = self.object.request(self.pos, end)?;
-            let mut data = Vec::with_capacity((end - self.pos) as usize);
-            (&mut body)
-                .take(end - self.pos)
-                .read_to_end(&mut data)
-                .map_err(|e| body_error(&self.object.key, e))?;
-            body.finish();
-            if data.len() as u64 != end - self.pos {
-                return Err(Error::network(format!(
-                    "GET {}: got {} bytes instead of {}",
-                    self.object.key,
-                    data.len(),
-                    end - self.pos
-                )));
-            }
+        if let Some(taken) = self.ahead.as_mut().and_then(|ahead| ahead.take(self.pos)) {
+            let data = taken?;
             self.fetched += data.len() as u64;
+            self.window_end = self.pos + data.len() as u64;
             self.window = Window::Buffered {
                 start: self.pos,
                 data,
             };
-            self.window_end = end;
             return Ok(());
         }
-        // Sequential: stream the next range, prefetched if it was asked for already.
+        self.ahead = None;
+        if let Some(body) = self.rest.take() {
+            // The opening GET's body goes on: no new request.
+            self.window = Window::Streaming {
+                at: self.pos,
+                end: self.size,
+                body,
+            };
+            self.window_end = self.size;
+            return Ok(());
+        }
+        self.open_streamed()
+    }
+
+    /// Random access: one small range, in memory.
+    fn open_random(&mut self) -> Result<()> {
+        (self.prefetch, self.rest, self.ahead) = (None, None, None);
+        self.window_size = MIN_WINDOW;
+        let end = (self.pos + MIN_WINDOW).min(self.size);
+        let mut body = self.object.request(self.pos, end)?;
+        let mut data = Vec::with_capacity((end - self.pos) as usize);
+        (&mut body)
+            .take(end - self.pos)
+            .read_to_end(&mut data)
+            .map_err(|e| body_error(&self.object.key, e))?;
+        body.finish();
+        if data.len() as u64 != end - self.pos {
+            return Err(Error::network(format!(
+                "GET {}: got {} bytes instead of {}",
+                self.object.key,
+                data.len(),
+                end - self.pos
+            )));
+        }
+        self.fetched += data.len() as u64;
+        self.window = Window::Buffered {
+            start: self.pos,
+            data,
+        };
+        self.window_end = end;
+        Ok(())
+    }
+
+    /// Sequential: streams the next range, prefetched if it was asked for already.
+    fn open_streamed(&mut self) -> Result<()> {
         let (body, end) = match self.prefetch.take() {
             Some(prefetch) if prefetch.start == self.pos => {
                 let body = prefetch
@@ -295,8 +343,7 @@ impl RangedReader {
                     if attempt < attempts && self.may_retry(&message, attempt) =>
                 {
                     self.window = Window::Empty;
-                    self.prefetch = None;
-                    self.rest = None;
+                    (self.prefetch, self.rest, self.ahead) = (None, None, None);
                     attempt += 1;
                 }
                 other => return other,

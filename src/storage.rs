@@ -608,6 +608,10 @@ impl Storage {
             (info.size, progress),
             (first.data, first.rest),
             verifier,
+        )
+        .with_read_ahead(
+            self.config().transfer.multipart_chunksize,
+            self.config().transfer.max_concurrency,
         );
         let gzip = self.config().gzip && info.content_encoding.as_deref() == Some("gzip");
         S3File::for_reading(name, key, info.size, reader, gzip)

@@ -152,3 +152,94 @@ fn an_object_replaced_mid_download_is_an_error_never_a_mixed_file() {
         files_in(dir.path())
     );
 }
+
+/// Reads `file` to its end in 1 MiB pieces: the bytes, or the first error with the
+/// bytes delivered before it (which must be the object's own).
+fn read_on(mut file: s3storage::S3File) -> (Vec<u8>, Option<s3storage::Error>) {
+    let (mut got, mut buffer) = (Vec::new(), vec![0u8; MIB]);
+    loop {
+        match file.read_bytes(&mut buffer) {
+            Ok(0) => return (got, None),
+            Ok(n) => got.extend_from_slice(&buffer[..n]),
+            Err(error) => return (got, Some(error)),
+        }
+    }
+}
+
+#[test]
+fn ranged_reads_under_every_fault() {
+    // A 16 MiB object in 5 MiB ranges: open('rb') reads ahead, download_to in parallel.
+    if common::lacks(
+        &["http", "full-object-checksums"],
+        "ranged_reads_under_every_fault",
+    ) {
+        return;
+    }
+    let proxy = FaultProxy::start();
+    let (_, direct) = through(&proxy);
+    // Two attempts and a 1 s read timeout: a persistent stall costs seconds, not tens.
+    let storage = Storage::new(&settings(&[
+        ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
+        ("AWS_LOCATION", &direct.resolved().location),
+        ("AWS_S3_TRANSFER_CONFIG", TRANSFER),
+        (
+            "AWS_S3_CLIENT_CONFIG",
+            r#"{"connect_timeout": 1, "read_timeout": 1, "retries": {"total_max_attempts": 2}}"#,
+        ),
+    ]))
+    .unwrap();
+    let content = pattern(16 * MIB, 11);
+    direct.save("big.bin", content.as_slice()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("big.bin");
+    let ranges = || Matcher::LineAndHeader("big.bin".into(), "range");
+    use ResultCode::{Checksum, Network, Server};
+    for (fault, persistent) in [
+        (Fault::Status503, Server),
+        (Fault::ResetBeforeBody, Network),
+        (Fault::TruncateResponse, Network),
+        (Fault::Stall, Network),
+        (Fault::CorruptReply, Checksum),
+    ] {
+        for times in [1, 1000] {
+            let what = format!("{fault:?} x{times}");
+            let file = storage.open("big.bin", "rb").unwrap();
+            proxy.add(ranges(), fault.clone(), times);
+            let (got, error) = read_on(file);
+            assert!(
+                proxy.clear_fired(&what) >= 1,
+                "{what}: the fault did not fire"
+            );
+            // Damage is found at the end of a read, whose bytes are delivered already:
+            // reported, even once, never an end of file. Every other transient fault is
+            // retried, and what came before an error is the object's own.
+            let damaged = matches!(fault, Fault::CorruptReply);
+            assert!(
+                damaged || got == content[..got.len()],
+                "{what}: damaged bytes"
+            );
+            let code = match (times, &fault) {
+                (1, Fault::CorruptReply) => Some(Checksum),
+                (1, _) => None,
+                _ => Some(persistent),
+            };
+            assert_eq!(error.as_ref().map(|e| e.code()), code, "{what}: {error:?}");
+            assert_eq!(error.is_none(), got.len() == content.len(), "{what}");
+            proxy.add(ranges(), fault.clone(), times);
+            let downloaded = storage.download_to("big.bin", &target);
+            assert!(
+                proxy.clear_fired(&what) >= 1,
+                "{what}: the fault did not fire"
+            );
+            match times {
+                1 => assert!(std::fs::read(&target).unwrap() == content, "{what}"),
+                _ => {
+                    let error = downloaded.unwrap_err();
+                    assert_eq!(error.code(), persistent, "{what}: {error}");
+                    assert!(files_in(dir.path()).is_empty(), "{what}: a file is left");
+                }
+            }
+            let _ = std::fs::remove_file(&target);
+        }
+    }
+}

@@ -283,7 +283,11 @@ fn listings_page_as_s3_does() {
 /// Reads `name` to its end in pieces of `piece` bytes: the bytes, or the first error
 /// (never an end of file after it).
 fn read_through(storage: &Storage, name: &str, piece: usize) -> s3storage::Result<Vec<u8>> {
-    let mut file = storage.open(name, "rb")?;
+    read_rest(storage.open(name, "rb")?, piece)
+}
+
+/// Reads an open file to its end, as [`read_through`] does.
+fn read_rest(mut file: s3storage::S3File, piece: usize) -> s3storage::Result<Vec<u8>> {
     let (mut got, mut buffer) = (Vec::new(), vec![0u8; piece]);
     loop {
         match file.read_bytes(&mut buffer) {
@@ -356,14 +360,23 @@ fn a_part_damaged_inside_the_store_fails_the_completion() {
         let error = file.close().unwrap_err();
         let left = memory::clear_faults("damaged-part");
         assert_eq!(left, 0, "{algorithm}: the fault did not fire");
-        assert!(error.to_string().contains("BadDigest"), "{algorithm}: {error}");
+        assert!(
+            error.to_string().contains("BadDigest"),
+            "{algorithm}: {error}"
+        );
         assert!(!storage.exists("whole.bin").unwrap(), "{algorithm}");
-        assert!(storage.incomplete_uploads().unwrap().is_empty(), "{algorithm}");
+        assert!(
+            storage.incomplete_uploads().unwrap().is_empty(),
+            "{algorithm}"
+        );
         // Undamaged, the same upload completes with the same declared checksum.
         let mut file = storage.open("whole.bin", "wb").unwrap();
         file.write_all(&content).unwrap();
         file.close().unwrap();
-        assert!(read(&storage, "whole.bin").unwrap() == content, "{algorithm}");
+        assert!(
+            read(&storage, "whole.bin").unwrap() == content,
+            "{algorithm}"
+        );
         storage.delete("whole.bin").unwrap();
     }
 }
@@ -513,4 +526,46 @@ fn create_only_files_never_replace_an_object() {
     assert!(storage.incomplete_uploads().unwrap().is_empty());
     let error = storage.open("a.txt", "a").unwrap_err();
     assert_eq!(error.code(), ResultCode::InvalidArgument);
+}
+
+#[test]
+fn a_long_sequential_read_is_fetched_ahead_in_ranges() {
+    let transfer = r#"{"multipart_chunksize": 5242880, "max_concurrency": 3}"#;
+    let storage = on("read-ahead", &[("AWS_S3_TRANSFER_CONFIG", transfer)]);
+    let content = bytes(26 * MIB, 9);
+    storage.save("long.bin", content.as_slice()).unwrap();
+    let before = memory::calls("read-ahead", Call::Get);
+    assert!(read_through(&storage, "long.bin", MIB).unwrap() == content);
+    // The opening GET, then the rest in 5 MiB ranges: 26 MiB - 64 KiB in 6.
+    assert_eq!(memory::calls("read-ahead", Call::Get) - before, 1 + 6);
+    // Off for random access: a seek and a small read fetch one small range.
+    let mut file = storage.open("long.bin", "rb").unwrap();
+    file.seek(std::io::SeekFrom::Start(20 * MIB as u64))
+        .unwrap();
+    let before = memory::calls("read-ahead", Call::Get);
+    let mut piece = vec![0u8; 1024];
+    file.read_bytes(&mut piece).unwrap();
+    assert!(piece == content[20 * MIB..20 * MIB + 1024]);
+    assert_eq!(memory::calls("read-ahead", Call::Get) - before, 1);
+    // Faults on the ranges fetched ahead: a transient one is retried and the bytes are
+    // exact; a persistent one is the read's error; damage is caught at the end.
+    for (fault, times, outcome) in [
+        (Fault::ConnectionLost, 1, None),
+        (Fault::InternalError, 100, Some(ResultCode::Server)),
+        (Fault::CorruptBody, 1, Some(ResultCode::Checksum)),
+    ] {
+        let file = storage.open("long.bin", "rb").unwrap();
+        memory::inject_fault("read-ahead", Call::Get, fault, times).unwrap();
+        let got = read_rest(file, MIB);
+        let left = memory::clear_faults("read-ahead");
+        assert!(left < times, "{fault:?} did not fire");
+        match outcome {
+            None => assert!(got.unwrap() == content, "{fault:?}"),
+            Some(code) => {
+                let error = got.map(|b| b.len()).expect_err(&format!("{fault:?}"));
+                assert_eq!(error.code(), code, "{fault:?}: {error}");
+            }
+        }
+    }
+    assert!(read_through(&storage, "long.bin", 3 * MIB).unwrap() == content);
 }

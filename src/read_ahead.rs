@@ -1,0 +1,144 @@
+//! Read-ahead for a large sequential read: while the caller consumes one range, the
+//! next ones are fetched in parallel on worker threads, each a ranged GET of
+//! `multipart_chunksize` bytes read whole into memory (boto3's `TransferConfig` sizes
+//! the downloads it parallelises the same way). At most `max_concurrency` ranges are
+//! held at once, the one being consumed included, so memory stays within
+//! `max_concurrency × multipart_chunksize`. Ranges come back in order; each carries
+//! `If-Match` with the ETag seen at open. A range that fails is reported by the read
+//! that needs it, and the reader's own retry asks for it again.
+//! Dropping the read-ahead (the file closed, or a seek elsewhere) waits for the ranges
+//! in flight, so no request is made on a closed file's behalf.
+//!
+//! [`read_exact_range`] is the one way a range is read whole: `download_to` uses it too.
+
+use crate::error::{Error, Result};
+use crate::object_parameters::AccessParameters;
+use crate::reader::ObjectRef;
+use crate::store::ObjectStore;
+use std::collections::VecDeque;
+use std::io::Read;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// Why a range was not read whole: its request failed (already retried by the store),
+/// or its body was cut short (the caller may ask again).
+pub(crate) enum RangeFailure {
+    Request(Error),
+    Body(String),
+}
+
+impl From<RangeFailure> for Error {
+    fn from(failure: RangeFailure) -> Error {
+        match failure {
+            RangeFailure::Request(error) => error,
+            RangeFailure::Body(message) => Error::network(message),
+        }
+    }
+}
+
+/// Reads `[start, end)` of `key` into `data` (cleared first): exactly its length, or
+/// an error.
+pub(crate) fn read_exact_range(
+    objects: &dyn ObjectStore,
+    (key, etag, read): (&str, Option<&str>, &AccessParameters),
+    (start, end): (u64, u64),
+    data: &mut Vec<u8>,
+) -> std::result::Result<(), RangeFailure> {
+    let mut body = objects
+        .get_range(key, (start, end), etag, read)
+        .map_err(RangeFailure::Request)?;
+    data.clear();
+    data.reserve((end - start) as usize);
+    let got = (&mut body).take(end - start).read_to_end(data);
+    got.map_err(|e| RangeFailure::Body(format!("GET {key}: reading bytes {start}-{end}: {e}")))?;
+    body.finish();
+    if data.len() as u64 != end - start {
+        let got = data.len();
+        return Err(RangeFailure::Body(format!(
+            "GET {key}: got {got} bytes of {start}-{end}"
+        )));
+    }
+    Ok(())
+}
+
+/// A range asked for on a worker thread.
+struct Pending {
+    start: u64,
+    handle: JoinHandle<Result<Vec<u8>>>,
+}
+
+/// The ranges being fetched ahead of a sequential reader.
+pub(crate) struct ReadAhead {
+    object: Arc<ObjectRef>,
+    size: u64,
+    chunk: u64,
+    /// Ranges in flight at most (one fewer than the ranges held, the consumed one).
+    depth: usize,
+    /// Where the next range to ask for starts.
+    next: u64,
+    pending: VecDeque<Pending>,
+}
+
+impl ReadAhead {
+    /// Read-ahead from `at` in ranges of `chunk` bytes, `concurrency` of them held at
+    /// most; `None` where that would not help: fewer than two ranges left, or no
+    /// concurrency to spare.
+    pub fn start(
+        object: &Arc<ObjectRef>,
+        (at, size): (u64, u64),
+        chunk: u64,
+        concurrency: usize,
+    ) -> Option<ReadAhead> {
+        let chunk = chunk.max(1);
+        if concurrency < 2 || size.saturating_sub(at) < 2 * chunk {
+            return None;
+        }
+        let mut ahead = ReadAhead {
+            object: object.clone(),
+            size,
+            chunk,
+            depth: concurrency - 1,
+            next: at,
+            pending: VecDeque::new(),
+        };
+        ahead.fill();
+        Some(ahead)
+    }
+
+    fn fill(&mut self) {
+        while self.pending.len() < self.depth && self.next < self.size {
+            let (start, end) = (self.next, (self.next + self.chunk).min(self.size));
+            let object = self.object.clone();
+            let handle = std::thread::spawn(move || {
+                let mut data = Vec::new();
+                let identity = (object.key.as_str(), object.etag.as_deref(), &object.read);
+                read_exact_range(object.objects.as_ref(), identity, (start, end), &mut data)?;
+                Ok(data)
+            });
+            self.pending.push_back(Pending { start, handle });
+            self.next = end;
+        }
+    }
+
+    /// The range that starts at `at`, whole, with the next one asked for behind it;
+    /// `None` if the read-ahead is not there (the caller reads on its own).
+    pub fn take(&mut self, at: u64) -> Option<Result<Vec<u8>>> {
+        if self.pending.front()?.start != at {
+            return None;
+        }
+        let pending = self.pending.pop_front()?;
+        self.fill();
+        let joined = pending.handle.join();
+        Some(joined.unwrap_or_else(|_| Err(Error::network("a read-ahead thread failed"))))
+    }
+}
+
+impl Drop for ReadAhead {
+    /// Waits for the ranges in flight: nothing is asked for on a reader's behalf after
+    /// it is closed, dropped or turned to random access.
+    fn drop(&mut self) {
+        for pending in self.pending.drain(..) {
+            let _ = pending.handle.join();
+        }
+    }
+}
