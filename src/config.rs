@@ -245,11 +245,42 @@ fn object_parameters(settings: &Settings) -> Result<Map<String, Json>> {
     Ok(parameters)
 }
 
-/// boto3's `TransferConfig` (`AWS_S3_TRANSFER_CONFIG`): threshold, part size, threads.
+/// boto3's `TransferConfig` (`AWS_S3_TRANSFER_CONFIG`): threshold, part size, threads;
+/// and our `read_ahead`.
 struct Transfer {
     multipart_threshold: u64,
     multipart_chunksize: u64,
     max_concurrency: usize,
+    read_ahead: ReadAheadMode,
+}
+
+/// When a long sequential read fetches ranges ahead in parallel (`AWS_S3_TRANSFER_CONFIG`
+/// `read_ahead`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReadAheadMode {
+    /// `"auto"` (the default): once the opening GET's single stream has delivered a
+    /// chunk slower than [`ReadAheadMode::AUTO_BELOW`] bytes a second.
+    Auto,
+    /// `"always"`: from the opening GET on.
+    Always,
+    /// `"never"`: one stream.
+    Never,
+}
+
+impl ReadAheadMode {
+    /// The single stream's rate below which `Auto` reads ahead: 128 MiB/s, above what
+    /// one connection to S3 gives (tens of MiB/s) and well below what one gives on a
+    /// local network or loopback (0.4–2 GiB/s here), where ranges would only add work.
+    pub(crate) const AUTO_BELOW: f64 = 128.0 * 1024.0 * 1024.0;
+
+    /// The mode a `read_ahead` value names (checked by the settings).
+    pub(crate) fn named(name: Option<&str>) -> ReadAheadMode {
+        match name {
+            Some("always") => ReadAheadMode::Always,
+            Some("never") => ReadAheadMode::Never,
+            _ => ReadAheadMode::Auto,
+        }
+    }
 }
 
 fn transfer(settings: &Settings) -> Transfer {
@@ -259,6 +290,7 @@ fn transfer(settings: &Settings) -> Transfer {
         multipart_threshold: int("multipart_threshold", 8 * MIB),
         multipart_chunksize: int("multipart_chunksize", 8 * MIB).max(5 * MIB),
         max_concurrency: int("max_concurrency", 4) as usize,
+        read_ahead: ReadAheadMode::named(map.get("read_ahead").and_then(Json::as_str)),
     }
 }
 
@@ -354,6 +386,7 @@ impl Config {
                 multipart_threshold: transfer.multipart_threshold,
                 multipart_chunksize: transfer.multipart_chunksize,
                 max_concurrency: transfer.max_concurrency,
+                read_ahead: transfer.read_ahead,
                 temp_dir: settings.string("FILE_UPLOAD_TEMP_DIR").map(Into::into),
             },
         })
@@ -508,6 +541,7 @@ pub(crate) struct TransferSpec {
     pub(crate) multipart_threshold: u64,
     pub(crate) multipart_chunksize: u64,
     pub(crate) max_concurrency: usize,
+    pub(crate) read_ahead: ReadAheadMode,
     pub(crate) temp_dir: Option<std::path::PathBuf>,
 }
 

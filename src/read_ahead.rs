@@ -77,6 +77,9 @@ pub(crate) struct ReadAhead {
     /// Where the next range to ask for starts.
     next: u64,
     pending: VecDeque<Pending>,
+    /// Buffers of ranges already consumed, for the next ones (a fresh 8 MiB buffer per
+    /// range would cost its page faults every time).
+    spare: Vec<Vec<u8>>,
 }
 
 impl ReadAhead {
@@ -100,6 +103,7 @@ impl ReadAhead {
             depth: concurrency - 1,
             next: at,
             pending: VecDeque::new(),
+            spare: Vec::new(),
         };
         ahead.fill();
         Some(ahead)
@@ -109,14 +113,21 @@ impl ReadAhead {
         while self.pending.len() < self.depth && self.next < self.size {
             let (start, end) = (self.next, (self.next + self.chunk).min(self.size));
             let object = self.object.clone();
+            let mut data = self.spare.pop().unwrap_or_default();
             let handle = std::thread::spawn(move || {
-                let mut data = Vec::new();
                 let identity = (object.key.as_str(), object.etag.as_deref(), &object.read);
                 read_exact_range(object.objects.as_ref(), identity, (start, end), &mut data)?;
                 Ok(data)
             });
             self.pending.push_back(Pending { start, handle });
             self.next = end;
+        }
+    }
+
+    /// Takes back the buffer of a range the reader has consumed.
+    pub fn recycle(&mut self, buffer: Vec<u8>) {
+        if self.spare.len() < self.depth {
+            self.spare.push(buffer);
         }
     }
 

@@ -10,11 +10,13 @@
 //! after it is sent ahead on a worker thread. Every ranged GET carries `If-Match` with
 //! the ETag seen at open, so an object replaced mid-read is reported, never mixed.
 //!
-//! A long sequential read (at least two `multipart_chunksize` ranges left, from the
-//! opening GET on or once a streamed run has grown to a chunk) reads ahead instead
-//! ([`crate::read_ahead`]): the opening body is dropped and the rest comes in ranges of
-//! `multipart_chunksize` fetched in parallel, `max_concurrency` held at most. Random
-//! access never starts it; a seek elsewhere stops it.
+//! A long sequential read (at least two `multipart_chunksize` ranges left) may read
+//! ahead instead ([`crate::read_ahead`]): the stream is dropped and the rest comes in
+//! ranges of `multipart_chunksize` fetched in parallel, `max_concurrency` held at most.
+//! [`ReadAheadMode::Auto`] does so when the opening stream's second chunk came slower than
+//! [`ReadAheadMode::AUTO_BELOW`]; `Always` from the opening GET on (and once a streamed
+//! run after a seek has grown to a chunk). Random access never starts it; a seek
+//! elsewhere stops it.
 //!
 //! Bytes delivered in order from the first one are hashed as they go ([`Verifier`]):
 //! the read that delivers the last byte fails with [`Error::Checksum`] if the whole does
@@ -22,6 +24,7 @@
 //! read after a seek elsewhere are not checked (they are not a whole).
 
 use crate::checksums::{Hasher, ObjectChecksum};
+use crate::config::ReadAheadMode;
 use crate::error::{Error, Result};
 use crate::object_parameters::AccessParameters;
 use crate::progress::Reporter;
@@ -30,6 +33,7 @@ use crate::store::{ObjectBody, ObjectStore};
 use std::io::{self, Read, SeekFrom};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 /// The size of a range fetched after a seek, and of the first streamed one after the
 /// opening GET's window.
@@ -78,6 +82,14 @@ pub(crate) struct RangedReader {
     chunk: u64,
     /// Ranges a read-ahead holds at most (`max_concurrency`; below 2, none).
     concurrency: usize,
+    /// When to read ahead.
+    mode: ReadAheadMode,
+    /// `Auto`: when and where the opening stream's timed chunk began, and whether that
+    /// is the second chunk (the first, slowed by the connection's and the server's
+    /// start, is not timed).
+    timed: Option<(Instant, u64, bool)>,
+    /// `Auto` decided to read ahead from the next window on.
+    due: bool,
     fetched: u64,
     reported: u64,
     progress: Reporter,
@@ -197,6 +209,9 @@ impl RangedReader {
             ahead: None,
             chunk: u64::MAX,
             concurrency: 1,
+            mode: ReadAheadMode::Never,
+            timed: None,
+            due: false,
             fetched,
             reported: 0,
             progress,
@@ -206,10 +221,14 @@ impl RangedReader {
         }
     }
 
-    /// Reads ahead of a long sequential read: up to `concurrency` ranges of `chunk`
-    /// bytes held at once, fetched in parallel (none below a concurrency of 2).
-    pub fn with_read_ahead(mut self, chunk: u64, concurrency: usize) -> RangedReader {
-        (self.chunk, self.concurrency) = (chunk.max(1), concurrency);
+    /// Reads ahead of a long sequential read as `mode` says: up to `concurrency` ranges
+    /// of `chunk` bytes held at once, fetched in parallel (none below a concurrency of 2).
+    pub fn with_read_ahead(
+        mut self,
+        mode: ReadAheadMode,
+        (chunk, concurrency): (u64, usize),
+    ) -> RangedReader {
+        (self.mode, self.chunk, self.concurrency) = (mode, chunk.max(1), concurrency);
         self
     }
 
@@ -231,13 +250,19 @@ impl RangedReader {
     /// Opens the window that holds `self.pos`.
     fn open_window(&mut self) -> Result<()> {
         let sequential = !matches!(self.window, Window::Empty) && self.pos == self.window_end;
-        self.window = Window::Empty;
+        let previous = std::mem::replace(&mut self.window, Window::Empty);
         if !sequential {
             return self.open_random();
         }
+        if let (Window::Buffered { data, .. }, Some(ahead)) = (previous, self.ahead.as_mut()) {
+            ahead.recycle(data);
+        }
         // A long sequential read: from the opening GET on, or once a streamed run has
         // grown to a chunk.
-        if self.ahead.is_none() && (self.rest.is_some() || self.window_size >= self.chunk) {
+        let always = self.mode == ReadAheadMode::Always
+            && (self.rest.is_some() || self.window_size >= self.chunk);
+        if self.ahead.is_none() && (always || self.due) {
+            self.due = false;
             let (at, size) = (self.pos, self.size);
             self.ahead = ReadAhead::start(&self.object, (at, size), self.chunk, self.concurrency);
             if self.ahead.is_some() {
@@ -256,7 +281,11 @@ impl RangedReader {
         }
         self.ahead = None;
         if let Some(body) = self.rest.take() {
-            // The opening GET's body goes on: no new request.
+            // The opening GET's body goes on: no new request (timed over a chunk, if
+            // that decides whether to read ahead).
+            if self.mode == ReadAheadMode::Auto {
+                self.timed = Some((Instant::now(), self.pos, false));
+            }
             self.window = Window::Streaming {
                 at: self.pos,
                 end: self.size,
@@ -270,7 +299,7 @@ impl RangedReader {
 
     /// Random access: one small range, in memory.
     fn open_random(&mut self) -> Result<()> {
-        (self.prefetch, self.rest, self.ahead) = (None, None, None);
+        (self.prefetch, self.rest, self.ahead, self.timed) = (None, None, None, None);
         self.window_size = MIN_WINDOW;
         let end = (self.pos + MIN_WINDOW).min(self.size);
         let mut body = self.object.request(self.pos, end)?;
@@ -343,7 +372,7 @@ impl RangedReader {
                     if attempt < attempts && self.may_retry(&message, attempt) =>
                 {
                     self.window = Window::Empty;
-                    (self.prefetch, self.rest, self.ahead) = (None, None, None);
+                    (self.prefetch, self.rest, self.ahead, self.timed) = (None, None, None, None);
                     attempt += 1;
                 }
                 other => return other,
@@ -411,7 +440,37 @@ impl RangedReader {
         }
         self.pos += n as u64;
         self.report();
+        self.decide_read_ahead();
         Ok(n)
+    }
+
+    /// `Auto`: once the opening GET's stream has delivered its second chunk, reads ahead
+    /// from there if that chunk came slower than [`ReadAheadMode::AUTO_BELOW`] (the
+    /// network, or a caller that works between reads, is the bottleneck), else stays on
+    /// the one stream.
+    fn decide_read_ahead(&mut self) {
+        let Some((since, from, second)) = self.timed else {
+            return;
+        };
+        if self.pos - from < self.chunk {
+            return;
+        }
+        if !second {
+            self.timed = Some((Instant::now(), self.pos, true));
+            return;
+        }
+        self.timed = None;
+        let rate = (self.pos - from) as f64 / since.elapsed().as_secs_f64().max(1e-9);
+        let worth = self.concurrency >= 2 && self.size - self.pos >= 2 * self.chunk;
+        if rate < ReadAheadMode::AUTO_BELOW && worth {
+            // Closes the stream; the next read starts the read-ahead here.
+            self.due = true;
+            self.window = Window::Buffered {
+                start: self.pos,
+                data: Vec::new(),
+            };
+            self.window_end = self.pos;
+        }
     }
 
     /// Moves the position (no transfer).

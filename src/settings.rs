@@ -398,6 +398,12 @@ fn check_transfer_config(map: &Map<String, Json>) -> Result<()> {
             }
         }
     }
+    let read_ahead = map.get("read_ahead").map(|value| value.as_str());
+    if !matches!(read_ahead, None | Some(Some("auto" | "always" | "never"))) {
+        return Err(Error::Config(format!(
+            "{name}: read_ahead must be \"auto\", \"always\" or \"never\""
+        )));
+    }
     Ok(())
 }
 
@@ -484,6 +490,7 @@ const TRANSFER_KEYS: &[&str] = &[
     "num_download_attempts",
     "max_io_queue",
     "io_chunksize",
+    "read_ahead",
 ];
 /// botocore `Config` arguments we honour.
 const CLIENT_KEYS: &[&str] = &[

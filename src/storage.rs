@@ -610,8 +610,11 @@ impl Storage {
             verifier,
         )
         .with_read_ahead(
-            self.config().transfer.multipart_chunksize,
-            self.config().transfer.max_concurrency,
+            self.config().transfer.read_ahead,
+            (
+                self.config().transfer.multipart_chunksize,
+                self.config().transfer.max_concurrency,
+            ),
         );
         let gzip = self.config().gzip && info.content_encoding.as_deref() == Some("gzip");
         S3File::for_reading(name, key, info.size, reader, gzip)

@@ -181,7 +181,10 @@ fn ranged_reads_under_every_fault() {
     let storage = Storage::new(&settings(&[
         ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
         ("AWS_LOCATION", &direct.resolved().location),
-        ("AWS_S3_TRANSFER_CONFIG", TRANSFER),
+        (
+            "AWS_S3_TRANSFER_CONFIG",
+            r#"{"multipart_chunksize": 5242880, "max_concurrency": 3, "read_ahead": "always"}"#,
+        ),
         (
             "AWS_S3_CLIENT_CONFIG",
             r#"{"connect_timeout": 1, "read_timeout": 1, "retries": {"total_max_attempts": 2}}"#,

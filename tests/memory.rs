@@ -530,7 +530,8 @@ fn create_only_files_never_replace_an_object() {
 
 #[test]
 fn a_long_sequential_read_is_fetched_ahead_in_ranges() {
-    let transfer = r#"{"multipart_chunksize": 5242880, "max_concurrency": 3}"#;
+    let transfer = r#"{"multipart_chunksize": 5242880, "max_concurrency": 3,
+        "read_ahead": "always"}"#;
     let storage = on("read-ahead", &[("AWS_S3_TRANSFER_CONFIG", transfer)]);
     let content = bytes(26 * MIB, 9);
     storage.save("long.bin", content.as_slice()).unwrap();
@@ -568,4 +569,34 @@ fn a_long_sequential_read_is_fetched_ahead_in_ranges() {
         }
     }
     assert!(read_through(&storage, "long.bin", 3 * MIB).unwrap() == content);
+    // "never": one stream; "auto": one stream until its second chunk comes slower than
+    // 128 MiB/s (here a caller that works 10 ms per MiB), then ranges from there on.
+    for (mode, pause, gets) in [("never", 10, 0), ("auto", 10, 4)] {
+        let transfer = format!(
+            r#"{{"multipart_chunksize": 5242880, "max_concurrency": 3, "read_ahead": "{mode}"}}"#
+        );
+        let storage = on("read-ahead", &[("AWS_S3_TRANSFER_CONFIG", &transfer)]);
+        let mut file = storage.open("long.bin", "rb").unwrap();
+        let before = memory::calls("read-ahead", Call::Get);
+        let (mut got, mut piece) = (Vec::new(), vec![0u8; MIB]);
+        loop {
+            let n = file.read_bytes(&mut piece).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&piece[..n]);
+            std::thread::sleep(std::time::Duration::from_millis(pause));
+        }
+        assert!(got == content, "{mode}");
+        assert_eq!(
+            memory::calls("read-ahead", Call::Get) - before,
+            gets,
+            "{mode}"
+        );
+    }
+    let error = (Settings::new())
+        .set("AWS_S3_TRANSFER_CONFIG", r#"{"read_ahead": "sometimes"}"#)
+        .unwrap_err();
+    assert_eq!(error.code(), ResultCode::Config, "{error}");
+    assert!(error.to_string().contains("read_ahead must be"), "{error}");
 }
