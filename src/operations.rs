@@ -32,7 +32,14 @@ impl Storage {
             .map(|name| self.key(name.as_ref()))
             .collect::<Result<Vec<_>>>()?;
         self.ensure_bucket()?;
-        bulk::delete_keys(self.objects(), &keys, &self.location_prefix())
+        bulk::delete_keys(
+            self.objects(),
+            &keys,
+            (
+                &self.location_prefix(),
+                self.config().http.max_pool_connections,
+            ),
+        )
     }
 
     /// Deletes every object under `path/` (recursively, and its directory marker),
@@ -47,7 +54,14 @@ impl Storage {
             )));
         }
         let listing = self.list(path, true)?.with_marker();
-        bulk::delete_listed(self.objects(), listing, &self.location_prefix())
+        bulk::delete_listed(
+            self.objects(),
+            listing,
+            (
+                &self.location_prefix(),
+                self.config().http.max_pool_connections,
+            ),
+        )
     }
 
     /// `AWS_LOCATION/` (or "" without a location): what keys begin with.
