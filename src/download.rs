@@ -1,6 +1,7 @@
-//! `download_to`: an object into a local file with parallel ranged GETs. The bytes go
-//! into a temporary file beside the target (`pwrite` at each range's offset, at most
-//! `max_concurrency` ranges of `multipart_chunksize` in memory); the whole is checked
+//! `download_to`: an object into a local file with parallel ranged GETs. The ranges are
+//! fetched ahead on worker threads ([`ReadAhead`]: at most `max_concurrency` ranges of
+//! `multipart_chunksize` in memory) and written in order by the calling thread into a
+//! temporary file beside the target, hashed as they are written; the whole is checked
 //! against the object's full-object checksum, fsynced and renamed into place, so the
 //! target path never holds a partial or damaged file. Every range carries `If-Match` with
 //! the ETag seen first: an object replaced during the download is an error, never a
@@ -10,20 +11,18 @@ use crate::checksums::Hasher;
 use crate::error::{Error, Result};
 use crate::object_parameters::AccessParameters;
 use crate::progress::Reporter;
-use crate::read_ahead::{read_exact_range, RangeFailure};
-use crate::reader::mismatch;
+use crate::read_ahead::{read_exact_range, RangeFailure, ReadAhead};
+use crate::reader::{mismatch, ObjectRef};
 use crate::store::{ObjectHead, ObjectStore};
 use std::fs::File;
-use std::io::Read;
-use std::os::unix::fs::FileExt;
+use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::Arc;
 
 /// What a download reads and how.
 pub(crate) struct Download<'a> {
     /// The store.
-    pub objects: &'a dyn ObjectStore,
+    pub objects: &'a Arc<dyn ObjectStore>,
     /// The object's key.
     pub key: &'a str,
     /// SSE-C parameters every GET repeats.
@@ -65,13 +64,10 @@ impl Download<'_> {
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
             .tempfile_in(dir)
             .map_err(|e| local("creating a temporary file beside", e))?;
-        part.as_file()
-            .set_len(head.size)
-            .map_err(|e| local("sizing the file for", e))?;
         let progress = (self.progress)(head.size);
-        self.fetch_ranges(part.as_file(), head, &progress)?;
+        let written = self.fetch_in_order(part.as_file(), head, &progress)?;
         progress.finished(head.size);
-        self.verify(part.as_file(), head)?;
+        self.verify(head, written)?;
         part.as_file()
             .sync_all()
             .map_err(|e| local("syncing the file for", e))?;
@@ -83,101 +79,94 @@ impl Download<'_> {
         Ok(head.size)
     }
 
-    /// Fetches every range on up to `concurrency` threads, each writing at its offset.
-    fn fetch_ranges(&self, file: &File, head: &ObjectHead, progress: &Reporter) -> Result<()> {
-        let ranges = head.size.div_ceil(self.chunk.max(1));
-        let (next, done) = (AtomicU64::new(0), AtomicU64::new(0));
-        let failure: Mutex<Option<Error>> = Mutex::new(None);
-        let workers = (self.concurrency.max(1) as u64).min(ranges.max(1));
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                // One buffer per worker, reused for each of its ranges.
-                let mut buffer = Vec::new();
-                let (next, done, failure) = (&next, &done, &failure);
-                scope.spawn(move || loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let stopped = failure.lock().unwrap_or_else(|p| p.into_inner()).is_some();
-                    if index >= ranges || stopped {
-                        return;
-                    }
-                    match self.fetch_range(file, head, index, &mut buffer) {
-                        Ok(bytes) => {
-                            progress.report(done.fetch_add(bytes, Ordering::Relaxed) + bytes)
-                        }
-                        Err(error) => {
-                            let mut failed = failure.lock().unwrap_or_else(|p| p.into_inner());
-                            failed.get_or_insert(error);
-                        }
-                    }
-                });
-            }
+    /// Fetches the ranges ahead on up to `concurrency` threads and writes them in order
+    /// from this one, hashing as they go (one writer appending: out-of-order writes from
+    /// several threads cost this machine 2-5x the system time); gives the hash.
+    fn fetch_in_order(
+        &self,
+        mut file: &File,
+        head: &ObjectHead,
+        progress: &Reporter,
+    ) -> Result<Option<String>> {
+        let object = Arc::new(ObjectRef {
+            objects: self.objects.clone(),
+            key: self.key.to_string(),
+            etag: head.etag.clone(),
+            read: self.read.clone(),
         });
-        match failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
-            Some(error) => Err(error),
-            None => Ok(()),
+        let chunk = self.chunk.max(1);
+        let mut ahead = ReadAhead::start(&object, (0, head.size), chunk, self.concurrency);
+        let checksum = head.checksum.as_ref().filter(|c| c.full_object);
+        let mut hasher = checksum.map(|c| Hasher::new(c.algorithm));
+        let (mut at, mut data) = (0, Vec::new());
+        while at < head.size {
+            let end = (at + chunk).min(head.size);
+            data = match ahead.as_mut().and_then(|ahead| ahead.take(at)) {
+                Some(Ok(fetched)) => fetched,
+                // A body cut short is asked for again here, a failed request was
+                // retried by the store already.
+                Some(Err(RangeFailure::Body(message))) => {
+                    self.fetch_range(head, (at, end), &mut data, message)?;
+                    data
+                }
+                Some(Err(RangeFailure::Request(error))) => return Err(error),
+                None => {
+                    self.fetch_range(head, (at, end), &mut data, String::new())?;
+                    data
+                }
+            };
+            if let Some(hasher) = &mut hasher {
+                hasher.update(&data);
+            }
+            file.write_all(&data).map_err(|error| {
+                Error::io(&format!("writing bytes {at}-{end} of the download"), error)
+            })?;
+            progress.report(end);
+            at = end;
+            if let Some(ahead) = &mut ahead {
+                ahead.recycle(std::mem::take(&mut data));
+            }
         }
+        Ok(hasher.map(|hasher| hasher.value()))
     }
 
-    /// One range into memory (exactly its length, or an error), then into the file;
-    /// gives its length.
+    /// One range into memory, exactly its length or an error; `failed` (if not empty)
+    /// says why a first attempt already failed.
     fn fetch_range(
         &self,
-        file: &File,
         head: &ObjectHead,
-        index: u64,
+        (start, end): (u64, u64),
         data: &mut Vec<u8>,
-    ) -> Result<u64> {
-        let start = index * self.chunk;
-        let end = (start + self.chunk).min(head.size);
+        failed: String,
+    ) -> Result<()> {
         let attempts = self.objects.max_attempts();
         let mut attempt = 1;
+        let mut last = failed;
         loop {
-            let identity = (self.key, head.etag.as_deref(), self.read);
-            match read_exact_range(self.objects, identity, (start, end), data) {
-                Ok(()) => {
-                    let written = file.write_all_at(data, start).map_err(|error| {
-                        Error::io(
-                            &format!("writing bytes {start}-{end} of the download"),
-                            error,
-                        )
-                    });
-                    return written.map(|()| end - start);
-                }
-                // A body cut short: asked for again here (a request that failed was
-                // retried by the store already).
-                Err(RangeFailure::Body(message))
-                    if attempt < attempts
-                        && (self.objects).pause_before_retry(
-                            &format!("GET {}", self.key),
-                            &message,
-                            attempt,
-                        ) =>
+            if !last.is_empty() {
+                let operation = format!("GET {}", self.key);
+                if attempt >= attempts
+                    || !(self.objects).pause_before_retry(&operation, &last, attempt)
                 {
-                    attempt += 1;
+                    return Err(Error::network(last));
                 }
+                attempt += 1;
+            }
+            let identity = (self.key, head.etag.as_deref(), self.read);
+            match read_exact_range(self.objects.as_ref(), identity, (start, end), data) {
+                Ok(()) => return Ok(()),
+                Err(RangeFailure::Body(message)) => last = message,
                 Err(failure) => return Err(failure.into()),
             }
         }
     }
 
-    /// The whole file against the object's full-object checksum (none: nothing to check).
-    fn verify(&self, file: &File, head: &ObjectHead) -> Result<()> {
-        let Some(expected) = head.checksum.as_ref().filter(|c| c.full_object) else {
+    /// The download's hash against the object's full-object checksum (none: nothing to
+    /// check).
+    fn verify(&self, head: &ObjectHead, got: Option<String>) -> Result<()> {
+        let (Some(expected), Some(got)) = (head.checksum.as_ref(), got) else {
             return Ok(());
         };
-        let mut hasher = Hasher::new(expected.algorithm);
-        let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
-        let mut buffer = vec![0u8; 1 << 20];
-        loop {
-            let n = reader
-                .read(&mut buffer)
-                .map_err(|error| Error::io("reading the download back to check it", error))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buffer[..n]);
-        }
-        let got = hasher.value();
         match expected.matches(&got) {
             true => Ok(()),
             false => Err(mismatch(self.key, expected, &got)),

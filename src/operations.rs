@@ -208,7 +208,7 @@ impl Storage {
         let name = names::clean_name(name);
         let progress = |size| self.reporter(&name, Direction::Download, Some(size));
         let download = crate::download::Download {
-            objects: self.objects(),
+            objects: &self.inner.objects,
             key: &key,
             read: &self.inner.read,
             chunk: self.config().transfer.multipart_chunksize,

@@ -11,7 +11,7 @@
 //!
 //! [`read_exact_range`] is the one way a range is read whole: `download_to` uses it too.
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::object_parameters::AccessParameters;
 use crate::reader::ObjectRef;
 use crate::store::ObjectStore;
@@ -64,7 +64,7 @@ pub(crate) fn read_exact_range(
 /// A range asked for on a worker thread.
 struct Pending {
     start: u64,
-    handle: JoinHandle<Result<Vec<u8>>>,
+    handle: JoinHandle<std::result::Result<Vec<u8>, RangeFailure>>,
 }
 
 /// The ranges being fetched ahead of a sequential reader.
@@ -133,14 +133,15 @@ impl ReadAhead {
 
     /// The range that starts at `at`, whole, with the next one asked for behind it;
     /// `None` if the read-ahead is not there (the caller reads on its own).
-    pub fn take(&mut self, at: u64) -> Option<Result<Vec<u8>>> {
+    pub fn take(&mut self, at: u64) -> Option<std::result::Result<Vec<u8>, RangeFailure>> {
         if self.pending.front()?.start != at {
             return None;
         }
         let pending = self.pending.pop_front()?;
         self.fill();
         let joined = pending.handle.join();
-        Some(joined.unwrap_or_else(|_| Err(Error::network("a read-ahead thread failed"))))
+        let failed = || RangeFailure::Request(Error::network("a read-ahead thread failed"));
+        Some(joined.unwrap_or_else(|_| Err(failed())))
     }
 }
 
