@@ -129,6 +129,12 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     ("file", &["storage", "s3", "aws", "ffi"]),
     ("reader", &["storage", "file", "s3", "aws", "ffi"]),
+    (
+        "read_ahead",
+        &["storage", "file", "download", "s3", "aws", "ffi"],
+    ),
+    ("download", &["storage", "file", "s3", "aws", "ffi"]),
+    ("bulk", &["storage", "file", "s3", "aws", "ffi"]),
     ("multipart", &["storage", "file", "s3", "aws", "ffi"]),
     ("storage", &["ffi", "aws"]),
 ];
