@@ -39,55 +39,64 @@ pub(crate) fn delete_keys(
 type Outcome = (u64, Vec<DeleteFailure>);
 
 /// Sends each batch as one DeleteObjects on up to `concurrency` threads while the next
-/// batches are gathered (at most `concurrency` more wait, so memory stays bounded). The
-/// first error (of the batches' source or of a request) stops the gathering and is the
-/// outcome, once the requests in flight are done.
+/// batches are gathered (at most `concurrency` more wait, so memory stays bounded); the
+/// names not deleted come back in the batches' order. The first error (of the batches'
+/// source or of a request) stops the gathering, the batches still queued are not sent,
+/// and it is the outcome once the requests in flight are done.
 fn delete_batches(
     objects: &dyn ObjectStore,
     batches: impl Iterator<Item = Result<Vec<String>>>,
     (location, concurrency): (&str, usize),
 ) -> Result<Outcome> {
-    let outcome: Mutex<Result<Outcome>> = Mutex::new(Ok((0, Vec::new())));
+    type Tagged = (u64, Vec<(usize, DeleteFailure)>);
+    let outcome: Mutex<Result<Tagged>> = Mutex::new(Ok((0, Vec::new())));
     let failed = || outcome.lock().unwrap_or_else(|p| p.into_inner()).is_err();
-    let record = |result: Result<Outcome>| {
+    let record = |index: usize, result: Result<Outcome>| {
         let mut total = outcome.lock().unwrap_or_else(|p| p.into_inner());
         match (&mut *total, result) {
             (Ok((deleted, failures)), Ok((more, failed))) => {
                 *deleted += more;
-                failures.extend(failed);
+                failures.extend(failed.into_iter().map(|failure| (index, failure)));
             }
             (Ok(_), Err(error)) => *total = Err(error),
             (Err(_), _) => {}
         }
     };
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<String>>(concurrency);
+    let (send, receive) = std::sync::mpsc::sync_channel::<(usize, Vec<String>)>(concurrency);
     let receive = Mutex::new(receive);
     std::thread::scope(|scope| {
         for _ in 0..concurrency.max(1) {
             let (receive, record) = (&receive, &record);
             scope.spawn(move || loop {
                 let batch = receive.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                let Ok(batch) = batch else { return };
-                record(delete_batch(objects, &batch, location));
+                let Ok((index, batch)) = batch else { return };
+                if !failed() {
+                    record(index, delete_batch(objects, &batch, location));
+                }
             });
         }
-        for batch in batches {
+        for (index, batch) in batches.enumerate() {
             match batch {
                 Ok(batch) if !failed() => {
-                    if send.send(batch).is_err() {
+                    if send.send((index, batch)).is_err() {
                         break;
                     }
                 }
                 Ok(_) => break,
                 Err(error) => {
-                    record(Err(error));
+                    record(index, Err(error));
                     break;
                 }
             }
         }
         drop(send); // the workers finish what is queued, then stop
     });
-    outcome.into_inner().unwrap_or_else(|p| p.into_inner())
+    let (deleted, mut failures) = outcome.into_inner().unwrap_or_else(|p| p.into_inner())?;
+    failures.sort_by_key(|(index, _)| *index); // stable: each batch's own order kept
+    Ok((
+        deleted,
+        failures.into_iter().map(|(_, failure)| failure).collect(),
+    ))
 }
 
 /// One DeleteObjects: how many keys it deleted, and the names it did not.

@@ -66,8 +66,8 @@ impl Download<'_> {
             .map_err(|e| local("creating a temporary file beside", e))?;
         let progress = (self.progress)(head.size);
         let written = self.fetch_in_order(part.as_file(), head, &progress)?;
-        progress.finished(head.size);
         self.verify(head, written)?;
+        progress.finished(head.size);
         part.as_file()
             .sync_all()
             .map_err(|e| local("syncing the file for", e))?;

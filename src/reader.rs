@@ -300,6 +300,7 @@ impl RangedReader {
     /// Random access: one small range, in memory.
     fn open_random(&mut self) -> Result<()> {
         (self.prefetch, self.rest, self.ahead, self.timed) = (None, None, None, None);
+        self.due = false;
         self.window_size = MIN_WINDOW;
         let end = (self.pos + MIN_WINDOW).min(self.size);
         let mut body = self.object.request(self.pos, end)?;
