@@ -26,6 +26,15 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
 esac
+# phase NAME: ends the running phase (its seconds go to the timing table printed at the
+# end, so that a run that grows past its 30 minutes says where) and starts NAME.
+timings=()
+phase_name="" phase_start=$SECONDS
+phase() {
+  [ -z "$phase_name" ] || timings+=("$(printf '%5ds  %s' "$((SECONDS - phase_start))" "$phase_name")")
+  phase_name=$1 phase_start=$SECONDS
+}
+phase "installing what the tests need (scripts/install-deps.sh)"
 scripts/install-deps.sh
 # No test may reach an instance metadata service outside loopback.
 export AWS_EC2_METADATA_DISABLED=true
@@ -113,12 +122,14 @@ reference_skips() {
 step() {
   local name=$1; shift
   echo "== $name"
+  phase "$name"
   "$@" || failed_targets+=("$name")
 }
 
 step "the test harness (scripts/check-lib.sh) fails what it must" scripts/check-lib-selftest.sh
 
 echo "== 0. the in-memory store (no server): the behaviour suite, and what needs no HTTP"
+phase "0. the in-memory store (no server)"
 export S3STORAGE_TEST_TARGET=memory
 rust_suite memory
 unset S3STORAGE_TEST_TARGET
@@ -127,6 +138,7 @@ unset S3STORAGE_TEST_TARGET
 export S3STORAGE_TEST_TARGET=server
 
 echo "== 1. single SeaweedFS"
+phase "1. single SeaweedFS"
 scripts/seaweedfs.sh start "$work/single"
 # shellcheck disable=SC1091
 source "$work/single/env"
@@ -149,6 +161,7 @@ scripts/seaweedfs.sh stop "$work/single"
 rm -rf "$work/single/data" # the large objects' gigabytes, before the cluster starts
 
 echo "== 2. SeaweedFS cluster: master, three volume servers, filer, S3 gateway"
+phase "2. SeaweedFS cluster"
 scripts/seaweedfs-cluster.sh start "$work/cluster"
 # shellcheck disable=SC1091
 source "$work/cluster/env"
@@ -161,6 +174,7 @@ unset S3STORAGE_CLUSTER_DIR
 
 echo "== 3. server matrix"
 for server in moto s3s-fs; do
+  phase "$server"
   scripts/matrix-server.sh start "$server" "$work/$server"
   # shellcheck disable=SC1090
   source "$work/$server/env"
@@ -169,6 +183,9 @@ for server in moto s3s-fs; do
 done
 
 echo "== results"
+phase ""
+echo "seconds per phase ($((SECONDS / 60)) min in all):"
+printf '%s\n' "${timings[@]}"
 printf '%s\n' "${summary[@]}"
 if [ ${#failed_targets[@]} -gt 0 ]; then
   echo "FAILED: ${failed_targets[*]}"
