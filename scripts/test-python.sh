@@ -11,8 +11,15 @@
 #     and pyarrow through an s3storage:// URL), the Django project once with
 #     django-storages' backend and once with s3storage.django (same assertions), and the
 #     Django tests again with Django 4.2 and 5.1, each in its own venv.
+#
+#   scripts/test-python.sh                 everything
+#   scripts/test-python.sh --server-only   the wheel and only what depends on the server:
+#                                          the API, fsspec and Django tests (the cluster
+#                                          run; the packaging checks are the same on any)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+server_only=false
+[ "${1:-}" = --server-only ] && server_only=true
 repo=$PWD
 : "${S3STORAGE_TEST_ENDPOINT:?run through scripts/test.sh}"
 tmp=$(mktemp -d)
@@ -33,6 +40,8 @@ wheel() {
 }
 check "pip wheel bindings/python (cargo builds libs3storage.so into it)" wheel
 
+venv="$tmp/venv"
+if ! $server_only; then
 tools="$tmp/tools"
 tools_venv() {
   python3 -m venv "$tools"
@@ -76,7 +85,6 @@ PY
   )
 }
 
-venv="$tmp/venv"
 alone() {
   python3 -m venv "$venv"
   "$venv/bin/pip" install "${pip_quiet[@]}" "$tmp"/dist/s3storage-*.whl
@@ -112,10 +120,15 @@ check "the sdist builds with cargo and installs in a fresh venv in another folde
 mypy_strict() { (cd bindings/python && "$tools/bin/mypy" --strict); }
 check "mypy --strict on the package" mypy_strict
 
+fi
+
 test_deps() {
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install "${pip_quiet[@]}" "pytest==8.3.5" "Django==5.2.19" \
     "django-storages==1.14.6" "boto3==1.43.11" "fsspec==2026.9.0" "pandas==3.1.1" \
     "pyarrow==26.0.1"
+  $server_only || return 0 # the full run installed the wheel alone, above
+  "$venv/bin/pip" install "${pip_quiet[@]}" "$tmp"/dist/s3storage-*.whl
 }
 check "test dependencies (pytest, Django, django-storages, boto3, fsspec, pandas, pyarrow)" test_deps
 
@@ -140,6 +153,6 @@ django_version() {
     -p no:cacheprovider test_django.py)
 }
 for version in 4.2.30 5.1.15; do
-  check "Django $version (its own venv): the Django project with s3storage" django_version "$version"
+  $server_only || check "Django $version (its own venv): the Django project with s3storage" django_version "$version"
 done
 check_summary python

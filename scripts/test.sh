@@ -9,7 +9,8 @@
 #      with cargo-c), the Python wheel and Django backend, the package checks, the fuzz
 #      smoke;
 #   2. a multi-node SeaweedFS cluster (scripts/seaweedfs-cluster.sh): the Rust tests, the
-#      C/C++ and Python checks again, and the node-failure test (tests/cluster.rs);
+#      C/C++ and Python checks that depend on the server (not the packaging, valgrind and
+#      install checks again), and the node-failure test (tests/cluster.rs);
 #   3. the server matrix: moto and s3s-fs, the Rust tests, where a test that needs what
 #      the server lacks (tests/servers/capabilities) is skipped and counted.
 #
@@ -166,9 +167,11 @@ scripts/seaweedfs-cluster.sh start "$work/cluster"
 # shellcheck disable=SC1091
 source "$work/cluster/env"
 rust_suite cluster
-step "cluster: C, C++ and Python through the C ABI" scripts/test-c.sh
-step "cluster: Python wheel and Django" scripts/test-python.sh
-step "cluster: node failures" cargo test --test cluster -- --ignored --nocapture
+step "cluster: the C examples and Python ctypes" scripts/test-c.sh --server-only
+step "cluster: the Python API, fsspec and Django" scripts/test-python.sh --server-only
+# With the suites' features: the same build, no recompiling (twice: here and for moto).
+step "cluster: node failures" \
+  cargo test --workspace --features s3storage/capi --test cluster -- --ignored --nocapture
 scripts/seaweedfs-cluster.sh stop "$work/cluster"
 unset S3STORAGE_CLUSTER_DIR
 
