@@ -69,14 +69,8 @@ impl S3Store {
         let headers = with_condition(&headers, overwrite);
         let mut attempt = 1;
         loop {
-            let request = Outgoing {
-                command: Command::CopyObject { from: &source },
-                key: copy.key,
-                headers: &headers,
-                query: &[],
-                body: Some(&[]),
-                payload_sha256: None,
-            };
+            let request = Outgoing::new(Command::CopyObject { from: &source }, copy.key, &headers)
+                .with_body(&[]);
             // Copying is idempotent: a reply cut off while read is asked for again.
             let text = match self.transport.fetch_text(request, &operation) {
                 Ok(text) => text,
@@ -140,19 +134,13 @@ impl S3Store {
         }
         let mut attempt = 1;
         loop {
-            let request = Outgoing {
-                command: Command::PutObject {
-                    content: &[],
-                    content_type: "application/octet-stream",
-                    custom_headers: None,
-                    multipart: Some(Multipart::new(number, &upload.id)),
-                },
-                key: copy.key,
-                headers: &headers,
-                query: &[],
-                body: None,
-                payload_sha256: None,
+            let command = Command::PutObject {
+                content: &[],
+                content_type: "application/octet-stream",
+                custom_headers: None,
+                multipart: Some(Multipart::new(number, &upload.id)),
             };
+            let request = Outgoing::new(command, copy.key, &headers);
             let text = match self.transport.fetch_text(request, &operation) {
                 // 412: x-amz-copy-source-if-match failed.
                 Err(Error::AlreadyExists(_)) => {

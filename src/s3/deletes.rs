@@ -145,14 +145,8 @@ impl S3Store {
             ),
             (crc.header().to_string(), crc.compute(body.as_bytes())),
         ];
-        let request = Outgoing {
-            command: Command::DeleteObjects { data },
-            key: "/",
-            headers: &headers,
-            query: &[],
-            body: Some(body.as_bytes()),
-            payload_sha256: None,
-        };
+        let request = Outgoing::new(Command::DeleteObjects { data }, "/", &headers)
+            .with_body(body.as_bytes());
         self.transport.fetch_text(request, operation)
     }
 

@@ -181,14 +181,7 @@ impl S3Store {
         operation: &str,
         query: &[(&str, &str)],
     ) -> Result<T> {
-        let request = Outgoing {
-            command,
-            key: "/",
-            headers: &[],
-            query,
-            body: None,
-            payload_sha256: None,
-        };
+        let request = Outgoing::new(command, "/", &[]).with_query(query);
         let text = self.transport.fetch_text(request, operation)?;
         crate::xml::from_str(&text).map_err(|error| {
             S3Failure::malformed(

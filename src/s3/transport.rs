@@ -62,6 +62,41 @@ pub(crate) struct Outgoing<'a> {
     pub payload_sha256: Option<&'a str>,
 }
 
+impl<'a> Outgoing<'a> {
+    /// A request with no query, the command's own body and its SHA-256 computed if signed.
+    pub fn new(command: Command<'a>, key: &'a str, headers: &'a [(String, String)]) -> Self {
+        Outgoing {
+            command,
+            key,
+            headers,
+            query: &[],
+            body: None,
+            payload_sha256: None,
+        }
+    }
+
+    /// The same request with query parameters.
+    pub fn with_query(self, query: &'a [(&'a str, &'a str)]) -> Self {
+        Outgoing { query, ..self }
+    }
+
+    /// The same request with a body of its own (not the command's).
+    pub fn with_body(self, body: &'a [u8]) -> Self {
+        Outgoing {
+            body: Some(body),
+            ..self
+        }
+    }
+
+    /// The same request with the body's hex SHA-256, when the caller computed it already.
+    pub fn with_payload_sha256(self, payload_sha256: Option<&'a str>) -> Self {
+        Outgoing {
+            payload_sha256,
+            ..self
+        }
+    }
+}
+
 /// What a failed attempt means for the next one.
 enum Attempt {
     Done(Reply),
@@ -168,14 +203,7 @@ impl Transport {
         key: &str,
         headers: &[(String, String)],
     ) -> Result<Reply> {
-        self.send_request(Outgoing {
-            command,
-            key,
-            headers,
-            query: &[],
-            body: None,
-            payload_sha256: None,
-        })
+        self.send_request(Outgoing::new(command, key, headers))
     }
 
     /// Sends a request, retrying what is safe to retry; see `send`.

@@ -177,14 +177,8 @@ impl S3Store {
         if let Some((algorithm, value)) = &checksum {
             headers.push((algorithm.header().into(), value.clone()));
         }
-        let request = Outgoing {
-            command,
-            key,
-            headers: &headers,
-            query: &[],
-            body: None,
-            payload_sha256: sha256.as_deref(),
-        };
+        let request =
+            Outgoing::new(command, key, &headers).with_payload_sha256(sha256.as_deref());
         let reply = (self.transport.send_request(request))?.check(&operation)?;
         let etag = reply
             .header("etag")
@@ -224,14 +218,7 @@ impl S3Store {
                 upload_id,
                 data: CompleteMultipartUploadData { parts: Vec::new() },
             };
-            let request = Outgoing {
-                command,
-                key,
-                headers: &headers,
-                query: &[],
-                body: Some(body.as_bytes()),
-                payload_sha256: None,
-            };
+            let request = Outgoing::new(command, key, &headers).with_body(body.as_bytes());
             let reply = match self.transport.send_request(request) {
                 Ok(reply) => reply,
                 Err(error) => return self.confirm_completed(key, &parts, write, error),
