@@ -8,8 +8,6 @@
 //! that needs it, and the reader's own retry asks for it again.
 //! Dropping the read-ahead (the file closed, or a seek elsewhere) waits for the ranges
 //! in flight, so no request is made on a closed file's behalf.
-//!
-//! [`read_exact_range`] is the one way a range is read whole: `download_to` uses it too.
 
 use crate::error::Error;
 use crate::object_parameters::AccessParameters;
@@ -38,7 +36,7 @@ impl From<RangeFailure> for Error {
 
 /// Reads `[start, end)` of `key` into `data` (cleared first): exactly its length, or
 /// an error.
-pub(crate) fn read_exact_range(
+fn read_exact_range(
     objects: &dyn ObjectStore,
     (key, etag, read): (&str, Option<&str>, &AccessParameters),
     (start, end): (u64, u64),
@@ -114,11 +112,15 @@ impl ReadAhead {
             let (start, end) = (self.next, (self.next + self.chunk).min(self.size));
             let object = self.object.clone();
             let mut data = self.spare.pop().unwrap_or_default();
-            let handle = std::thread::spawn(move || {
-                let identity = (object.key.as_str(), object.etag.as_deref(), &object.read);
-                read_exact_range(object.objects.as_ref(), identity, (start, end), &mut data)?;
-                Ok(data)
-            });
+            let spawned = std::thread::Builder::new()
+                .name("s3storage-read-ahead".into())
+                .spawn(move || {
+                    let identity = (object.key.as_str(), object.etag.as_deref(), &object.read);
+                    read_exact_range(object.objects.as_ref(), identity, (start, end), &mut data)?;
+                    Ok(data)
+                });
+            // No thread to spare: the ranges from here on are read by the reader itself.
+            let Ok(handle) = spawned else { return };
             self.pending.push_back(Pending { start, handle });
             self.next = end;
         }
@@ -147,7 +149,8 @@ impl ReadAhead {
 
 impl Drop for ReadAhead {
     /// Waits for the ranges in flight: nothing is asked for on a reader's behalf after
-    /// it is closed, dropped or turned to random access.
+    /// it is closed, dropped or turned to random access. Each range is bounded by the
+    /// transport's timeouts and retries, so the wait is too.
     fn drop(&mut self) {
         for pending in self.pending.drain(..) {
             let _ = pending.handle.join();
