@@ -12,7 +12,7 @@
 //!   bench listdir PREFIX        listdir(PREFIX): prints the number of files
 //!   bench list PREFIX           list(PREFIX, recursive), streamed: prints the count
 //!   bench copy SRC DST          server-side copy (parallel part copies when large)
-//!   bench download NAME LOCAL   download_to: parallel ranged GETs into a local file
+//!   bench download NAME LOCAL   download_to into a local file (streamed or in ranges)
 //!   bench delete-prefix PREFIX  delete_prefix: prints the count and DeleteObjects sent
 
 use s3storage::{Settings, Storage};

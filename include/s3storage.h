@@ -691,9 +691,10 @@ int s3storage_presign_post(const s3storage *storage,
                            char **out_json);
 
 /**
- * Downloads `name` into the local file `local_path` with parallel ranged GETs
- * (AWS_S3_TRANSFER_CONFIG max_concurrency / multipart_chunksize), written to a temporary
- * file beside local_path, checked against the object's checksum, fsynced and renamed
+ * Downloads `name` into the local file `local_path`, read as s3storage_open reads it:
+ * one streamed GET while that is fast, parallel ranged GETs where one stream is the
+ * bottleneck (AWS_S3_TRANSFER_CONFIG read_ahead, max_concurrency, multipart_chunksize);
+ * written to a temporary file beside local_path, checked against the object's checksum, fsynced and renamed
  * into place: local_path is never left half-written (a failure leaves it as it was).
  * Blocks for the transfer; progress goes to the progress callback.
  *
@@ -705,7 +706,9 @@ int s3storage_presign_post(const s3storage *storage,
  *         _IO (the local file); _ACCESS_DENIED, _NETWORK, _SERVER; _SUSPICIOUS_NAME;
  *         _INVALID_ARGUMENT for NULL or non-UTF-8 arguments.
  */
-int s3storage_download_file(const s3storage *storage, const char *name, const char *local_path);
+int s3storage_download_file(const s3storage *storage,
+                            const char *name,
+                            const char *local_path);
 
 /**
  * Copies `src` to `dst` on the server (CopyObject: the bytes never pass through the

@@ -6,7 +6,8 @@
 # BENCH_ROUNDS (5) rounds per row, BENCH_DELETE_ROUNDS (3) for the delete row; BENCH_MIB
 # (256) sizes the large object, BENCH_DOWNLOAD_MIB (1024) the download, BENCH_HUGE_MIB
 # (1024) the save_file whose peak RSS is measured, BENCH_LIST_KEYS (20000) the listing,
-# BENCH_OPS (50) each small-operation round; BENCH_NO_BUILD=1 skips the release build.
+# BENCH_OPS (50) each small-operation round; BENCH_NO_BUILD=1 skips the release build;
+# BENCH_ONLY=download runs the download rows alone and prints them (no results written).
 # The Python peers and matplotlib live in the bench's own venv, target/bench-venv.
 # `scripts/bench.sh profile` runs bench/profile.py instead: callgrind's attribution of
 # the per-request cost of small operations, s3storage against OpenDAL and obstore.

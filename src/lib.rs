@@ -67,6 +67,7 @@ mod http_client;
 pub mod fuzzing;
 pub mod log;
 mod listing;
+mod local_file;
 mod multipart;
 mod names;
 mod object_info;

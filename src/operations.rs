@@ -9,7 +9,6 @@ use crate::listing::Listing;
 use crate::names;
 use crate::object_info::ObjectInfo;
 use crate::object_parameters::WriteParameters;
-use crate::progress::Direction;
 use crate::storage::{not_found, SaveOptions, Storage};
 use crate::store::{CopyRequest, ObjectHead, PresignedPost};
 use serde_json::{Map, Value as Json};
@@ -197,23 +196,20 @@ impl Storage {
         Ok(moved)
     }
 
-    /// Downloads `name` into the local file `path` with parallel ranged GETs
-    /// (`AWS_S3_TRANSFER_CONFIG` `max_concurrency` ranges of `multipart_chunksize` at
-    /// once), checked against the object's checksum, fsynced and renamed into place: on
-    /// any failure `path` is left as it was (a failed download leaves no partial file).
-    /// Gives the size.
+    /// Downloads `name` into the local file `path` as `open(name, "rb")` reads it: one
+    /// streamed GET while that is fast, parallel ranged GETs (`AWS_S3_TRANSFER_CONFIG`
+    /// `max_concurrency` ranges of `multipart_chunksize` at once) where one stream is the
+    /// bottleneck or `read_ahead` is `"always"`; checked against the object's checksum,
+    /// fsynced and renamed into place: on any failure `path` is left as it was (a failed
+    /// download leaves no partial file). Gives the size.
     pub fn download_to(&self, name: &str, path: impl AsRef<std::path::Path>) -> Result<u64> {
         let key = self.key(name)?;
         self.ensure_bucket()?;
         let name = names::clean_name(name);
-        let progress = |size| self.reporter(&name, Direction::Download, Some(size));
+        let open = || self.open_reader(&key, &name);
         let download = crate::download::Download {
-            objects: &self.inner.objects,
             key: &key,
-            read: &self.inner.read,
-            chunk: self.config().transfer.multipart_chunksize,
-            concurrency: self.config().transfer.max_concurrency,
-            progress: &progress,
+            open: &open,
         };
         download.to(path.as_ref())
     }

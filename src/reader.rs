@@ -13,7 +13,8 @@
 //! A long sequential read (at least two `multipart_chunksize` ranges left) may read
 //! ahead instead ([`crate::read_ahead`]): the stream is dropped and the rest comes in
 //! ranges of `multipart_chunksize` fetched in parallel, `max_concurrency` held at most.
-//! [`ReadAheadMode::Auto`] does so when the opening stream's second chunk came slower than
+//! [`ReadAheadMode::Auto`] does so when the opening stream's [`ReadAheadMode::AUTO_SPAN`]
+//! chunks after its first [`ReadAheadMode::AUTO_WARMUP`] came slower than
 //! [`ReadAheadMode::AUTO_BELOW`]; `Always` from the opening GET on (and once a streamed
 //! run after a seek has grown to a chunk). Random access never starts it; a seek
 //! elsewhere stops it.
@@ -84,9 +85,9 @@ pub(crate) struct RangedReader {
     concurrency: usize,
     /// When to read ahead.
     mode: ReadAheadMode,
-    /// `Auto`: when and where the opening stream's timed chunk began, and whether that
-    /// is the second chunk (the first, slowed by the connection's and the server's
-    /// start, is not timed).
+    /// `Auto`: when and where the opening stream's timed span began, and whether that
+    /// span is timed yet (the first chunks, slowed by the connection's and the server's
+    /// start, are not).
     timed: Option<(Instant, u64, bool)>,
     /// `Auto` decided to read ahead from the next window on.
     due: bool,
@@ -445,18 +446,22 @@ impl RangedReader {
         Ok(n)
     }
 
-    /// `Auto`: once the opening GET's stream has delivered its second chunk, reads ahead
-    /// from there if that chunk came slower than [`ReadAheadMode::AUTO_BELOW`] (the
+    /// `Auto`: once the opening GET's stream has delivered `AUTO_SPAN` chunks after its
+    /// first `AUTO_WARMUP`, reads ahead from there if they came slower than [`ReadAheadMode::AUTO_BELOW`] (the
     /// network, or a caller that works between reads, is the bottleneck), else stays on
     /// the one stream.
     fn decide_read_ahead(&mut self) {
-        let Some((since, from, second)) = self.timed else {
+        let Some((since, from, timing)) = self.timed else {
             return;
         };
-        if self.pos - from < self.chunk {
+        let span = match timing {
+            true => ReadAheadMode::AUTO_SPAN,
+            false => ReadAheadMode::AUTO_WARMUP,
+        };
+        if self.pos - from < self.chunk.saturating_mul(span) {
             return;
         }
-        if !second {
+        if !timing {
             self.timed = Some((Instant::now(), self.pos, true));
             return;
         }

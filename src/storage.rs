@@ -594,15 +594,25 @@ impl Storage {
             return Ok(S3File::for_writing(name, target));
         }
         self.ensure_bucket()?;
-        let (first, verifier) = self.open_verified(&key)?;
+        let (reader, info) = self.open_reader(&key, &name)?;
+        let gzip = self.config().gzip && info.content_encoding.as_deref() == Some("gzip");
+        S3File::for_reading(name, key, info.size, reader, gzip)
+    }
+
+    /// The verified sequential reader of `key` (stored bytes, not decoded) that
+    /// `open(name, "rb")` and `download_to` read through, reading ahead as
+    /// `AWS_S3_TRANSFER_CONFIG` says, with what its opening GET said of the object.
+    pub(crate) fn open_reader(&self, key: &str, name: &str) -> Result<(RangedReader, ObjectHead)> {
+        let (first, verifier) = self.open_verified(key)?;
         let info = first.info;
         let object = ObjectRef {
             objects: self.inner.objects.clone(),
-            key: key.clone(),
+            key: key.to_string(),
             etag: info.etag.clone(),
             read: self.inner.read.clone(),
         };
-        let progress = self.reporter(&name, Direction::Download, Some(info.size));
+        let progress = self.reporter(name, Direction::Download, Some(info.size));
+        let transfer = &self.config().transfer;
         let reader = RangedReader::new(
             object,
             (info.size, progress),
@@ -610,14 +620,10 @@ impl Storage {
             verifier,
         )
         .with_read_ahead(
-            self.config().transfer.read_ahead,
-            (
-                self.config().transfer.multipart_chunksize,
-                self.config().transfer.max_concurrency,
-            ),
+            transfer.read_ahead,
+            (transfer.multipart_chunksize, transfer.max_concurrency),
         );
-        let gzip = self.config().gzip && info.content_encoding.as_deref() == Some("gzip");
-        S3File::for_reading(name, key, info.size, reader, gzip)
+        Ok((reader, info))
     }
 
     /// The GET that opens `key` for reading. An object that came whole is checked

@@ -1,8 +1,8 @@
-//! `download_to`: parallel ranged GETs into a temporary file beside the target, checked,
-//! fsynced and renamed. Byte-exact (on every target), and through the fault proxy: a
-//! persistent fault, a damaged range and an object replaced mid-download each leave the
-//! target as it was, with no partial file beside it. Each fault test asserts its fault
-//! fired.
+//! `download_to`: one streamed GET or parallel ranged GETs (`read_ahead`) into a
+//! temporary file beside the target, checked, fsynced and renamed. Byte-exact (on every
+//! target, both ways), and through the fault proxy: a persistent fault, a damaged range or
+//! stream and an object replaced mid-download each leave the target as it was, with no
+//! partial file beside it. Each fault test asserts its fault fired.
 
 mod common;
 
@@ -12,7 +12,9 @@ use s3storage::{ResultCode, Storage};
 use std::sync::Arc;
 
 const MIB: usize = 1024 * 1024;
-const TRANSFER: &str = r#"{"multipart_chunksize": 5242880, "max_concurrency": 3}"#;
+/// Ranges of 5 MiB, three at once, from the opening GET on.
+const TRANSFER: &str =
+    r#"{"multipart_chunksize": 5242880, "max_concurrency": 3, "read_ahead": "always"}"#;
 
 /// The files in `dir` (a partial download would be one more).
 fn files_in(dir: &std::path::Path) -> Vec<String> {
@@ -25,22 +27,33 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
 }
 
 #[test]
-fn downloads_are_exact_in_parallel_ranges() {
-    let storage = storage(&[("AWS_S3_TRANSFER_CONFIG", TRANSFER)]);
+fn downloads_are_exact_in_ranges_and_streamed() {
+    let ranged = storage(&[("AWS_S3_TRANSFER_CONFIG", TRANSFER)]);
+    let streamed = Storage::new(&settings(&[
+        ("AWS_LOCATION", &ranged.resolved().location),
+        (
+            "AWS_S3_TRANSFER_CONFIG",
+            &TRANSFER.replace("always", "never"),
+        ),
+    ]))
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     for size in [0, 1000, 5 * MIB, 17 * MIB + 3] {
         let content = pattern(size, 7);
-        let name = storage
+        let name = ranged
             .save(&format!("d/{size}.bin"), content.as_slice())
             .unwrap();
-        let target = dir.path().join(format!("{size}.bin"));
-        assert_eq!(storage.download_to(&name, &target).unwrap(), size as u64);
-        assert!(
-            std::fs::read(&target).unwrap() == content,
-            "{size} bytes differ"
-        );
+        for (how, storage) in [("ranged", &ranged), ("streamed", &streamed)] {
+            let target = dir.path().join(format!("{size}.{how}"));
+            assert_eq!(storage.download_to(&name, &target).unwrap(), size as u64);
+            assert!(
+                std::fs::read(&target).unwrap() == content,
+                "{size} bytes {how} differ"
+            );
+        }
     }
-    assert_eq!(files_in(dir.path()).len(), 4, "{:?}", files_in(dir.path()));
+    assert_eq!(files_in(dir.path()).len(), 8, "{:?}", files_in(dir.path()));
+    let storage = ranged;
     let missing = storage
         .download_to("d/missing.bin", dir.path().join("m"))
         .unwrap_err();
@@ -169,22 +182,31 @@ fn read_on(mut file: s3storage::S3File) -> (Vec<u8>, Option<s3storage::Error>) {
 #[test]
 fn ranged_reads_under_every_fault() {
     // A 16 MiB object in 5 MiB ranges: open('rb') reads ahead, download_to in parallel.
-    if common::lacks(
-        &["http", "full-object-checksums"],
-        "ranged_reads_under_every_fault",
-    ) {
+    let ranges = || Matcher::LineAndHeader("big.bin".into(), "range");
+    reads_under_every_fault("always", &ranges, "ranged_reads_under_every_fault");
+}
+
+#[test]
+fn streamed_reads_under_every_fault() {
+    // The same object on one stream: the opening GET and the ranges that resume it.
+    let gets = || Matcher::Request("GET", "big.bin".into());
+    reads_under_every_fault("never", &gets, "streamed_reads_under_every_fault");
+}
+
+/// open('rb') read to its end and download_to, with `read_ahead` `mode`, under each
+/// fault once and persistently on the requests `matcher` picks.
+fn reads_under_every_fault(mode: &str, matcher: &dyn Fn() -> Matcher, test: &str) {
+    if common::lacks(&["http", "full-object-checksums"], test) {
         return;
     }
     let proxy = FaultProxy::start();
     let (_, direct) = through(&proxy);
     // Two attempts and a 1 s read timeout: a persistent stall costs seconds, not tens.
+    let transfer = TRANSFER.replace("always", mode);
     let storage = Storage::new(&settings(&[
         ("AWS_S3_ENDPOINT_URL", &proxy.endpoint()),
         ("AWS_LOCATION", &direct.resolved().location),
-        (
-            "AWS_S3_TRANSFER_CONFIG",
-            r#"{"multipart_chunksize": 5242880, "max_concurrency": 3, "read_ahead": "always"}"#,
-        ),
+        ("AWS_S3_TRANSFER_CONFIG", &transfer),
         (
             "AWS_S3_CLIENT_CONFIG",
             r#"{"connect_timeout": 1, "read_timeout": 1, "retries": {"total_max_attempts": 2}}"#,
@@ -195,7 +217,6 @@ fn ranged_reads_under_every_fault() {
     direct.save("big.bin", content.as_slice()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("big.bin");
-    let ranges = || Matcher::LineAndHeader("big.bin".into(), "range");
     use ResultCode::{Checksum, Network, Server};
     for (fault, persistent) in [
         (Fault::Status503, Server),
@@ -205,10 +226,12 @@ fn ranged_reads_under_every_fault() {
         (Fault::CorruptReply, Checksum),
     ] {
         for times in [1, 1000] {
-            let what = format!("{fault:?} x{times}");
-            let file = storage.open("big.bin", "rb").unwrap();
-            proxy.add(ranges(), fault.clone(), times);
-            let (got, error) = read_on(file);
+            let what = format!("{mode}: {fault:?} x{times}");
+            proxy.add(matcher(), fault.clone(), times);
+            let (got, error) = match storage.open("big.bin", "rb") {
+                Ok(file) => read_on(file),
+                Err(error) => (Vec::new(), Some(error)),
+            };
             assert!(
                 proxy.clear_fired(&what) >= 1,
                 "{what}: the fault did not fire"
@@ -228,7 +251,7 @@ fn ranged_reads_under_every_fault() {
             };
             assert_eq!(error.as_ref().map(|e| e.code()), code, "{what}: {error:?}");
             assert_eq!(error.is_none(), got.len() == content.len(), "{what}");
-            proxy.add(ranges(), fault.clone(), times);
+            proxy.add(matcher(), fault.clone(), times);
             let downloaded = storage.download_to("big.bin", &target);
             assert!(
                 proxy.clear_fired(&what) >= 1,

@@ -134,6 +134,12 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["storage", "file", "download", "s3", "aws", "ffi"],
     ),
     ("download", &["storage", "file", "s3", "aws", "ffi"]),
+    (
+        "local_file",
+        &[
+            "storage", "file", "reader", "download", "store", "s3", "aws", "ffi",
+        ],
+    ),
     ("bulk", &["storage", "file", "s3", "aws", "ffi"]),
     ("multipart", &["storage", "file", "s3", "aws", "ffi"]),
     ("storage", &["ffi", "aws"]),

@@ -569,8 +569,11 @@ fn a_long_sequential_read_is_fetched_ahead_in_ranges() {
         }
     }
     assert!(read_through(&storage, "long.bin", 3 * MIB).unwrap() == content);
-    // "never": one stream; "auto": one stream until its second chunk comes slower than
-    // 128 MiB/s (here a caller that works 10 ms per MiB), then ranges from there on.
+    // "never": one stream; "auto": one stream until its four chunks after the first four
+    // come slower than 128 MiB/s (here a caller that works 10 ms per MiB), then ranges
+    // from there on: 60 MiB in 5 MiB chunks, decided at 40 MiB, four ranges after it.
+    let content = bytes(60 * MIB, 10);
+    storage.save("long.bin", content.as_slice()).unwrap();
     for (mode, pause, gets) in [("never", 10, 0), ("auto", 10, 4)] {
         let transfer = format!(
             r#"{{"multipart_chunksize": 5242880, "max_concurrency": 3, "read_ahead": "{mode}"}}"#

@@ -249,7 +249,7 @@ fn get(storage: &Storage, name: &str, local_path: &str, out: &Output) -> Result<
             .flush()
             .map_err(|e| local("writing to standard output", e));
     }
-    // Parallel ranged GETs into a file beside the target, checked, renamed into place.
+    // Streamed (or in parallel ranges) into a file beside the target, checked, renamed.
     let bar = out.bar(None);
     let shown = bar.clone();
     storage.set_progress(Some(Arc::new(move |transfer: &Transfer<'_>| {

@@ -583,9 +583,10 @@ pub extern "C" fn s3storage_presign_post(
     })
 }
 
-/// Downloads `name` into the local file `local_path` with parallel ranged GETs
-/// (AWS_S3_TRANSFER_CONFIG max_concurrency / multipart_chunksize), written to a temporary
-/// file beside local_path, checked against the object's checksum, fsynced and renamed
+/// Downloads `name` into the local file `local_path`, read as s3storage_open reads it:
+/// one streamed GET while that is fast, parallel ranged GETs where one stream is the
+/// bottleneck (AWS_S3_TRANSFER_CONFIG read_ahead, max_concurrency, multipart_chunksize);
+/// written to a temporary file beside local_path, checked against the object's checksum, fsynced and renamed
 /// into place: local_path is never left half-written (a failure leaves it as it was).
 /// Blocks for the transfer; progress goes to the progress callback.
 ///

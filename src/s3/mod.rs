@@ -67,10 +67,6 @@ impl ObjectStore for S3Store {
         S3Store::head(self, key, read)
     }
 
-    fn head_for_read(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectHead>> {
-        S3Store::head_for_read(self, key, read)
-    }
-
     fn put(
         &self,
         key: &str,

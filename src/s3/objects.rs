@@ -225,9 +225,9 @@ impl S3Store {
         self.head_with(key, read.headers())
     }
 
-    /// HEAD before a whole read (a download): it asks for the checksum, as the GETs it
-    /// stands for would (reading the object needs `kms:Decrypt` anyway).
-    pub fn head_for_read(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectHead>> {
+    /// HEAD standing in for a GET that did not say what the object is: it asks for the
+    /// checksum, as the GET would (reading the object needs `kms:Decrypt` anyway).
+    fn head_for_read(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectHead>> {
         self.head_with(key, &self.checked_read_headers(read))
     }
 
@@ -273,14 +273,7 @@ impl S3Store {
             ));
             headers.push((algorithm.header().into(), value));
         }
-        let request = Outgoing {
-            command,
-            key,
-            headers: &headers,
-            query: &[],
-            body: None,
-            payload_sha256: sha256.as_deref(),
-        };
+        let request = Outgoing::new(command, key, &headers).with_payload_sha256(sha256.as_deref());
         let reply = self.transport.send_request(request)?;
         if overwrite == Overwrite::Refused && refuses_condition(&reply) {
             self.conditional_writes_refused();

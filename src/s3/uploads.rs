@@ -177,8 +177,7 @@ impl S3Store {
         if let Some((algorithm, value)) = &checksum {
             headers.push((algorithm.header().into(), value.clone()));
         }
-        let request =
-            Outgoing::new(command, key, &headers).with_payload_sha256(sha256.as_deref());
+        let request = Outgoing::new(command, key, &headers).with_payload_sha256(sha256.as_deref());
         let reply = (self.transport.send_request(request))?.check(&operation)?;
         let etag = reply
             .header("etag")

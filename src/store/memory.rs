@@ -451,10 +451,6 @@ impl ObjectStore for MemoryStore {
         Ok(())
     }
 
-    fn head_for_read(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectHead>> {
-        self.head(key, read)
-    }
-
     fn head(&self, key: &str, _read: &AccessParameters) -> Result<Option<ObjectHead>> {
         self.call(Call::Head, &format!("HEAD {key}"), || {
             Ok(self

@@ -250,8 +250,6 @@ pub(crate) trait ObjectStore: Send + Sync {
     fn create_bucket(&self, acl: Option<&str>) -> Result<()>;
     /// HEAD: `None` when there is no such object.
     fn head(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectHead>>;
-    /// HEAD before reading the object whole: as `head`, also asking for its checksum.
-    fn head_for_read(&self, key: &str, read: &AccessParameters) -> Result<Option<ObjectHead>>;
     /// One PUT of a whole body; with `Overwrite::Refused`, `AlreadyExists` if the key is
     /// taken.
     fn put(

@@ -208,9 +208,10 @@ class Storage:
         return result
 
     def download(self, name: str, path: Union[str, os.PathLike[Any]]) -> None:
-        """Downloads `name` into the local file `path` with parallel ranged GETs, checked
-        against the object's checksum and renamed into place: `path` is never left
-        half-written."""
+        """Downloads `name` into the local file `path` (one streamed GET while it is
+        fast, parallel ranged GETs where one stream is the bottleneck: `read_ahead`),
+        checked against the object's checksum and renamed into place: `path` is never
+        left half-written."""
         with self._h as h:
             native.check(lib.s3storage_download_file(h, text(name, "name"),
                                                      text(os.fspath(path), "path")))
