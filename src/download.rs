@@ -52,7 +52,7 @@ impl Download<'_> {
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
             .tempfile_in(dir)
             .map_err(|e| local("creating a temporary file beside", e))?;
-        self.copy(&mut reader, (part.as_file(), part.path()), head.size)?;
+        self.copy(&mut reader, part.as_file(), head.size)?;
         part.as_file()
             .sync_all()
             .map_err(|e| local("syncing the file for", e))?;
@@ -66,9 +66,9 @@ impl Download<'_> {
 
     /// Copies the object's `size` bytes from the reader (which checks the whole at its
     /// last byte and reports progress) into the file, in order, on a writer thread.
-    fn copy(&self, reader: &mut RangedReader, file: (&File, &Path), size: u64) -> Result<()> {
+    fn copy(&self, reader: &mut RangedReader, file: &File, size: u64) -> Result<()> {
         std::thread::scope(|scope| {
-            let mut writer = LocalWriter::start(scope, file.0, file.1)?;
+            let mut writer = LocalWriter::start(scope, file)?;
             let received = self.receive(reader, &mut writer, size);
             // A write error is the reason a receive stopped, if both failed.
             writer.finish().and(received)

@@ -7,9 +7,12 @@
 //! download neither evicts the machine's cached files nor leaves a gigabyte of dirty
 //! pages for the final fsync to wait on (and costs no page-cache allocation, which on
 //! this project's benchmark machine varied from 0.3 to 3.5 s per GiB). The tail that is
-//! not a whole number of alignment units, and every block on a filesystem that refuses
-//! `O_DIRECT` (tmpfs, some network filesystems: `EINVAL`), is written through the
-//! ordinary descriptor. Either way the caller's `sync_all` makes the whole durable.
+//! not a whole number of alignment units, and every block from the first direct write
+//! that fails on (a filesystem that refuses `O_DIRECT` at open or at write: tmpfs, FUSE,
+//! some network filesystems), is written through the ordinary descriptor; a write that
+//! fails there is the download's error. Either way the caller's `sync_all` makes the
+//! whole durable. The `O_DIRECT` descriptor is the temporary file itself, reopened
+//! through `/proc/self/fd` (never by its path, which another process could replace).
 
 use crate::error::{Error, Result};
 use std::fs::File;
@@ -62,14 +65,12 @@ pub(crate) struct LocalWriter<'scope> {
 }
 
 impl<'scope> LocalWriter<'scope> {
-    /// Starts the writer of `file` (at `path`, reopened with `O_DIRECT` where allowed)
-    /// in `scope`.
+    /// Starts the writer of `file` (reopened with `O_DIRECT` where allowed) in `scope`.
     pub fn start<'env>(
         scope: &'scope std::thread::Scope<'scope, 'env>,
         file: &'env File,
-        path: &std::path::Path,
     ) -> Result<LocalWriter<'scope>> {
-        let direct = open_direct(path);
+        let direct = open_direct(file);
         let (blocks, received) = sync_channel::<(u64, Block)>(1);
         let (returned, spare) = sync_channel::<Block>(3);
         let writer = std::thread::Builder::new()
@@ -139,11 +140,10 @@ fn write_blocks(
             None => 0,
         };
         if let Some(direct_file) = &direct {
-            if let Err(error) = direct_file.write_all_at(&bytes[..whole], at) {
-                if error.kind() != std::io::ErrorKind::InvalidInput {
-                    return Err(written(at, bytes.len(), error));
-                }
-                direct = None; // refused here: everything through the page cache
+            if direct_file.write_all_at(&bytes[..whole], at).is_err() {
+                // Refused here (or failed): this block and the rest through the page
+                // cache, whose own failure is the error.
+                direct = None;
                 (file.write_all_at(&bytes[..whole], at)).map_err(|e| written(at, whole, e))?;
             }
         }
@@ -159,21 +159,24 @@ fn written(at: u64, len: usize, error: std::io::Error) -> Error {
     Error::io(&format!("writing bytes {at}-{end} of the download"), error)
 }
 
-/// `path` opened again for writing with `O_DIRECT`, where the platform and the
+/// `file` opened again for writing with `O_DIRECT` (through `/proc/self/fd`: the same
+/// open file's inode, whatever its path now names), where the platform and the
 /// filesystem allow it.
-fn open_direct(path: &std::path::Path) -> Option<File> {
+fn open_direct(file: &File) -> Option<File> {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::io::AsRawFd;
+        let own = format!("/proc/self/fd/{}", file.as_raw_fd());
         (std::fs::OpenOptions::new())
             .write(true)
             .custom_flags(libc::O_DIRECT)
-            .open(path)
+            .open(own)
             .ok()
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = path;
+        let _ = file;
         None
     }
 }
@@ -187,7 +190,7 @@ mod tests {
         let content: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
         let file = tempfile::NamedTempFile::new_in(dir).unwrap();
         let outcome = std::thread::scope(|scope| {
-            let mut writer = LocalWriter::start(scope, file.as_file(), file.path())?;
+            let mut writer = LocalWriter::start(scope, file.as_file())?;
             for piece in content.chunks(BLOCK) {
                 let mut block = writer.block()?;
                 block.space()[..piece.len()].copy_from_slice(piece);
@@ -214,16 +217,34 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_direct_descriptor_falls_back_to_the_page_cache() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let refusing = File::open(file.path()).unwrap(); // read-only: every write fails
+        let (blocks, received) = sync_channel(4);
+        let (returned, _spare) = sync_channel(4);
+        let content: Vec<u8> = (0..2 * BLOCK + 5).map(|i| (i % 253) as u8).collect();
+        for (index, piece) in content.chunks(BLOCK).enumerate() {
+            let mut block = Block::new();
+            block.space()[..piece.len()].copy_from_slice(piece);
+            block.len = piece.len();
+            blocks.send(((index * BLOCK) as u64, block)).unwrap();
+        }
+        drop(blocks);
+        write_blocks(file.as_file(), Some(refusing), received, returned).unwrap();
+        assert!(std::fs::read(file.path()).unwrap() == content);
+    }
+
+    #[test]
     fn a_failed_write_is_reported_and_stops_the_writer() {
         let file = tempfile::NamedTempFile::new().unwrap();
         let read_only = File::open(file.path()).unwrap();
         let outcome = std::thread::scope(|scope| {
-            // No O_DIRECT descriptor either: the path is reopened read-only here.
-            let mut writer = LocalWriter::start(scope, &read_only, std::path::Path::new("/"))?;
+            // Blocks shorter than the alignment go through `read_only` itself.
+            let mut writer = LocalWriter::start(scope, &read_only)?;
             let mut refused = Ok(());
             for _ in 0..10 {
                 let mut block = writer.block()?;
-                block.len = BLOCK;
+                block.len = 100;
                 refused = writer.write(block);
                 if refused.is_err() {
                     break;
