@@ -9,7 +9,7 @@
 //! Dropping the read-ahead (the file closed, or a seek elsewhere) waits for the ranges
 //! in flight, so no request is made on a closed file's behalf.
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::object_parameters::AccessParameters;
 use crate::reader::ObjectRef;
 use crate::store::ObjectStore;
@@ -18,22 +18,6 @@ use std::io::Read;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-/// Why a range was not read whole: its request failed (already retried by the store),
-/// or its body was cut short (the caller may ask again).
-pub(crate) enum RangeFailure {
-    Request(Error),
-    Body(String),
-}
-
-impl From<RangeFailure> for Error {
-    fn from(failure: RangeFailure) -> Error {
-        match failure {
-            RangeFailure::Request(error) => error,
-            RangeFailure::Body(message) => Error::network(message),
-        }
-    }
-}
-
 /// Reads `[start, end)` of `key` into `data` (cleared first): exactly its length, or
 /// an error.
 fn read_exact_range(
@@ -41,18 +25,16 @@ fn read_exact_range(
     (key, etag, read): (&str, Option<&str>, &AccessParameters),
     (start, end): (u64, u64),
     data: &mut Vec<u8>,
-) -> std::result::Result<(), RangeFailure> {
-    let mut body = objects
-        .get_range(key, (start, end), etag, read)
-        .map_err(RangeFailure::Request)?;
+) -> Result<()> {
+    let mut body = objects.get_range(key, (start, end), etag, read)?;
     data.clear();
     data.reserve((end - start) as usize);
     let got = (&mut body).take(end - start).read_to_end(data);
-    got.map_err(|e| RangeFailure::Body(format!("GET {key}: reading bytes {start}-{end}: {e}")))?;
+    got.map_err(|e| Error::network(format!("GET {key}: reading bytes {start}-{end}: {e}")))?;
     body.finish();
     if data.len() as u64 != end - start {
         let got = data.len();
-        return Err(RangeFailure::Body(format!(
+        return Err(Error::network(format!(
             "GET {key}: got {got} bytes of {start}-{end}"
         )));
     }
@@ -62,7 +44,7 @@ fn read_exact_range(
 /// A range asked for on a worker thread.
 struct Pending {
     start: u64,
-    handle: JoinHandle<std::result::Result<Vec<u8>, RangeFailure>>,
+    handle: JoinHandle<Result<Vec<u8>>>,
 }
 
 /// The ranges being fetched ahead of a sequential reader.
@@ -135,14 +117,14 @@ impl ReadAhead {
 
     /// The range that starts at `at`, whole, with the next one asked for behind it;
     /// `None` if the read-ahead is not there (the caller reads on its own).
-    pub fn take(&mut self, at: u64) -> Option<std::result::Result<Vec<u8>, RangeFailure>> {
+    pub fn take(&mut self, at: u64) -> Option<Result<Vec<u8>>> {
         if self.pending.front()?.start != at {
             return None;
         }
         let pending = self.pending.pop_front()?;
         self.fill();
         let joined = pending.handle.join();
-        let failed = || RangeFailure::Request(Error::network("a read-ahead thread failed"));
+        let failed = || Error::network("a read-ahead thread failed");
         Some(joined.unwrap_or_else(|_| Err(failed())))
     }
 }

@@ -271,7 +271,7 @@ impl RangedReader {
             }
         }
         if let Some(taken) = self.ahead.as_mut().and_then(|ahead| ahead.take(self.pos)) {
-            let data = taken.map_err(Error::from)?;
+            let data = taken?;
             self.fetched += data.len() as u64;
             self.window_end = self.pos + data.len() as u64;
             self.window = Window::Buffered {
